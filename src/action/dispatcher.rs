@@ -1,0 +1,218 @@
+//! The one place that decides whether a mutating action may run: read-only mode,
+//! one action per service at a time, and the confirmation the operator must give.
+//! Only [`Dispatcher::confirm`] creates an [`Authorized`] plan, and only an authorized
+//! plan can be executed.
+
+use std::collections::BTreeSet;
+
+use crate::config::Config;
+use crate::config::schema::{CommandLine, ServiceKind, TransportKind};
+use crate::model::ServiceId;
+use crate::transport::CommandSpec;
+
+use super::plan::{ActionKind, Confirmation, Plan, PlanStep};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("read-only: {0}")]
+    ReadOnly(String),
+    #[error("{0} is busy with another action")]
+    Busy(ServiceId),
+    #[error("unknown service {0}")]
+    UnknownService(ServiceId),
+    #[error("{0}")]
+    NotSupported(String),
+    #[error("confirmation did not match: type `{expected}` to confirm")]
+    ConfirmationMismatch { expected: String },
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// A plan the dispatcher has let through. The field is private: no other module can make one.
+#[derive(Debug)]
+pub struct Authorized {
+    plan: Plan,
+}
+
+impl Authorized {
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Dispatcher {
+    read_only: bool,
+    busy: BTreeSet<ServiceId>,
+    next_id: u64,
+}
+
+impl Dispatcher {
+    pub fn new(read_only: bool) -> Self {
+        Self {
+            read_only,
+            busy: BTreeSet::new(),
+            next_id: 1,
+        }
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    pub fn is_busy(&self, service: &ServiceId) -> bool {
+        self.busy.contains(service)
+    }
+
+    /// Builds the plan for `kind` on `service`, or says why it may not run.
+    pub fn plan(
+        &mut self,
+        config: &Config,
+        kind: ActionKind,
+        service: &ServiceId,
+    ) -> Result<Plan, Refusal> {
+        let (host, svc) = config
+            .find_service(service)
+            .ok_or_else(|| Refusal::UnknownService(service.clone()))?;
+        self.admissible(config, service)?;
+        let timeout = svc
+            .timeout
+            .unwrap_or(config.file.settings.command_timeout)
+            .get();
+        let step = |title: &str, line: &CommandLine| PlanStep {
+            title: title.to_owned(),
+            command: CommandSpec::from_config(line),
+            timeout,
+        };
+        let steps = match svc.kind {
+            ServiceKind::Command => {
+                if host.transport != TransportKind::Local {
+                    return Err(Refusal::NotSupported(format!(
+                        "{service}: command services on {} hosts are not supported yet",
+                        transport_name(host.transport)
+                    )));
+                }
+                let missing = |what: &str| {
+                    Refusal::NotSupported(format!(
+                        "{service} has no `{what}` command in the config"
+                    ))
+                };
+                match kind {
+                    ActionKind::Restart => match (&svc.restart, &svc.stop, &svc.start) {
+                        (Some(r), _, _) => vec![step("restart", r.get_ref())],
+                        (None, Some(stop), Some(start)) => {
+                            vec![step("stop", stop.get_ref()), step("start", start.get_ref())]
+                        }
+                        _ => return Err(missing("restart")),
+                    },
+                    ActionKind::Stop => vec![step(
+                        "stop",
+                        svc.stop.as_ref().ok_or_else(|| missing("stop"))?.get_ref(),
+                    )],
+                    ActionKind::Start => vec![step(
+                        "start",
+                        svc.start
+                            .as_ref()
+                            .ok_or_else(|| missing("start"))?
+                            .get_ref(),
+                    )],
+                }
+            }
+            other => {
+                return Err(Refusal::NotSupported(format!(
+                    "{kind} of {} services is not available yet",
+                    format!("{other:?}").to_lowercase()
+                )));
+            }
+        };
+        let prod = host.tags.iter().any(|t| t.get_ref() == "prod");
+        let confirmation = if prod {
+            Confirmation::TypeName(svc.name.get_ref().clone())
+        } else {
+            Confirmation::YesNo
+        };
+        let id = self.next_id;
+        self.next_id += 1;
+        Ok(Plan {
+            id,
+            kind,
+            service: service.clone(),
+            location: match host.transport {
+                TransportKind::Local => "local (this machine)".to_owned(),
+                t => format!(
+                    "{} {}",
+                    transport_name(t),
+                    host.address.as_ref().map_or("", |a| a.get_ref().as_str())
+                ),
+            },
+            steps,
+            confirmation,
+            prod,
+        })
+    }
+
+    /// The operator's answer: `yes` for y/n plans, or the typed text. Takes the service lock.
+    pub fn confirm(
+        &mut self,
+        config: &Config,
+        plan: Plan,
+        answer: Answer<'_>,
+    ) -> Result<Authorized, Refusal> {
+        match (&plan.confirmation, answer) {
+            (_, Answer::No) => return Err(Refusal::Cancelled),
+            (Confirmation::YesNo, Answer::Yes) => {}
+            (Confirmation::TypeName(expected), Answer::Typed(t)) if t == expected => {}
+            (Confirmation::TypeName(expected), _) => {
+                return Err(Refusal::ConfirmationMismatch {
+                    expected: expected.clone(),
+                });
+            }
+            (Confirmation::YesNo, Answer::Typed(_)) => return Err(Refusal::Cancelled),
+        }
+        // Checked again: the world may have changed while the popup was open.
+        self.admissible(config, &plan.service)?;
+        self.busy.insert(plan.service.clone());
+        Ok(Authorized { plan })
+    }
+
+    /// Releases the lock when an action has ended.
+    pub fn finished(&mut self, service: &ServiceId) {
+        self.busy.remove(service);
+    }
+
+    fn admissible(&self, config: &Config, service: &ServiceId) -> Result<(), Refusal> {
+        if self.read_only {
+            return Err(Refusal::ReadOnly(
+                "opsdeck was started with --read-only".into(),
+            ));
+        }
+        let (host, _) = config
+            .find_service(service)
+            .ok_or_else(|| Refusal::UnknownService(service.clone()))?;
+        if host.read_only {
+            return Err(Refusal::ReadOnly(format!(
+                "host {} is read_only in the config",
+                host.name.get_ref()
+            )));
+        }
+        if self.busy.contains(service) {
+            return Err(Refusal::Busy(service.clone()));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer<'a> {
+    Yes,
+    No,
+    Typed(&'a str),
+}
+
+fn transport_name(t: TransportKind) -> &'static str {
+    match t {
+        TransportKind::Local => "local",
+        TransportKind::Ssh => "ssh",
+        TransportKind::Http => "http",
+    }
+}

@@ -1,0 +1,9 @@
+//! Mutating actions: plan → confirm → execute → audit, all through one dispatcher.
+
+pub mod audit;
+pub mod dispatcher;
+pub mod execute;
+pub mod plan;
+
+pub use dispatcher::{Authorized, Dispatcher, Refusal};
+pub use plan::{ActionKind, ActionOutcome, Confirmation, Plan, PlanStep};

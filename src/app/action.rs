@@ -1,0 +1,98 @@
+//! `Action`: what the operator wants. Key bindings name these in snake_case.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    Back,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Help,
+    Filter,
+    Palette,
+    RestartService,
+    StopService,
+    StartService,
+    Refresh,
+    CycleTheme,
+}
+
+impl Action {
+    pub const ALL: &[Action] = &[
+        Action::Quit,
+        Action::Back,
+        Action::Up,
+        Action::Down,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Top,
+        Action::Bottom,
+        Action::Open,
+        Action::Help,
+        Action::Filter,
+        Action::Palette,
+        Action::RestartService,
+        Action::StopService,
+        Action::StartService,
+        Action::Refresh,
+        Action::CycleTheme,
+    ];
+
+    /// One line for the help overlay.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "quit opsdeck",
+            Action::Back => "back / close",
+            Action::Up => "move up",
+            Action::Down => "move down",
+            Action::PageUp => "page up",
+            Action::PageDown => "page down",
+            Action::Top => "go to first row",
+            Action::Bottom => "go to last row",
+            Action::Open => "open host detail",
+            Action::Help => "this help",
+            Action::Filter => "filter rows",
+            Action::Palette => "command palette",
+            Action::RestartService => "restart service",
+            Action::StopService => "stop service",
+            Action::StartService => "start service",
+            Action::Refresh => "refresh now",
+            Action::CycleTheme => "next theme",
+        }
+    }
+
+    /// A short label for the status line.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Back => "back",
+            Action::Up | Action::Down => "move",
+            Action::PageUp | Action::PageDown => "page",
+            Action::Top | Action::Bottom => "top/end",
+            Action::Open => "detail",
+            Action::Help => "help",
+            Action::Filter => "filter",
+            Action::Palette => "command",
+            Action::RestartService => "restart",
+            Action::StopService => "stop",
+            Action::StartService => "start",
+            Action::Refresh => "refresh",
+            Action::CycleTheme => "theme",
+        }
+    }
+
+    /// Actions that change something on a host: they go through the dispatcher.
+    pub fn is_mutating(self) -> bool {
+        matches!(
+            self,
+            Action::RestartService | Action::StopService | Action::StartService
+        )
+    }
+}

@@ -1,0 +1,471 @@
+//! The reducer: `Msg` in, state changed, `Effect`s out. No I/O, no clock, no runtime.
+
+use chrono::{DateTime, Utc};
+
+use super::action::Action;
+use super::effect::Effect;
+use super::state::{
+    ActionPhase, ActionView, Mode, Notice, NoticeLevel, QuitReason, Row, Screen, State,
+};
+use super::update::Update;
+use crate::action::dispatcher::Answer;
+use crate::action::{ActionKind, ActionOutcome, Confirmation, Refusal};
+use crate::config::Config;
+use crate::model::{HostStatus, ServiceId};
+use crate::ui::layout;
+
+/// How long a notice stays in the status line.
+const NOTICE_SECS: i64 = 6;
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Action(Action),
+    /// Text typed into the active input (filter, palette, typed confirmation).
+    Input(TextInput),
+    Click {
+        column: u16,
+        row: u16,
+    },
+    Scroll(i32),
+    Resize(u16, u16),
+    Tick(DateTime<Utc>),
+    Update(Update),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextInput {
+    Char(char),
+    Backspace,
+    Submit,
+    Cancel,
+}
+
+pub fn update(state: &mut State, config: &Config, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Action(a) => on_action(state, config, a),
+        Msg::Input(i) => on_input(state, config, i),
+        Msg::Click { column, row } => {
+            on_click(state, column, row);
+            vec![]
+        }
+        Msg::Scroll(n) => {
+            move_selection(state, n as i64);
+            vec![]
+        }
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            keep_selection_visible(state);
+            vec![]
+        }
+        Msg::Tick(now) => {
+            state.now = now;
+            if state
+                .notice
+                .as_ref()
+                .is_some_and(|n| (now - n.at).num_seconds() >= NOTICE_SECS)
+            {
+                state.notice = None;
+            }
+            vec![]
+        }
+        Msg::Update(u) => on_update(state, u),
+    }
+}
+
+fn notice(state: &mut State, level: NoticeLevel, text: impl Into<String>) {
+    state.notice = Some(Notice {
+        level,
+        text: text.into(),
+        at: state.now,
+    });
+}
+
+fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => state.quit = Some(QuitReason::Requested),
+        Action::Back => match (&state.mode, &state.screen) {
+            (Mode::Normal, Screen::Host(_)) => state.screen = Screen::Fleet,
+            (Mode::Normal, Screen::Fleet) if !state.filter.is_empty() => {
+                state.filter.clear();
+                clamp_selection(state);
+            }
+            (Mode::Normal, Screen::Fleet) => state.notice = None,
+            _ => state.mode = Mode::Normal,
+        },
+        Action::Up => move_selection(state, -1),
+        Action::Down => move_selection(state, 1),
+        Action::PageUp => move_selection(state, -(page(state) as i64)),
+        Action::PageDown => move_selection(state, page(state) as i64),
+        Action::Top => move_selection(state, i64::MIN / 2),
+        Action::Bottom => move_selection(state, i64::MAX / 2),
+        Action::Open => open_selected(state),
+        Action::Help => state.mode = Mode::Help,
+        Action::Filter => {
+            state.mode = Mode::Filter {
+                input: state.filter.clone(),
+            }
+        }
+        Action::Palette => {
+            state.mode = Mode::Palette {
+                input: String::new(),
+            }
+        }
+        Action::RestartService => request(state, config, ActionKind::Restart, None),
+        Action::StopService => request(state, config, ActionKind::Stop, None),
+        Action::StartService => request(state, config, ActionKind::Start, None),
+        Action::Refresh => {
+            notice(state, NoticeLevel::Info, "refreshing…");
+            return vec![Effect::RefreshNow];
+        }
+        Action::CycleTheme => {
+            state.theme = (state.theme + 1) % state.themes.len().max(1);
+            notice(
+                state,
+                NoticeLevel::Info,
+                format!("theme {}", state.theme_name()),
+            );
+        }
+    }
+    vec![]
+}
+
+/// Asks the dispatcher for a plan and opens the confirmation popup, or says why not.
+fn request(state: &mut State, config: &Config, kind: ActionKind, target: Option<ServiceId>) {
+    let Some(service) = target.or_else(|| state.selected_service().map(|s| s.id.clone())) else {
+        notice(
+            state,
+            NoticeLevel::Warn,
+            format!("select a service to {kind}"),
+        );
+        return;
+    };
+    match state.dispatcher.plan(config, kind, &service) {
+        Ok(plan) => state.mode = Mode::Action(ActionView::new(plan)),
+        Err(refusal) => notice(
+            state,
+            NoticeLevel::Error,
+            format!("cannot {kind} {service}: {refusal}"),
+        ),
+    }
+}
+
+fn on_input(state: &mut State, config: &Config, input: TextInput) -> Vec<Effect> {
+    match std::mem::replace(&mut state.mode, Mode::Normal) {
+        Mode::Filter { input: mut text } => match input {
+            TextInput::Submit => clamp_selection(state),
+            TextInput::Cancel => {
+                state.filter.clear();
+                clamp_selection(state);
+            }
+            edit => {
+                edit_text(&mut text, &edit);
+                // The table follows the filter while it is typed.
+                state.filter = text.clone();
+                state.selected = 0;
+                state.offset = 0;
+                state.mode = Mode::Filter { input: text };
+            }
+        },
+        Mode::Palette { input: mut text } => match input {
+            TextInput::Submit => return run_command(state, config, text.trim()),
+            TextInput::Cancel => {}
+            edit => {
+                edit_text(&mut text, &edit);
+                state.mode = Mode::Palette { input: text };
+            }
+        },
+        Mode::Help => {}
+        Mode::Action(view) => return on_action_input(state, config, view, input),
+        Mode::Normal => {}
+    }
+    vec![]
+}
+
+fn edit_text(text: &mut String, edit: &TextInput) {
+    match edit {
+        TextInput::Char(c) => text.push(*c),
+        TextInput::Backspace => {
+            text.pop();
+        }
+        TextInput::Submit | TextInput::Cancel => {}
+    }
+}
+
+fn on_action_input(
+    state: &mut State,
+    config: &Config,
+    mut view: ActionView,
+    input: TextInput,
+) -> Vec<Effect> {
+    if view.phase != ActionPhase::Confirm {
+        // Running or done: any of these closes the popup; a running action goes on.
+        if !matches!(
+            input,
+            TextInput::Submit | TextInput::Cancel | TextInput::Char('q')
+        ) {
+            state.mode = Mode::Action(view);
+        }
+        return vec![];
+    }
+    let answer = match (&view.plan.confirmation, &input) {
+        (_, TextInput::Cancel) => Answer::No,
+        (Confirmation::YesNo, TextInput::Char('y' | 'Y')) => Answer::Yes,
+        (Confirmation::YesNo, TextInput::Char('n' | 'N')) => Answer::No,
+        (Confirmation::YesNo, _) => {
+            state.mode = Mode::Action(view);
+            return vec![];
+        }
+        (Confirmation::TypeName(_), TextInput::Submit) => Answer::Typed(&view.typed),
+        (Confirmation::TypeName(_), edit) => {
+            edit_text(&mut view.typed, edit);
+            view.error = None;
+            state.mode = Mode::Action(view);
+            return vec![];
+        }
+    };
+    let plan = view.plan.clone();
+    match state.dispatcher.confirm(config, plan, answer) {
+        Ok(authorized) => {
+            view.phase = ActionPhase::Running;
+            view.error = None;
+            state.mode = Mode::Action(view);
+            vec![Effect::Execute(authorized)]
+        }
+        Err(Refusal::Cancelled) => {
+            notice(
+                state,
+                NoticeLevel::Info,
+                format!("{} cancelled", view.plan.title()),
+            );
+            vec![]
+        }
+        Err(e @ Refusal::ConfirmationMismatch { .. }) => {
+            view.error = Some(e.to_string());
+            view.typed.clear();
+            state.mode = Mode::Action(view);
+            vec![]
+        }
+        Err(e) => {
+            notice(
+                state,
+                NoticeLevel::Error,
+                format!("cannot {}: {e}", view.plan.title()),
+            );
+            vec![]
+        }
+    }
+}
+
+const PALETTE_HELP: &str =
+    "host NAME, filter TEXT, theme NAME, restart|stop|start HOST/SERVICE, refresh, help, quit";
+
+fn run_command(state: &mut State, config: &Config, line: &str) -> Vec<Effect> {
+    let (cmd, arg) = line
+        .split_once(char::is_whitespace)
+        .map_or((line, ""), |(c, a)| (c, a.trim()));
+    match (cmd, arg) {
+        ("", _) => {}
+        ("q" | "quit", _) => state.quit = Some(QuitReason::Requested),
+        ("help", _) => state.mode = Mode::Help,
+        ("refresh", _) => return vec![Effect::RefreshNow],
+        ("filter", text) => {
+            state.filter = text.to_owned();
+            clamp_selection(state);
+        }
+        ("host", name) => match state.hosts.iter().position(|h| h.id.as_str() == name) {
+            Some(i) => {
+                state.screen = Screen::Host(i);
+                if let Some(row) = state.rows().iter().position(|r| *r == Row::Host(i)) {
+                    state.selected = row;
+                    keep_selection_visible(state);
+                }
+            }
+            None => {
+                let names: Vec<&str> = state.hosts.iter().map(|h| h.id.as_str()).collect();
+                notice(
+                    state,
+                    NoticeLevel::Error,
+                    format!("unknown host `{name}` (hosts: {})", names.join(", ")),
+                );
+            }
+        },
+        ("theme", name) => match state.themes.iter().position(|t| t == name) {
+            Some(i) => {
+                state.theme = i;
+                notice(state, NoticeLevel::Info, format!("theme {name}"));
+            }
+            None => {
+                let msg = format!(
+                    "unknown theme `{name}` (themes: {})",
+                    state.themes.join(", ")
+                );
+                notice(state, NoticeLevel::Error, msg);
+            }
+        },
+        ("restart" | "stop" | "start", target) => {
+            let kind = match cmd {
+                "restart" => ActionKind::Restart,
+                "stop" => ActionKind::Stop,
+                _ => ActionKind::Start,
+            };
+            match target.split_once('/') {
+                Some((h, s)) if !s.contains('/') => {
+                    let host = crate::model::HostId::new(h);
+                    request(state, config, kind, Some(ServiceId::new(&host, s)));
+                }
+                _ => notice(
+                    state,
+                    NoticeLevel::Error,
+                    format!("usage: :{cmd} HOST/SERVICE"),
+                ),
+            }
+        }
+        (other, _) => notice(
+            state,
+            NoticeLevel::Error,
+            format!("unknown command `{other}` (try: {PALETTE_HELP})"),
+        ),
+    }
+    vec![]
+}
+
+fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
+    match update {
+        Update::HostSampled { host, sample } => {
+            if let Some(h) = state.hosts.iter_mut().find(|h| h.id == host) {
+                h.status = HostStatus::Up;
+                if let Some(cpu) = sample.cpu_total {
+                    h.cpu_history.push(cpu.round() as u64);
+                }
+                h.mem_history.push(sample.mem_percent().round() as u64);
+                h.load_history.push((sample.load[0] * 100.0).round() as u64);
+                h.last_sample = Some(sample);
+            }
+        }
+        Update::HostUnreachable { host, reason } => {
+            let now = state.now;
+            if let Some(h) = state.hosts.iter_mut().find(|h| h.id == host) {
+                let since = match &h.status {
+                    HostStatus::Unreachable { since, .. } => *since,
+                    _ => now,
+                };
+                h.status = HostStatus::Unreachable { since, reason };
+            }
+        }
+        Update::ServiceObserved {
+            service,
+            observation,
+        } => {
+            if let Some(s) = state
+                .hosts
+                .iter_mut()
+                .filter(|h| h.id == service.host)
+                .flat_map(|h| h.services.iter_mut())
+                .find(|s| s.id == service)
+            {
+                s.observation = Some(observation);
+            }
+        }
+        Update::ActionOutput { action_id, line } => {
+            if let Mode::Action(view) = &mut state.mode
+                && view.plan.id == action_id
+            {
+                view.output.push(line);
+            }
+        }
+        Update::ActionFinished {
+            action_id,
+            service,
+            outcome,
+        } => {
+            state.dispatcher.finished(&service);
+            let (level, verb) = match &outcome {
+                ActionOutcome::Succeeded { .. } => (NoticeLevel::Info, "✔"),
+                _ => (NoticeLevel::Error, "✘"),
+            };
+            let text = match &state.mode {
+                Mode::Action(v) if v.plan.id == action_id => {
+                    format!("{verb} {}: {}", v.plan.title(), outcome.summary())
+                }
+                _ => format!("{verb} action on {service}: {}", outcome.summary()),
+            };
+            notice(state, level, text);
+            if let Mode::Action(view) = &mut state.mode
+                && view.plan.id == action_id
+            {
+                view.phase = ActionPhase::Done;
+                view.outcome = Some(outcome);
+            }
+            return vec![Effect::RefreshNow];
+        }
+        Update::TaskPanicked { task, message } => {
+            state.quit = Some(QuitReason::Error(format!(
+                "background task `{task}` panicked: {message}"
+            )));
+        }
+    }
+    vec![]
+}
+
+fn open_selected(state: &mut State) {
+    if let Some(row) = state.selected_row() {
+        let (Row::Host(h) | Row::Service(h, _)) = row;
+        state.screen = Screen::Host(h);
+    }
+}
+
+fn page(state: &State) -> usize {
+    layout::fleet_visible_rows(state.size).max(1)
+}
+
+fn move_selection(state: &mut State, delta: i64) {
+    if let Screen::Host(h) = state.screen {
+        // In a host's detail, up/down walk the hosts.
+        let n = state.hosts.len() as i64;
+        if n > 0 {
+            state.screen = Screen::Host((h as i64 + delta.signum()).clamp(0, n - 1) as usize);
+        }
+        return;
+    }
+    let n = state.rows().len() as i64;
+    state.selected = (state.selected as i64 + delta).clamp(0, (n - 1).max(0)) as usize;
+    keep_selection_visible(state);
+}
+
+fn clamp_selection(state: &mut State) {
+    let n = state.rows().len();
+    state.selected = state.selected.min(n.saturating_sub(1));
+    keep_selection_visible(state);
+}
+
+fn keep_selection_visible(state: &mut State) {
+    let visible = layout::fleet_visible_rows(state.size).max(1);
+    if state.selected < state.offset {
+        state.offset = state.selected;
+    } else if state.selected >= state.offset + visible {
+        state.offset = state.selected + 1 - visible;
+    }
+    let n = state.rows().len();
+    state.offset = state.offset.min(n.saturating_sub(visible));
+}
+
+fn on_click(state: &mut State, column: u16, row: u16) {
+    if !matches!(state.mode, Mode::Normal) || state.screen != Screen::Fleet {
+        return;
+    }
+    let Some(index) = layout::fleet_row_at(state.size, column, row) else {
+        return;
+    };
+    let target = state.offset + index;
+    if target < state.rows().len() {
+        if target == state.selected {
+            open_selected(state);
+        } else {
+            state.selected = target;
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "reducer_tests.rs"]
+mod tests;

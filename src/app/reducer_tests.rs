@@ -1,0 +1,309 @@
+//! Reducer tests: messages in, state and effects out; no runtime, no sleeps.
+
+use super::*;
+use crate::action::ActionKind;
+use crate::app::state::{ActionPhase, Mode, Row, Screen};
+use crate::fixture;
+use crate::model::{HostId, HostStatus, RunState};
+
+fn setup() -> (Config, State) {
+    let config = fixture::config();
+    let state = fixture::state(&config, (120, 40));
+    (config, state)
+}
+
+fn select(state: &mut State, host: &str, service: &str) {
+    let rows = state.rows();
+    state.selected = rows
+        .iter()
+        .position(|r| match *r {
+            Row::Service(h, s) => {
+                state.hosts[h].id.as_str() == host
+                    && &*state.hosts[h].services[s].id.name == service
+            }
+            Row::Host(_) => false,
+        })
+        .expect("service row");
+}
+
+fn act(state: &mut State, config: &Config, a: Action) -> Vec<Effect> {
+    update(state, config, Msg::Action(a))
+}
+
+fn type_text(state: &mut State, config: &Config, text: &str) -> Vec<Effect> {
+    let mut effects = vec![];
+    for c in text.chars() {
+        effects.extend(update(state, config, Msg::Input(TextInput::Char(c))));
+    }
+    effects
+}
+
+#[test]
+fn navigation_moves_and_clamps() {
+    let (config, mut state) = setup();
+    assert_eq!(state.selected, 0);
+    act(&mut state, &config, Action::Up);
+    assert_eq!(state.selected, 0);
+    act(&mut state, &config, Action::Down);
+    assert_eq!(state.selected, 1);
+    act(&mut state, &config, Action::Bottom);
+    assert_eq!(state.selected, state.rows().len() - 1);
+    act(&mut state, &config, Action::Top);
+    assert_eq!(state.selected, 0);
+}
+
+#[test]
+fn small_terminal_scrolls_to_keep_selection_visible() {
+    let (config, mut state) = setup();
+    update(&mut state, &config, Msg::Resize(80, 10));
+    let visible = layout::fleet_visible_rows((80, 10));
+    for _ in 0..visible + 2 {
+        act(&mut state, &config, Action::Down);
+    }
+    assert!(state.offset > 0);
+    assert!(state.selected >= state.offset && state.selected < state.offset + visible);
+    act(&mut state, &config, Action::Top);
+    assert_eq!(state.offset, 0);
+}
+
+#[test]
+fn open_and_back_switch_screens() {
+    let (config, mut state) = setup();
+    select(&mut state, "triboka", "triboka-flask");
+    act(&mut state, &config, Action::Open);
+    let triboka = state
+        .hosts
+        .iter()
+        .position(|h| h.id.as_str() == "triboka")
+        .unwrap();
+    assert_eq!(state.screen, Screen::Host(triboka));
+    act(&mut state, &config, Action::Down);
+    assert_eq!(
+        state.screen,
+        Screen::Host(triboka + 1),
+        "up/down walk hosts in detail"
+    );
+    act(&mut state, &config, Action::Back);
+    assert_eq!(state.screen, Screen::Fleet);
+}
+
+#[test]
+fn filter_narrows_rows_and_escape_clears() {
+    let (config, mut state) = setup();
+    let all = state.rows().len();
+    act(&mut state, &config, Action::Filter);
+    type_text(&mut state, &config, "mongo");
+    assert_eq!(state.rows(), vec![Row::Host(0), Row::Service(0, 1)]);
+    update(&mut state, &config, Msg::Input(TextInput::Submit));
+    assert!(matches!(state.mode, Mode::Normal));
+    assert_eq!(state.filter, "mongo");
+    act(&mut state, &config, Action::Back);
+    assert_eq!(state.rows().len(), all);
+}
+
+#[test]
+fn palette_host_theme_and_errors() {
+    let (config, mut state) = setup();
+    act(&mut state, &config, Action::Palette);
+    type_text(&mut state, &config, "host preventia");
+    update(&mut state, &config, Msg::Input(TextInput::Submit));
+    assert_eq!(state.screen, Screen::Host(3));
+
+    act(&mut state, &config, Action::Palette);
+    type_text(&mut state, &config, "theme light");
+    update(&mut state, &config, Msg::Input(TextInput::Submit));
+    assert_eq!(state.theme_name(), "light");
+
+    act(&mut state, &config, Action::Palette);
+    type_text(&mut state, &config, "host nowhere");
+    update(&mut state, &config, Msg::Input(TextInput::Submit));
+    let notice = state.notice.as_ref().unwrap();
+    assert!(
+        notice.text.starts_with("unknown host `nowhere`"),
+        "{}",
+        notice.text
+    );
+
+    act(&mut state, &config, Action::Palette);
+    type_text(&mut state, &config, "quit");
+    update(&mut state, &config, Msg::Input(TextInput::Submit));
+    assert_eq!(state.quit, Some(QuitReason::Requested));
+}
+
+#[test]
+fn restart_on_prod_needs_the_typed_name_then_executes_once() {
+    let (config, mut state) = setup();
+    select(&mut state, "control", "conductores-ecs");
+    assert!(act(&mut state, &config, Action::RestartService).is_empty());
+    let Mode::Action(view) = &state.mode else {
+        panic!("plan popup expected")
+    };
+    assert_eq!(view.plan.kind, ActionKind::Restart);
+    assert_eq!(
+        view.plan.confirmation,
+        crate::action::Confirmation::TypeName("conductores-ecs".into())
+    );
+    assert_eq!(
+        view.plan.steps[0].command.to_string(),
+        "aws ecs update-service --cluster conductores --service conductores-backend --force-new-deployment"
+    );
+
+    // `y` is not enough on prod, and a wrong name is refused without running anything.
+    assert!(type_text(&mut state, &config, "y").is_empty());
+    assert!(update(&mut state, &config, Msg::Input(TextInput::Submit)).is_empty());
+    let Mode::Action(view) = &state.mode else {
+        panic!()
+    };
+    assert_eq!(view.phase, ActionPhase::Confirm);
+    assert!(view.error.as_ref().unwrap().contains("conductores-ecs"));
+
+    type_text(&mut state, &config, "conductores-ecs");
+    let effects = update(&mut state, &config, Msg::Input(TextInput::Submit));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Execute(a)] if a.plan().service.to_string() == "control/conductores-ecs")
+    );
+    let id = crate::model::ServiceId::new(&HostId::new("control"), "conductores-ecs");
+    assert!(state.dispatcher.is_busy(&id));
+
+    // A second request while busy is refused.
+    update(&mut state, &config, Msg::Input(TextInput::Cancel));
+    assert!(act(&mut state, &config, Action::RestartService).is_empty());
+    assert!(matches!(state.mode, Mode::Normal));
+    assert!(state.notice.as_ref().unwrap().text.contains("busy"));
+
+    let outcome = crate::action::ActionOutcome::Succeeded { duration_ms: 1200 };
+    let effects = update(
+        &mut state,
+        &config,
+        Msg::Update(Update::ActionFinished {
+            action_id: 1,
+            service: id.clone(),
+            outcome,
+        }),
+    );
+    assert!(matches!(effects.as_slice(), [Effect::RefreshNow]));
+    assert!(!state.dispatcher.is_busy(&id));
+}
+
+#[test]
+fn unsupported_kinds_are_refused_with_reason() {
+    let (config, mut state) = setup();
+    select(&mut state, "gamelera", "backend");
+    act(&mut state, &config, Action::RestartService);
+    assert!(matches!(state.mode, Mode::Normal));
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("not available yet")
+    );
+}
+
+#[test]
+fn read_only_refuses_every_mutating_action() {
+    let config = fixture::config();
+    let mut state = State::new(&config, true, fixture::themes(), 0, fixture::clock());
+    select(&mut state, "control", "conductores-ecs");
+    for a in Action::ALL.iter().filter(|a| a.is_mutating()) {
+        let effects = act(&mut state, &config, *a);
+        assert!(effects.is_empty(), "{a:?} produced effects");
+        assert!(matches!(state.mode, Mode::Normal), "{a:?} opened a popup");
+        assert!(
+            state.notice.as_ref().unwrap().text.contains("read-only"),
+            "{a:?}"
+        );
+    }
+    // The palette cannot bypass it either.
+    act(&mut state, &config, Action::Palette);
+    type_text(&mut state, &config, "restart control/conductores-ecs");
+    assert!(update(&mut state, &config, Msg::Input(TextInput::Submit)).is_empty());
+    assert!(matches!(state.mode, Mode::Normal));
+}
+
+#[test]
+fn updates_change_host_and_service_state() {
+    let (config, mut state) = setup();
+    let host = HostId::new("gamelera");
+    let reason = "connection reset".to_owned();
+    update(
+        &mut state,
+        &config,
+        Msg::Update(Update::HostUnreachable {
+            host: host.clone(),
+            reason,
+        }),
+    );
+    assert!(
+        matches!(&state.hosts[0].status, HostStatus::Unreachable { since, .. } if *since == fixture::clock())
+    );
+    // A later failure keeps the original `since`.
+    update(
+        &mut state,
+        &config,
+        Msg::Tick(fixture::clock() + chrono::Duration::seconds(30)),
+    );
+    update(
+        &mut state,
+        &config,
+        Msg::Update(Update::HostUnreachable {
+            host: host.clone(),
+            reason: "again".into(),
+        }),
+    );
+    assert!(
+        matches!(&state.hosts[0].status, HostStatus::Unreachable { since, reason } if *since == fixture::clock() && reason == "again")
+    );
+
+    let n = state.hosts[0].cpu_history.len();
+    let sample = fixture::sample(fixture::clock(), 0, 999);
+    update(
+        &mut state,
+        &config,
+        Msg::Update(Update::HostSampled { host, sample }),
+    );
+    assert_eq!(state.hosts[0].status, HostStatus::Up);
+    assert!(state.hosts[0].cpu_history.len() >= n);
+}
+
+#[test]
+fn stale_observations_are_detected_by_the_clock() {
+    let (config, mut state) = setup();
+    let obs_at = state.hosts[0].services[0].observation.as_ref().unwrap().at;
+    assert!(!state.is_stale(obs_at));
+    update(
+        &mut state,
+        &config,
+        Msg::Tick(fixture::clock() + chrono::Duration::seconds(60)),
+    );
+    assert!(state.is_stale(obs_at));
+}
+
+#[test]
+fn task_panic_quits_with_error() {
+    let (config, mut state) = setup();
+    update(
+        &mut state,
+        &config,
+        Msg::Update(Update::TaskPanicked {
+            task: "metrics x".into(),
+            message: "boom".into(),
+        }),
+    );
+    assert!(matches!(&state.quit, Some(QuitReason::Error(e)) if e.contains("boom")));
+}
+
+#[test]
+fn clicking_a_row_selects_then_opens() {
+    let (config, mut state) = setup();
+    let first = layout::fleet_row_at((120, 40), 5, 3).unwrap();
+    update(&mut state, &config, Msg::Click { column: 5, row: 3 });
+    assert_eq!(state.selected, first);
+    update(&mut state, &config, Msg::Click { column: 5, row: 3 });
+    assert!(matches!(state.screen, Screen::Host(_)));
+    assert_eq!(
+        state.run_state(&state.hosts[0].services[3]),
+        RunState::Stopped
+    );
+}

@@ -1,0 +1,105 @@
+//! The loop: one `select!` over terminal events, collector updates, a clock tick and
+//! signals. Draws only when the state changed, at most about 30 times a second.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use color_eyre::eyre::{Result, eyre};
+use crossterm::event::EventStream;
+use futures::StreamExt;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::input::translate;
+use super::reducer::{Msg, update};
+use super::state::{QuitReason, State};
+use super::terminal;
+use crate::action::audit::AuditLog;
+use crate::collect::Supervisor;
+use crate::config::Config;
+use crate::config::theme::Theme;
+use crate::ui;
+
+const FRAME: Duration = Duration::from_millis(33);
+/// Updates applied per wake-up before drawing, so a flood cannot starve the keyboard.
+const UPDATE_BATCH: usize = 256;
+
+pub struct RunOptions {
+    pub read_only: bool,
+    pub themes: Vec<Theme>,
+    pub theme: usize,
+    pub audit: AuditLog,
+}
+
+pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
+    let (tx, mut rx) = mpsc::channel(1024);
+    let supervisor = Supervisor::new(config.clone(), tx, opts.audit, opts.read_only);
+    let names = opts.themes.iter().map(|t| t.name.clone()).collect();
+    let mut state = State::new(&config, opts.read_only, names, opts.theme, Utc::now());
+
+    let mut guard = terminal::enter()?;
+    let size = guard.terminal.size()?;
+    state.size = (size.width, size.height);
+    supervisor.start();
+
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME;
+
+    loop {
+        if dirty && last_draw.elapsed() >= FRAME && !terminal::panicked() {
+            let theme = &opts.themes[state.theme.min(opts.themes.len() - 1)];
+            if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "render") {
+                panic!("deliberate panic in render (OPSDECK_TEST_PANIC=render)");
+            }
+            guard
+                .terminal
+                .draw(|frame| ui::render(frame, &state, theme))?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+        let next_frame = last_draw + FRAME;
+        let mut msgs: Vec<Msg> = Vec::new();
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(ev)) => msgs.extend(translate(&state, ev)),
+                Some(Err(e)) => return Err(eyre!("terminal input failed: {e}")),
+                None => state.quit = Some(QuitReason::Requested),
+            },
+            Some(first) = rx.recv() => {
+                msgs.push(Msg::Update(first));
+                while msgs.len() < UPDATE_BATCH {
+                    match rx.try_recv() {
+                        Ok(u) => msgs.push(Msg::Update(u)),
+                        Err(_) => break,
+                    }
+                }
+            }
+            _ = tick.tick() => msgs.push(Msg::Tick(Utc::now())),
+            _ = tokio::time::sleep_until(next_frame), if dirty => {}
+            _ = sigterm.recv() => state.quit = Some(QuitReason::Requested),
+            _ = sighup.recv() => state.quit = Some(QuitReason::Requested),
+        }
+        for msg in msgs {
+            dirty = true;
+            for effect in update(&mut state, &config, msg) {
+                supervisor.perform(effect);
+            }
+        }
+        match state.quit.take() {
+            Some(QuitReason::Requested) => break,
+            Some(QuitReason::Error(e)) => {
+                drop(guard);
+                return Err(eyre!(e));
+            }
+            None => {}
+        }
+    }
+    drop(guard);
+    Ok(())
+}

@@ -1,0 +1,281 @@
+//! Everything the screen shows, in one value. Changed only by the reducer.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::action::{ActionOutcome, Dispatcher, Plan};
+use crate::config::Config;
+use crate::config::keymap::Keymap;
+use crate::config::schema::{ServiceKind, TransportKind};
+use crate::model::{
+    Health, History, HostId, HostSample, HostStatus, RunState, ServiceId, ServiceObservation,
+};
+
+/// About ten minutes of samples at the refresh interval.
+const HISTORY_WINDOW: Duration = Duration::from_secs(600);
+/// Lines of live action output kept for the popup.
+const ACTION_OUTPUT_LINES: usize = 200;
+
+#[derive(Debug)]
+pub struct State {
+    pub hosts: Vec<HostState>,
+    pub screen: Screen,
+    pub mode: Mode,
+    /// Index into [`State::rows`].
+    pub selected: usize,
+    /// First visible row of the fleet table.
+    pub offset: usize,
+    pub filter: String,
+    pub size: (u16, u16),
+    pub now: DateTime<Utc>,
+    pub refresh: Duration,
+    pub dispatcher: Dispatcher,
+    pub notice: Option<Notice>,
+    pub themes: Vec<String>,
+    pub theme: usize,
+    pub keymap: Keymap,
+    pub quit: Option<QuitReason>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QuitReason {
+    Requested,
+    Error(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    Fleet,
+    Host(usize),
+}
+
+#[derive(Debug)]
+pub enum Mode {
+    Normal,
+    Filter { input: String },
+    Palette { input: String },
+    Help,
+    Action(ActionView),
+}
+
+#[derive(Debug)]
+pub struct ActionView {
+    pub plan: Plan,
+    pub phase: ActionPhase,
+    pub typed: String,
+    pub output: History<String>,
+    pub outcome: Option<ActionOutcome>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionPhase {
+    Confirm,
+    Running,
+    Done,
+}
+
+impl ActionView {
+    pub fn new(plan: Plan) -> Self {
+        Self {
+            plan,
+            phase: ActionPhase::Confirm,
+            typed: String::new(),
+            output: History::new(ACTION_OUTPUT_LINES),
+            outcome: None,
+            error: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: NoticeLevel,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeLevel {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug)]
+pub struct HostState {
+    pub id: HostId,
+    pub transport: TransportKind,
+    pub address: Option<String>,
+    pub tags: Vec<String>,
+    pub read_only: bool,
+    pub status: HostStatus,
+    pub last_sample: Option<HostSample>,
+    pub cpu_history: History<u64>,
+    pub mem_history: History<u64>,
+    pub load_history: History<u64>,
+    pub services: Vec<ServiceState>,
+}
+
+impl HostState {
+    pub fn is_prod(&self) -> bool {
+        self.tags.iter().any(|t| t == "prod")
+    }
+}
+
+#[derive(Debug)]
+pub struct ServiceState {
+    pub id: ServiceId,
+    pub kind: ServiceKind,
+    pub observation: Option<ServiceObservation>,
+    pub health: Health,
+}
+
+/// One line of the fleet table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    Host(usize),
+    Service(usize, usize),
+}
+
+impl State {
+    pub fn new(
+        config: &Config,
+        read_only: bool,
+        themes: Vec<String>,
+        theme: usize,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let refresh = config.file.settings.refresh.get();
+        let window = (HISTORY_WINDOW.as_millis() / refresh.as_millis().max(1)) as usize;
+        let hosts = config
+            .file
+            .hosts
+            .iter()
+            .map(|h| {
+                let id = HostId::new(h.name.get_ref());
+                HostState {
+                    services: h
+                        .services
+                        .iter()
+                        .map(|s| ServiceState {
+                            id: ServiceId::new(&id, s.name.get_ref()),
+                            kind: s.kind,
+                            observation: None,
+                            health: Health::Unknown,
+                        })
+                        .collect(),
+                    id,
+                    transport: h.transport,
+                    address: h.address.as_ref().map(|a| a.get_ref().clone()),
+                    tags: h.tags.iter().map(|t| t.get_ref().clone()).collect(),
+                    read_only: h.read_only,
+                    status: HostStatus::Connecting,
+                    last_sample: None,
+                    cpu_history: History::new(window),
+                    mem_history: History::new(window),
+                    load_history: History::new(window),
+                }
+            })
+            .collect();
+        Self {
+            hosts,
+            screen: Screen::Fleet,
+            mode: Mode::Normal,
+            selected: 0,
+            offset: 0,
+            filter: String::new(),
+            size: (80, 24),
+            now,
+            refresh,
+            dispatcher: Dispatcher::new(read_only || config.file.settings.read_only),
+            notice: None,
+            themes,
+            theme,
+            keymap: config.keymap.clone(),
+            quit: None,
+        }
+    }
+
+    /// The fleet table's rows after the filter: a host is shown when it or one of its
+    /// services matches; its services when they match or the host itself matches.
+    pub fn rows(&self) -> Vec<Row> {
+        let needle = self.filter.to_lowercase();
+        let matches = |texts: &[&str]| {
+            needle.is_empty() || texts.iter().any(|t| t.to_lowercase().contains(&needle))
+        };
+        let mut rows = Vec::new();
+        for (h, host) in self.hosts.iter().enumerate() {
+            let mut host_texts: Vec<&str> = vec![host.id.as_str()];
+            host_texts.extend(host.tags.iter().map(String::as_str));
+            let host_match = matches(&host_texts);
+            let services: Vec<usize> = host
+                .services
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| {
+                    host_match
+                        || matches(&[&s.id.name, self.run_state(s).label(), kind_label(s.kind)])
+                })
+                .map(|(i, _)| i)
+                .collect();
+            if host_match || !services.is_empty() {
+                rows.push(Row::Host(h));
+                rows.extend(services.into_iter().map(|s| Row::Service(h, s)));
+            }
+        }
+        rows
+    }
+
+    pub fn selected_row(&self) -> Option<Row> {
+        self.rows().get(self.selected).copied()
+    }
+
+    pub fn selected_service(&self) -> Option<&ServiceState> {
+        match self.selected_row()? {
+            Row::Service(h, s) => Some(&self.hosts[h].services[s]),
+            Row::Host(_) => None,
+        }
+    }
+
+    /// The state to show: busy while an action runs, stale when the reading is old.
+    pub fn run_state(&self, s: &ServiceState) -> RunState {
+        s.observation
+            .as_ref()
+            .map_or(RunState::Unknown, |o| o.state)
+    }
+
+    pub fn is_stale(&self, at: DateTime<Utc>) -> bool {
+        let age = self
+            .now
+            .signed_duration_since(at)
+            .to_std()
+            .unwrap_or_default();
+        age > self.refresh * 2 + Duration::from_secs(1)
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.dispatcher.read_only()
+    }
+
+    pub fn any_prod(&self) -> bool {
+        self.hosts.iter().any(HostState::is_prod)
+    }
+
+    pub fn theme_name(&self) -> &str {
+        self.themes
+            .get(self.theme)
+            .map_or("default", String::as_str)
+    }
+}
+
+pub fn kind_label(kind: ServiceKind) -> &'static str {
+    match kind {
+        ServiceKind::Compose => "compose",
+        ServiceKind::Container => "container",
+        ServiceKind::Systemd => "systemd",
+        ServiceKind::Http => "http",
+        ServiceKind::Command => "command",
+    }
+}

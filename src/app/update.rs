@@ -1,0 +1,34 @@
+//! `Update`: a fact reported by a collector or an action.
+
+use crate::action::ActionOutcome;
+use crate::model::{HostId, HostSample, ServiceId, ServiceObservation};
+
+#[derive(Debug, Clone)]
+pub enum Update {
+    HostSampled {
+        host: HostId,
+        sample: HostSample,
+    },
+    HostUnreachable {
+        host: HostId,
+        reason: String,
+    },
+    ServiceObserved {
+        service: ServiceId,
+        observation: ServiceObservation,
+    },
+    ActionOutput {
+        action_id: u64,
+        line: String,
+    },
+    ActionFinished {
+        action_id: u64,
+        service: ServiceId,
+        outcome: ActionOutcome,
+    },
+    /// A background task died; the console stops rather than show frozen data as live.
+    TaskPanicked {
+        task: String,
+        message: String,
+    },
+}

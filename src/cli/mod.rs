@@ -1,0 +1,3 @@
+//! Non-interactive commands: they reuse the collectors and print instead of drawing.
+
+pub mod status;

@@ -1,0 +1,68 @@
+//! `opsdeck status [--json]`: the fleet once, then exit 0 (all ok) or 1 (something is not).
+
+use std::io::Write;
+
+use crate::collect::snapshot::{HostReport, fleet_once};
+use crate::config::Config;
+use crate::ui::units;
+
+pub async fn run(config: &Config, json: bool, out: &mut impl Write) -> std::io::Result<i32> {
+    let reports = fleet_once(config).await;
+    let ok = reports.iter().all(HostReport::all_ok);
+    if json {
+        let doc = serde_json::json!({ "ok": ok, "hosts": reports });
+        writeln!(
+            out,
+            "{}",
+            crate::config::secret::redact(&serde_json::to_string_pretty(&doc)?)
+        )?;
+    } else {
+        write_text(&reports, out)?;
+    }
+    Ok(if ok { 0 } else { 1 })
+}
+
+fn write_text(reports: &[HostReport], out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<28} {:<12} {:>7} {:>13}  DETAIL",
+        "HOST / SERVICE", "STATUS", "CPU", "MEM"
+    )?;
+    for h in reports {
+        let (cpu, mem, detail) = match &h.sample {
+            Some(s) => (
+                s.cpu_total.map(units::percent).unwrap_or_default(),
+                format!(
+                    "{}/{}",
+                    units::bytes(s.mem_used_bytes),
+                    units::bytes(s.mem_total_bytes)
+                ),
+                format!("load {:.2} · up {}", s.load[0], units::uptime(s.uptime)),
+            ),
+            None => (
+                String::new(),
+                String::new(),
+                h.reason.clone().unwrap_or_default(),
+            ),
+        };
+        let status = if h.up { "up" } else { "unreachable" };
+        writeln!(
+            out,
+            "{:<28} {:<12} {:>7} {:>13}  {}",
+            h.name, status, cpu, mem, detail
+        )?;
+        for s in &h.services {
+            let name = format!("  {}", s.name);
+            writeln!(
+                out,
+                "{:<28} {:<12} {:>7} {:>13}  {}",
+                name,
+                s.observation.state.label(),
+                "",
+                "",
+                s.observation.detail
+            )?;
+        }
+    }
+    Ok(())
+}

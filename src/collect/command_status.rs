@@ -1,0 +1,50 @@
+//! Status of `command` services: run the configured status command, exit 0 means running.
+
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::model::{RunState, ServiceObservation};
+use crate::transport::{CommandSpec, local};
+
+pub async fn probe(spec: &CommandSpec, timeout: Duration) -> ServiceObservation {
+    let (state, detail) = match local::run(spec, timeout).await {
+        Ok(out) => {
+            let text = if out.stdout.trim().is_empty() {
+                &out.stderr
+            } else {
+                &out.stdout
+            };
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .trim()
+                .to_owned();
+            match out.exit_code {
+                Some(0) => (RunState::Running, first),
+                Some(code) => (
+                    RunState::Stopped,
+                    if first.is_empty() {
+                        format!("exit {code}")
+                    } else {
+                        first
+                    },
+                ),
+                None => (
+                    RunState::Unknown,
+                    "status command killed by a signal".into(),
+                ),
+            }
+        }
+        Err(e) => (RunState::Unknown, format!("status probe failed: {e}")),
+    };
+    ServiceObservation {
+        at: Utc::now(),
+        state,
+        detail: crate::config::secret::redact(&detail),
+        uptime: None,
+        cpu_percent: None,
+        mem_bytes: None,
+    }
+}

@@ -1,0 +1,10 @@
+//! Collectors: one supervisor, tasks that observe hosts and services and send `Update`s.
+//! Nothing here knows about the screen.
+
+pub mod command_status;
+pub mod host_metrics;
+pub mod proc;
+pub mod snapshot;
+pub mod supervisor;
+
+pub use supervisor::Supervisor;

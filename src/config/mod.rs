@@ -1,0 +1,13 @@
+//! `hosts.toml`: schema, loading with spans, validation, secrets, key map and themes.
+
+pub mod duration;
+pub mod error;
+pub mod keymap;
+pub mod load;
+pub mod schema;
+pub mod secret;
+pub mod theme;
+pub mod validate;
+
+pub use error::{ConfigError, ConfigErrors};
+pub use load::{Config, load, locate, parse, xdg_dir};

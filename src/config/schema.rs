@@ -1,0 +1,343 @@
+//! The `hosts.toml` format, as serde reads it. Every table denies unknown keys; the
+//! cross-field rules (kinds, references, names) live in `validate.rs`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Deserializer};
+use toml::Spanned;
+
+use super::duration::HumanDuration;
+use super::secret::ConfigString;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub settings: Settings,
+    /// Key bindings merged over the embedded defaults: `"ctrl-r" = "refresh"`.
+    #[serde(default)]
+    pub keys: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    pub hosts: Vec<Host>,
+    #[serde(default)]
+    pub backups: Vec<BackupSet>,
+    #[serde(default)]
+    pub deploys: Vec<DeployRecipe>,
+    #[serde(default)]
+    pub runbooks: Vec<Runbook>,
+    #[serde(default)]
+    pub suites: Vec<SmokeSuite>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// How often host metrics and command statuses are collected.
+    pub refresh: HumanDuration,
+    pub theme: String,
+    pub read_only: bool,
+    /// Hosts contacted at once.
+    pub connect_concurrency: usize,
+    pub log_buffer_lines: usize,
+    /// Where the audit log goes; default `$XDG_STATE_HOME/opsdeck/audit.jsonl`.
+    pub audit_log: Option<PathBuf>,
+    /// Default timeout of a remote or local command.
+    pub command_timeout: HumanDuration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            refresh: HumanDuration::secs(2),
+            theme: "default".into(),
+            read_only: false,
+            connect_concurrency: 32,
+            log_buffer_lines: 100_000,
+            audit_log: None,
+            command_timeout: HumanDuration::secs(30),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum TransportKind {
+    #[default]
+    Local,
+    Ssh,
+    Http,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostKeyPolicy {
+    #[default]
+    Strict,
+    AcceptNew,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Host {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub transport: TransportKind,
+    /// ssh: host name, address or `~/.ssh/config` alias; http: base URL.
+    pub address: Option<Spanned<String>>,
+    pub port: Option<u16>,
+    pub user: Option<Spanned<String>>,
+    pub identity_file: Option<PathBuf>,
+    pub known_hosts: Option<PathBuf>,
+    #[serde(default)]
+    pub host_key: HostKeyPolicy,
+    #[serde(default)]
+    pub tags: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub read_only: bool,
+    /// `none`, `local`, `ssh`, `unix:///path` or `tcp://host:port`.
+    pub docker: Option<Spanned<String>>,
+    pub docker_socket: Option<String>,
+    #[serde(default)]
+    pub services: Vec<Service>,
+    /// Host-level log sources, such as nginx's access log.
+    #[serde(default)]
+    pub logs: Vec<LogSource>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceKind {
+    Compose,
+    Container,
+    Systemd,
+    Http,
+    Command,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub name: Spanned<String>,
+    pub kind: ServiceKind,
+    /// compose: the compose project.
+    pub project: Option<Spanned<String>>,
+    /// compose: the service inside the project; defaults to `name`.
+    pub compose_service: Option<Spanned<String>>,
+    /// container: the container name.
+    pub container: Option<Spanned<String>>,
+    /// systemd: the unit.
+    pub unit: Option<Spanned<String>>,
+    /// http: the endpoint.
+    pub url: Option<Spanned<ConfigString>>,
+    /// command: how to ask for status (exit 0 = running) and how to act.
+    pub status: Option<Spanned<CommandLine>>,
+    pub start: Option<Spanned<CommandLine>>,
+    pub stop: Option<Spanned<CommandLine>>,
+    pub restart: Option<Spanned<CommandLine>>,
+    pub deploy: Option<Spanned<CommandLine>>,
+    pub rollback: Option<Spanned<CommandLine>>,
+    /// Run the command lines above through `sh -c` (they are then single strings).
+    #[serde(default)]
+    pub shell: bool,
+    pub timeout: Option<HumanDuration>,
+    #[serde(default)]
+    pub checks: Vec<Check>,
+    #[serde(default)]
+    pub logs: Vec<LogSource>,
+}
+
+/// A command as written in the config: an argument list, or with `shell = true` a script.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommandLine {
+    Argv(Vec<ConfigString>),
+    Script(ConfigString),
+}
+
+impl<'de> Deserialize<'de> for CommandLine {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CommandLine;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an argument list like [\"systemctl\", \"restart\", \"nginx\"]")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<CommandLine, E> {
+                ConfigString::expand(v, |n| std::env::var(n).ok())
+                    .map(CommandLine::Script)
+                    .map_err(E::custom)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<CommandLine, A::Error> {
+                let mut argv = Vec::new();
+                while let Some(arg) = seq.next_element::<ConfigString>()? {
+                    argv.push(arg);
+                }
+                Ok(CommandLine::Argv(argv))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckKind {
+    Http,
+    Command,
+    Container,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    pub name: Spanned<String>,
+    pub kind: CheckKind,
+    pub url: Option<Spanned<ConfigString>>,
+    pub method: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, ConfigString>,
+    pub expect_status: Option<u16>,
+    #[serde(default)]
+    pub expect_json: Vec<JsonExpectation>,
+    pub body_regex: Option<Spanned<String>>,
+    pub warn_latency: Option<HumanDuration>,
+    pub max_latency: Option<HumanDuration>,
+    pub command: Option<Spanned<CommandLine>>,
+    pub stdout_regex: Option<Spanned<String>>,
+    pub interval: Option<HumanDuration>,
+    pub timeout: Option<HumanDuration>,
+    pub retries: Option<u32>,
+    pub retry_interval: Option<HumanDuration>,
+    pub tls_warn_days: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonExpectation {
+    /// RFC 6901 pointer into the body, e.g. `/services/mongodb`.
+    pub pointer: Spanned<String>,
+    pub equals: Option<toml::Value>,
+    pub contains: Option<String>,
+    /// Every value under the pointer equals this (e.g. every entry of `services` is "healthy").
+    pub all: Option<toml::Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogKind {
+    Docker,
+    Journald,
+    File,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSource {
+    pub name: Spanned<String>,
+    pub kind: LogKind,
+    pub unit: Option<Spanned<String>>,
+    pub path: Option<Spanned<String>>,
+    pub container: Option<Spanned<String>>,
+    /// Lines fetched when the log is opened.
+    pub tail: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupSet {
+    pub name: Spanned<String>,
+    pub host: Spanned<String>,
+    pub service: Option<Spanned<String>>,
+    pub dir: Option<Spanned<String>>,
+    pub glob: Option<String>,
+    /// A listing command instead of `dir` (e.g. `rclone lsjson`), printing JSON.
+    pub list: Option<Spanned<CommandLine>>,
+    pub max_age: Option<HumanDuration>,
+    pub create: Option<Spanned<CommandLine>>,
+    /// Restore command; `{file}` is replaced with the chosen backup.
+    pub restore: Option<Spanned<CommandLine>>,
+    pub verify: Option<Spanned<CommandLine>>,
+    /// Services stopped before a restore and started after it.
+    #[serde(default)]
+    pub stop_during_restore: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeployRecipe {
+    pub name: Spanned<String>,
+    /// `host/service` this recipe deploys.
+    pub service: Spanned<String>,
+    /// Prints the version running now (recorded before deploying, used for rollback).
+    pub current_version: Option<Spanned<CommandLine>>,
+    pub steps: Vec<DeployStep>,
+    /// `host/service/check` that must pass after the steps.
+    pub health_gate: Option<Spanned<String>>,
+    pub gate_retries: Option<u32>,
+    pub gate_interval: Option<HumanDuration>,
+    /// Steps run when the gate fails; `{previous_version}` is substituted.
+    #[serde(default)]
+    pub rollback: Vec<DeployStep>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeployStep {
+    pub title: String,
+    /// Host the command runs on; defaults to the deployed service's host.
+    pub host: Option<Spanned<String>>,
+    /// `{version}` and `{previous_version}` are substituted.
+    pub run: Spanned<CommandLine>,
+    #[serde(default)]
+    pub shell: bool,
+    pub timeout: Option<HumanDuration>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runbook {
+    pub name: Spanned<String>,
+    pub description: Option<String>,
+    pub steps: Vec<RunbookStep>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunbookStepKind {
+    Command,
+    Action,
+    Check,
+    Wait,
+    Manual,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunbookStep {
+    pub title: String,
+    pub kind: RunbookStepKind,
+    pub host: Option<Spanned<String>>,
+    pub command: Option<Spanned<CommandLine>>,
+    #[serde(default)]
+    pub shell: bool,
+    /// For `action`: restart, stop, start, deploy, rollback, backup.
+    pub action: Option<Spanned<String>>,
+    /// `host/service` for actions.
+    pub service: Option<Spanned<String>>,
+    /// `host/service/check` for checks.
+    pub check: Option<Spanned<String>>,
+    pub duration: Option<HumanDuration>,
+    /// What the operator is asked to do and confirm, for `manual` steps.
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmokeSuite {
+    pub name: Spanned<String>,
+    /// `host/service/check` references.
+    pub checks: Vec<Spanned<String>>,
+}

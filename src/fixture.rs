@@ -1,0 +1,151 @@
+//! A fixed, seed-shaped fleet for snapshot tests, benchmarks and screenshots: the real
+//! config parser and reducer fed with deterministic readings and a pinned clock.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use crate::app::reducer::{Msg, update};
+use crate::app::state::State;
+use crate::app::update::Update;
+use crate::config::{self, Config};
+use crate::model::{DiskUsage, HostId, HostSample, RunState, ServiceId, ServiceObservation};
+
+pub const FLEET_TOML: &str = include_str!("../examples/fleet.toml");
+
+/// 2026-11-25 09:41:07 UTC.
+pub fn clock() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 9, 41, 7).unwrap()
+}
+
+pub fn config() -> Config {
+    config::parse(Path::new("examples/fleet.toml"), FLEET_TOML)
+        .expect("examples/fleet.toml is valid")
+}
+
+pub fn themes() -> Vec<String> {
+    crate::config::theme::Theme::builtin_names()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The fleet after a few minutes of readings; one host unreachable, one service down.
+pub fn state(config: &Config, size: (u16, u16)) -> State {
+    let now = clock();
+    let mut state = State::new(config, false, themes(), 0, now);
+    state.size = size;
+    let hosts: Vec<HostId> = state.hosts.iter().map(|h| h.id.clone()).collect();
+    for (h, host) in hosts.iter().enumerate() {
+        if host.as_str() == "epagal" {
+            let reason = "ssh: connect to 10.77.0.11 port 22: connection refused".to_owned();
+            update(
+                &mut state,
+                config,
+                Msg::Update(Update::HostUnreachable {
+                    host: host.clone(),
+                    reason,
+                }),
+            );
+            continue;
+        }
+        for i in 0..120u64 {
+            let sample = sample(
+                now - chrono::Duration::seconds(2 * (120 - i as i64)),
+                h as u64,
+                i,
+            );
+            update(
+                &mut state,
+                config,
+                Msg::Update(Update::HostSampled {
+                    host: host.clone(),
+                    sample,
+                }),
+            );
+        }
+    }
+    let services: Vec<ServiceId> = state
+        .hosts
+        .iter()
+        .flat_map(|h| h.services.iter().map(|s| s.id.clone()))
+        .collect();
+    for (i, id) in services.into_iter().enumerate() {
+        if id.host.as_str() == "epagal" {
+            continue;
+        }
+        let (state_, detail) = match &*id.name {
+            "mlflow" => (RunState::Stopped, "Exited (137) 3 minutes ago"),
+            "analytics_service" => (RunState::Degraded, "1/2 running"),
+            "api" => (RunState::Running, "2/2 running"),
+            _ => (RunState::Running, "active (running)"),
+        };
+        let observation = ServiceObservation {
+            at: now - chrono::Duration::seconds(1),
+            state: state_,
+            detail: detail.to_owned(),
+            uptime: (state_ == RunState::Running)
+                .then(|| Duration::from_secs(3600 * (i as u64 + 1) + 60 * i as u64)),
+            cpu_percent: (state_ == RunState::Running).then_some((i * 7 % 40) as f64 + 0.5),
+            mem_bytes: (state_ == RunState::Running).then_some((64 + 37 * i as u64) << 20),
+        };
+        update(
+            &mut state,
+            config,
+            Msg::Update(Update::ServiceObserved {
+                service: id,
+                observation,
+            }),
+        );
+    }
+    state
+}
+
+/// A deterministic reading: smooth waves, different per host.
+pub fn sample(at: DateTime<Utc>, host: u64, i: u64) -> HostSample {
+    let wave = |period: u64, amp: f64, base: f64| {
+        base + amp
+            * (((i + host * 7) % period) as f64 / period as f64 * std::f64::consts::TAU).sin()
+    };
+    let total = 8u64 << 30;
+    HostSample {
+        at,
+        cpu_total: Some(wave(30, 20.0, 35.0 + host as f64 * 5.0).clamp(0.0, 100.0)),
+        cpu_cores: (0..4)
+            .map(|c| wave(20 + c * 5, 30.0, 40.0).clamp(0.0, 100.0))
+            .collect(),
+        load: [wave(40, 0.5, 1.2), 1.1, 0.9],
+        mem_total_bytes: total,
+        mem_used_bytes: (total as f64 * wave(60, 0.05, 0.55 + host as f64 * 0.05)) as u64,
+        swap_total_bytes: 2 << 30,
+        swap_used_bytes: 128 << 20,
+        uptime: Duration::from_secs(86_400 * (host + 3) + 3_600 * 5),
+        disks: vec![
+            DiskUsage {
+                mount: "/".into(),
+                total_bytes: 80 << 30,
+                used_bytes: (30 + host * 12) << 30,
+            },
+            DiskUsage {
+                mount: "/var/lib/docker".into(),
+                total_bytes: 200 << 30,
+                used_bytes: (150 + host * 10) << 30,
+            },
+        ],
+    }
+}
+
+/// A large generated fleet for benchmarks: `hosts` hosts with `per_host` command services.
+pub fn big_config(hosts: usize, per_host: usize) -> Config {
+    let mut text = String::from("[settings]\nrefresh = \"2s\"\n");
+    for h in 0..hosts {
+        text.push_str(&format!(
+            "\n[[hosts]]\nname = \"host-{h:03}\"\ntransport = \"local\"\ntags = [\"{}\"]\n",
+            if h % 5 == 0 { "prod" } else { "staging" }
+        ));
+        for s in 0..per_host {
+            text.push_str(&format!("\n[[hosts.services]]\nname = \"svc-{s:02}\"\nkind = \"command\"\nstatus = [\"true\"]\n"));
+        }
+    }
+    config::parse(Path::new("big.toml"), &text).expect("generated config is valid")
+}

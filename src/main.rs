@@ -1,0 +1,171 @@
+//! The `opsdeck` command line: the console (default), `status`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use opsdeck::action::audit::AuditLog;
+use opsdeck::app::run::{RunOptions, run};
+use opsdeck::app::terminal;
+use opsdeck::config::theme::Theme;
+use opsdeck::config::{self, Config, xdg_dir};
+use opsdeck::{cli, logging};
+
+#[derive(Parser)]
+#[command(
+    name = "opsdeck",
+    version,
+    about = "A terminal operations console for the engineer on call"
+)]
+struct Cli {
+    /// The fleet description (default: ./hosts.toml, then $XDG_CONFIG_HOME/opsdeck/hosts.toml).
+    #[arg(long, short = 'c', global = true)]
+    config: Option<PathBuf>,
+    /// Colour theme: default, light, high-contrast, or themes/NAME.toml next to the config.
+    #[arg(long, global = true)]
+    theme: Option<String>,
+    /// Refuse every action that changes something.
+    #[arg(long, global = true)]
+    read_only: bool,
+    /// Where tracing goes (default: $XDG_STATE_HOME/opsdeck/opsdeck.log).
+    #[arg(long, global = true)]
+    log_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The interactive console (the default).
+    Tui,
+    /// Print the fleet's status once and exit: 0 all ok, 1 something is down, 2 config error.
+    Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+const EXIT_CONFIG: u8 = 2;
+
+fn main() -> ExitCode {
+    if let Err(e) = color_eyre::install() {
+        eprintln!("warning: {e}");
+    }
+    terminal::install_panic_hook();
+    let cli = Cli::parse();
+
+    let config = match load_config(cli.config.as_deref()) {
+        Ok(c) => Arc::new(c),
+        Err(msg) => {
+            eprintln!("{msg}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let state_dir = xdg_dir("XDG_STATE_HOME", ".local/state");
+    let log_path = cli
+        .log_file
+        .clone()
+        .unwrap_or_else(|| state_dir.join("opsdeck.log"));
+    if let Err(e) = logging::init(&log_path) {
+        eprintln!("warning: cannot log to {}: {e}", log_path.display());
+    }
+    tracing::info!(config = %config.path.display(), hosts = config.file.hosts.len(), "opsdeck starting");
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match cli.command.unwrap_or(Command::Tui) {
+        Command::Status { json } => {
+            match runtime.block_on(cli::status::run(&config, json, &mut std::io::stdout())) {
+                Ok(code) => ExitCode::from(code as u8),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Tui => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let wanted = cli
+                .theme
+                .clone()
+                .unwrap_or_else(|| config.file.settings.theme.clone());
+            let (themes, theme) = match load_themes(&config, &wanted, no_color) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_CONFIG);
+                }
+            };
+            let audit_path = config
+                .file
+                .settings
+                .audit_log
+                .clone()
+                .unwrap_or_else(|| state_dir.join("audit.jsonl"));
+            let opts = RunOptions {
+                read_only: cli.read_only,
+                themes,
+                theme,
+                audit: AuditLog::new(audit_path),
+            };
+            let result = runtime.block_on(run(config, opts));
+            terminal::restore();
+            // Tasks blocked in I/O must not hold the exit.
+            runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    tracing::error!("opsdeck stopped: {e}");
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
+    let path = config::locate(explicit).map_err(|e| format!("error: {e}"))?;
+    config::load(&path).map_err(|e| e.to_string())
+}
+
+/// The built-in themes plus `themes/*.toml` next to the config; returns the chosen index.
+fn load_themes(
+    config: &Config,
+    wanted: &str,
+    no_color: bool,
+) -> Result<(Vec<Theme>, usize), String> {
+    let mut themes: Vec<Theme> = Theme::builtin_names()
+        .map(|n| Theme::load(n, None, no_color))
+        .collect::<Result<_, _>>()?;
+    if let Ok(entries) = std::fs::read_dir(config.dir().join("themes")) {
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_owned))
+            .filter(|n| !themes.iter().any(|t| &t.name == n))
+            .collect();
+        names.sort();
+        for n in names {
+            match Theme::load(&n, Some(config.dir()), no_color) {
+                Ok(t) => themes.push(t),
+                Err(e) => tracing::warn!("skipping theme {n}: {e}"),
+            }
+        }
+    }
+    if !themes.iter().any(|t| t.name == wanted) {
+        themes.push(Theme::load(wanted, Some(config.dir()), no_color)?);
+    }
+    let index = themes.iter().position(|t| t.name == wanted).unwrap_or(0);
+    Ok((themes, index))
+}

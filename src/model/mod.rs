@@ -1,0 +1,11 @@
+//! Domain types shared by collectors, actions, the app state and the screen.
+
+pub mod history;
+pub mod ids;
+pub mod metrics;
+pub mod status;
+
+pub use history::History;
+pub use ids::{HostId, ServiceId};
+pub use metrics::{DiskUsage, HostSample};
+pub use status::{Health, HostStatus, RunState, ServiceObservation};

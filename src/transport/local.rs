@@ -1,0 +1,123 @@
+//! Commands on this machine, without a shell, each with a timeout.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::Command;
+use tokio::sync::mpsc;
+
+use super::{CommandOutput, CommandSpec, TransportError};
+
+/// Runs `spec` to completion, killing it when `timeout` passes.
+pub async fn run(spec: &CommandSpec, timeout: Duration) -> Result<CommandOutput, TransportError> {
+    run_streaming(spec, timeout, None).await
+}
+
+/// Like [`run`], also sending each output line (stdout and stderr) to `lines` as it comes.
+pub async fn run_streaming(
+    spec: &CommandSpec,
+    timeout: Duration,
+    lines: Option<mpsc::Sender<String>>,
+) -> Result<CommandOutput, TransportError> {
+    let started = Instant::now();
+    let mut child = Command::new(spec.program())
+        .args(spec.args())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|source| TransportError::Spawn {
+            program: spec.program().to_owned(),
+            source,
+        })?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let work = async {
+        let (out, err) = tokio::join!(collect(stdout, lines.clone()), collect(stderr, lines));
+        let status = child.wait().await?;
+        Ok::<_, std::io::Error>((status, out?, err?))
+    };
+    match tokio::time::timeout(timeout, work).await {
+        Ok(Ok((status, stdout, stderr))) => Ok(CommandOutput {
+            exit_code: status.code(),
+            stdout,
+            stderr,
+            duration: started.elapsed(),
+        }),
+        Ok(Err(e)) => Err(TransportError::Io(e)),
+        Err(_) => Err(TransportError::Timeout(timeout)),
+    }
+}
+
+async fn collect(
+    reader: impl AsyncRead + Unpin,
+    lines: Option<mpsc::Sender<String>>,
+) -> std::io::Result<String> {
+    let mut reader = BufReader::new(reader);
+    let mut all = String::new();
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf).await? == 0 {
+            return Ok(all);
+        }
+        let line = String::from_utf8_lossy(&buf);
+        all.push_str(&line);
+        if let Some(tx) = &lines {
+            // A slow viewer must not stall the command: drop the live copy, keep the output.
+            let _ = tx.try_send(line.trim_end_matches(['\n', '\r']).to_owned());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn runs_argv_without_shell() {
+        let out = run(
+            &CommandSpec::argv(["printf", "%s", "a b $HOME `x`"]),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+        assert_eq!(out.stdout, "a b $HOME `x`");
+        assert!(out.success());
+    }
+
+    #[tokio::test]
+    async fn reports_exit_code_and_timeout() {
+        let out = run(
+            &CommandSpec::script("echo oops >&2; exit 3"),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+        assert_eq!(out.exit_code, Some(3));
+        assert_eq!(out.stderr, "oops\n");
+        let err = run(
+            &CommandSpec::argv(["sleep", "5"]),
+            Duration::from_millis(100),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, TransportError::Timeout(_)));
+    }
+
+    #[tokio::test]
+    async fn missing_program_is_a_clear_error() {
+        let err = run(
+            &CommandSpec::argv(["/nonexistent/prog"]),
+            Duration::from_secs(1),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cannot start `/nonexistent/prog`")
+        );
+    }
+}

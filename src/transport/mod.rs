@@ -1,0 +1,21 @@
+//! Running commands on hosts. Shell quoting lives here and nowhere else.
+
+pub mod command;
+pub mod local;
+
+pub use command::{CommandOutput, CommandSpec, quote};
+
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("timed out after {}", humantime::format_duration(*.0))]
+    Timeout(Duration),
+    #[error("cannot start `{program}`: {source}")]
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+}

@@ -1,0 +1,256 @@
+//! The fleet table: every host and, under it, its services.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row as TableRow, Table};
+
+use super::units;
+use crate::app::state::{HostState, Row, ServiceState, State, kind_label};
+use crate::config::schema::TransportKind;
+use crate::config::theme::Theme;
+use crate::model::{HostStatus, RunState};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Name,
+    Kind,
+    Status,
+    Health,
+    Uptime,
+    Cpu,
+    Mem,
+    Detail,
+}
+
+impl Column {
+    fn title(self) -> &'static str {
+        match self {
+            Column::Name => "NAME",
+            Column::Kind => "KIND",
+            Column::Status => "STATUS",
+            Column::Health => "HEALTH",
+            Column::Uptime => "UPTIME",
+            Column::Cpu => "CPU",
+            Column::Mem => "MEM",
+            Column::Detail => "DETAIL",
+        }
+    }
+
+    fn width(self) -> Constraint {
+        match self {
+            Column::Name => Constraint::Min(18),
+            Column::Kind => Constraint::Length(9),
+            Column::Status => Constraint::Length(22),
+            Column::Health => Constraint::Length(8),
+            Column::Uptime => Constraint::Length(7),
+            Column::Cpu => Constraint::Length(6),
+            Column::Mem => Constraint::Length(11),
+            Column::Detail => Constraint::Fill(2),
+        }
+    }
+}
+
+/// Narrow terminals lose the least important columns first.
+fn columns(width: u16) -> Vec<Column> {
+    use Column::*;
+    match width {
+        0..=59 => vec![Name, Status, Cpu],
+        60..=99 => vec![Name, Status, Health, Uptime, Cpu, Mem],
+        _ => vec![Name, Kind, Status, Health, Uptime, Cpu, Mem, Detail],
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let rows = state.rows();
+    let cols = columns(area.width);
+    let title = if state.filter.is_empty() {
+        format!(" fleet · {} hosts ", state.hosts.len())
+    } else {
+        format!(" fleet · filter /{} · {} rows ", state.filter, rows.len())
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Span::styled(title, theme.title));
+    let visible = super::layout::fleet_visible_rows(state.size);
+    let body: Vec<TableRow> = rows
+        .iter()
+        .enumerate()
+        .skip(state.offset)
+        .take(visible.max(1))
+        .map(|(i, row)| {
+            let cells: Vec<Cell> = match *row {
+                Row::Host(h) => host_cells(&state.hosts[h], &cols, theme, state),
+                Row::Service(h, s) => {
+                    let host = &state.hosts[h];
+                    let last = s + 1 == host.services.len();
+                    service_cells(&host.services[s], last, &cols, theme, state)
+                }
+            };
+            let r = TableRow::new(cells);
+            if i == state.selected {
+                r.style(theme.selection)
+            } else {
+                r
+            }
+        })
+        .collect();
+    let header = TableRow::new(cols.iter().map(|c| Cell::from(c.title())))
+        .style(theme.muted.add_modifier(Modifier::BOLD));
+    let table = Table::new(body, cols.iter().map(|c| c.width()))
+        .header(header)
+        .block(block)
+        .column_spacing(1);
+    frame.render_widget(table, area);
+}
+
+fn host_cells<'a>(
+    host: &'a HostState,
+    cols: &[Column],
+    theme: &Theme,
+    state: &State,
+) -> Vec<Cell<'a>> {
+    let sample = host.last_sample.as_ref();
+    cols.iter()
+        .map(|c| match c {
+            Column::Name => {
+                let mut spans = vec![Span::styled(
+                    host.id.as_str(),
+                    theme.text.add_modifier(Modifier::BOLD),
+                )];
+                for tag in &host.tags {
+                    let style = if tag == "prod" {
+                        theme.bad
+                    } else {
+                        theme.muted
+                    };
+                    spans.push(Span::styled(format!(" #{tag}"), style));
+                }
+                Cell::from(Line::from(spans))
+            }
+            Column::Kind => Cell::from(Span::styled(transport_label(host.transport), theme.muted)),
+            Column::Status => match &host.status {
+                HostStatus::Up if sample.is_some_and(|s| state.is_stale(s.at)) => {
+                    Cell::from(Span::styled("● up (stale)", theme.warn))
+                }
+                HostStatus::Up => Cell::from(Span::styled("● up", theme.ok)),
+                HostStatus::Connecting => Cell::from(Span::styled("○ connecting…", theme.muted)),
+                HostStatus::Unreachable { since, .. } => Cell::from(Span::styled(
+                    format!("✘ unreachable {}", since.format("%H:%M:%S")),
+                    theme.bad,
+                )),
+            },
+            Column::Health => Cell::from(""),
+            Column::Uptime => {
+                Cell::from(sample.map(|s| units::uptime(s.uptime)).unwrap_or_default())
+            }
+            Column::Cpu => Cell::from(
+                sample
+                    .and_then(|s| s.cpu_total)
+                    .map(units::percent)
+                    .unwrap_or_default(),
+            ),
+            Column::Mem => Cell::from(
+                sample
+                    .map(|s| {
+                        format!(
+                            "{}/{}",
+                            units::bytes(s.mem_used_bytes),
+                            units::bytes(s.mem_total_bytes)
+                        )
+                    })
+                    .unwrap_or_default(),
+            ),
+            Column::Detail => match &host.status {
+                HostStatus::Unreachable { reason, .. } => {
+                    Cell::from(Span::styled(reason.as_str(), theme.bad))
+                }
+                _ => Cell::from(Span::styled(
+                    sample
+                        .map(|s| format!("load {:.2} {:.2} {:.2}", s.load[0], s.load[1], s.load[2]))
+                        .unwrap_or_default(),
+                    theme.muted,
+                )),
+            },
+        })
+        .collect()
+}
+
+fn service_cells<'a>(
+    svc: &'a ServiceState,
+    last: bool,
+    cols: &[Column],
+    theme: &Theme,
+    state: &State,
+) -> Vec<Cell<'a>> {
+    let obs = svc.observation.as_ref();
+    let stale = obs.is_some_and(|o| state.is_stale(o.at));
+    let busy = state.dispatcher.is_busy(&svc.id);
+    cols.iter()
+        .map(|c| match c {
+            Column::Name => Cell::from(Line::from(vec![
+                Span::styled(if last { " └─ " } else { " ├─ " }, theme.muted),
+                Span::styled(&*svc.id.name, theme.text),
+            ])),
+            Column::Kind => Cell::from(Span::styled(kind_label(svc.kind), theme.muted)),
+            Column::Status => {
+                let run = state.run_state(svc);
+                let (symbol, style) = run_style(run, theme);
+                let mut spans = vec![Span::styled(
+                    format!("{symbol} {}", run.label()),
+                    if stale { theme.muted } else { style },
+                )];
+                if stale {
+                    spans.push(Span::styled(" (stale)", theme.warn));
+                }
+                if busy {
+                    spans.push(Span::styled(
+                        " ⟳ busy",
+                        theme.accent.add_modifier(Modifier::BOLD),
+                    ));
+                }
+                Cell::from(Line::from(spans))
+            }
+            Column::Health => Cell::from(Span::styled(svc.health.label(), theme.muted)),
+            Column::Uptime => Cell::from(
+                obs.and_then(|o| o.uptime)
+                    .map(units::uptime)
+                    .unwrap_or_default(),
+            ),
+            Column::Cpu => Cell::from(
+                obs.and_then(|o| o.cpu_percent)
+                    .map(units::percent)
+                    .unwrap_or_default(),
+            ),
+            Column::Mem => Cell::from(
+                obs.and_then(|o| o.mem_bytes)
+                    .map(units::bytes)
+                    .unwrap_or_default(),
+            ),
+            Column::Detail => Cell::from(Span::styled(
+                obs.map_or("", |o| o.detail.as_str()),
+                theme.muted,
+            )),
+        })
+        .collect()
+}
+
+pub fn run_style(run: RunState, theme: &Theme) -> (&'static str, Style) {
+    match run {
+        RunState::Running => ("●", theme.ok),
+        RunState::Degraded => ("◐", theme.warn),
+        RunState::Stopped => ("■", theme.bad),
+        RunState::Failed => ("✘", theme.bad),
+        RunState::Unknown => ("?", theme.muted),
+    }
+}
+
+fn transport_label(t: TransportKind) -> &'static str {
+    match t {
+        TransportKind::Local => "local",
+        TransportKind::Ssh => "ssh",
+        TransportKind::Http => "http",
+    }
+}

@@ -1,0 +1,39 @@
+//! The screen. `render` is pure: it reads `State` and `Theme` and draws; it never mutates.
+//!
+//! ```text
+//! ┌ header: fleet summary · READ-ONLY / PROD banners · clock ──────────────┐
+//! │ body: fleet table (hosts → services)  or  host detail (sparklines)     │
+//! │                                                                        │
+//! │          overlays: help (?) · action plan / confirm / output           │
+//! └ status line: keys that work here · notices · filter / palette input ───┘
+//! ```
+
+pub mod action_popup;
+pub mod fleet_table;
+pub mod header;
+pub mod help;
+pub mod host_detail;
+pub mod layout;
+pub mod status_line;
+pub mod units;
+
+use ratatui::Frame;
+
+use crate::app::state::{Mode, Screen, State};
+use crate::config::theme::Theme;
+
+pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
+    let area = frame.area();
+    let regions = layout::split(area);
+    header::render(frame, regions.header, state, theme);
+    match state.screen {
+        Screen::Fleet => fleet_table::render(frame, regions.body, state, theme),
+        Screen::Host(h) => host_detail::render(frame, regions.body, state, h, theme),
+    }
+    status_line::render(frame, regions.status, state, theme);
+    match &state.mode {
+        Mode::Help => help::render(frame, area, state, theme),
+        Mode::Action(view) => action_popup::render(frame, area, view, state, theme),
+        Mode::Normal | Mode::Filter { .. } | Mode::Palette { .. } => {}
+    }
+}

@@ -1,0 +1,89 @@
+//! The bottom line: the filter or palette being typed, a notice, or the keys that work here.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::action::Action;
+use crate::app::state::{Mode, NoticeLevel, Screen, State};
+use crate::config::theme::Theme;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let line = match &state.mode {
+        Mode::Filter { input } => Line::from(vec![
+            Span::styled("/", theme.accent),
+            Span::styled(input.as_str(), theme.text),
+            Span::styled("█", theme.accent),
+            Span::styled("   enter keep · esc clear", theme.muted),
+        ]),
+        Mode::Palette { input } => Line::from(vec![
+            Span::styled(":", theme.accent),
+            Span::styled(input.as_str(), theme.text),
+            Span::styled("█", theme.accent),
+            Span::styled(
+                "   host NAME · theme NAME · filter TEXT · restart H/S · quit",
+                theme.muted,
+            ),
+        ]),
+        _ => match &state.notice {
+            Some(n) => {
+                let style = match n.level {
+                    NoticeLevel::Info => theme.info,
+                    NoticeLevel::Warn => theme.warn,
+                    NoticeLevel::Error => theme.bad,
+                };
+                Line::from(Span::styled(format!(" {}", n.text), style))
+            }
+            None => hints(state, theme),
+        },
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The keys that do something on this screen, from the key map.
+fn hints(state: &State, theme: &Theme) -> Line<'static> {
+    let mut actions: Vec<Action> = match (&state.mode, &state.screen) {
+        (Mode::Help, _) => vec![Action::Back],
+        (Mode::Action(_), _) => vec![],
+        (_, Screen::Host(_)) => vec![
+            Action::Back,
+            Action::Up,
+            Action::Refresh,
+            Action::Palette,
+            Action::Help,
+            Action::Quit,
+        ],
+        (_, Screen::Fleet) => {
+            let mut a = vec![Action::Up, Action::Open];
+            if state.selected_service().is_some() && !state.read_only() {
+                a.extend([
+                    Action::RestartService,
+                    Action::StopService,
+                    Action::StartService,
+                ]);
+            }
+            a.extend([Action::Filter, Action::Palette, Action::Help, Action::Quit]);
+            a
+        }
+    };
+    actions.dedup();
+    let mut spans = vec![Span::raw(" ")];
+    for a in actions {
+        let Some(key) = state.keymap.hint(a) else {
+            continue;
+        };
+        let key = if a == Action::Up {
+            format!(
+                "{}/{}",
+                key,
+                state.keymap.hint(Action::Down).unwrap_or_default()
+            )
+        } else {
+            key
+        };
+        spans.push(Span::styled(key, theme.accent));
+        spans.push(Span::styled(format!(" {}  ", a.label()), theme.muted));
+    }
+    Line::from(spans)
+}
