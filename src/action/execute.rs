@@ -69,6 +69,8 @@ async fn run(
             let id = plan.id;
             tokio::spawn(async move {
                 while let Some(line) = line_rx.recv().await {
+                    // The log writer redacts secrets; this is the raw line on purpose.
+                    tracing::info!(action_id = id, "output: {line}");
                     let _ = tx
                         .send(Update::ActionOutput {
                             action_id: id,

@@ -1,0 +1,181 @@
+//! The real binary in a pseudo-terminal: on every exit path the alternate screen is left
+//! and the cursor shown again.
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const ENTER_ALT: &str = "\x1b[?1049h";
+const LEAVE_ALT: &str = "\x1b[?1049l";
+const SHOW_CURSOR: &str = "\x1b[?25h";
+
+struct Run {
+    output: String,
+    exit_code: u32,
+}
+
+fn run_in_pty(
+    panic_mode: Option<&str>,
+    interact: impl FnOnce(&mut dyn Write, u32, &dyn Fn(&str) -> bool),
+) -> Run {
+    let pty = native_pty_system();
+    let pair = pty
+        .openpty(PtySize {
+            rows: 30,
+            cols: 100,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_opsdeck"));
+    cmd.args(["--config", "tests/fixtures/local-only.toml"]);
+    cmd.cwd(env!("CARGO_MANIFEST_DIR"));
+    cmd.env("XDG_STATE_HOME", state.path());
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("RUST_BACKTRACE", "0");
+    if let Some(mode) = panic_mode {
+        cmd.env("OPSDECK_TEST_PANIC", mode);
+    }
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let pid = child.process_id().unwrap();
+    let output = Arc::new(Mutex::new(Vec::new()));
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let sink = output.clone();
+    let reader_thread = std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    let mut writer = pair.master.take_writer().unwrap();
+    let seen = |needle: &str| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if String::from_utf8_lossy(&output.lock().unwrap()).contains(needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    };
+    interact(&mut writer, pid, &seen);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "opsdeck did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(writer);
+    drop(pair.master);
+    let _ = reader_thread.join();
+    let output = String::from_utf8_lossy(&output.lock().unwrap()).into_owned();
+    Run {
+        output,
+        exit_code: status.exit_code(),
+    }
+}
+
+fn assert_restored(run: &Run) {
+    let entered = run
+        .output
+        .rfind(ENTER_ALT)
+        .expect("the UI entered the alternate screen");
+    let after = &run.output[entered..];
+    assert!(
+        after.contains(LEAVE_ALT),
+        "alternate screen not left; tail: {:?}",
+        tail(&run.output)
+    );
+    assert!(
+        after.contains(SHOW_CURSOR),
+        "cursor not shown again; tail: {:?}",
+        tail(&run.output)
+    );
+}
+
+fn tail(s: &str) -> &str {
+    &s[s.len().saturating_sub(400)..]
+}
+
+#[test]
+fn normal_quit_restores_the_terminal() {
+    let run = run_in_pty(None, |w, _, seen| {
+        assert!(seen("always-up"), "the fleet was drawn");
+        w.write_all(b"q").unwrap();
+    });
+    assert_restored(&run);
+    assert_eq!(run.exit_code, 0);
+}
+
+#[test]
+fn ctrl_c_restores_the_terminal() {
+    let run = run_in_pty(None, |w, _, seen| {
+        assert!(seen("always-up"));
+        w.write_all(b"\x03").unwrap();
+    });
+    assert_restored(&run);
+    assert_eq!(run.exit_code, 0);
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let run = run_in_pty(None, |_, pid, seen| {
+        assert!(seen("always-up"));
+        rustix::process::kill_process(
+            rustix::process::Pid::from_raw(pid as i32).unwrap(),
+            rustix::process::Signal::TERM,
+        )
+        .unwrap();
+    });
+    assert_restored(&run);
+    assert_eq!(run.exit_code, 0);
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    let run = run_in_pty(None, |_, pid, seen| {
+        assert!(seen("always-up"));
+        rustix::process::kill_process(
+            rustix::process::Pid::from_raw(pid as i32).unwrap(),
+            rustix::process::Signal::HUP,
+        )
+        .unwrap();
+    });
+    assert_restored(&run);
+}
+
+#[test]
+fn panic_in_render_restores_the_terminal() {
+    let run = run_in_pty(Some("render"), |_, _, seen| {
+        assert!(
+            seen("deliberate panic in render"),
+            "the panic message is printed after restoring"
+        );
+    });
+    assert_restored(&run);
+    assert_ne!(run.exit_code, 0);
+    let leave = run.output.rfind(LEAVE_ALT).unwrap();
+    assert!(
+        run.output[leave..].contains("deliberate panic in render"),
+        "message printed on the normal screen"
+    );
+}
+
+#[test]
+fn panic_in_a_task_restores_the_terminal_and_exits_with_error() {
+    let run = run_in_pty(Some("task"), |_, _, seen| {
+        assert!(seen("background task"), "the loop reports the dead task");
+    });
+    assert_restored(&run);
+    assert_eq!(run.exit_code, 1);
+    assert!(run.output.contains("deliberate panic in a background task"));
+}
