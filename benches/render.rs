@@ -1,1 +1,103 @@
-fn main() {}
+//! Frame render cost of the fleet view: 500 services at 200×50 (target p99 ≤ 1 ms).
+//! `cargo bench --bench render`
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use opsdeck::app::reducer::{Msg, update};
+use opsdeck::app::state::State;
+use opsdeck::app::{Action, Update};
+use opsdeck::config::theme::Theme;
+use opsdeck::fixture;
+use opsdeck::model::{RunState, ServiceObservation};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn big_state() -> (opsdeck::config::Config, State) {
+    let config = fixture::big_config(50, 10);
+    let now = fixture::clock();
+    let mut state = State::new(&config, false, fixture::themes(), 0, now);
+    state.size = (200, 50);
+    let hosts: Vec<_> = state.hosts.iter().map(|h| h.id.clone()).collect();
+    for (i, host) in hosts.iter().enumerate() {
+        for k in 0..300 {
+            let sample = fixture::sample(
+                now - chrono::Duration::seconds(600 - 2 * k),
+                i as u64,
+                k as u64,
+            );
+            update(
+                &mut state,
+                &config,
+                Msg::Update(Update::HostSampled {
+                    host: host.clone(),
+                    sample,
+                }),
+            );
+        }
+    }
+    let ids: Vec<_> = state
+        .hosts
+        .iter()
+        .flat_map(|h| h.services.iter().map(|s| s.id.clone()))
+        .collect();
+    for (i, service) in ids.into_iter().enumerate() {
+        let observation = ServiceObservation {
+            at: now,
+            state: if i % 17 == 0 {
+                RunState::Stopped
+            } else {
+                RunState::Running
+            },
+            detail: format!("pid {} · active (running)", 1000 + i),
+            uptime: Some(std::time::Duration::from_secs(3600 + i as u64)),
+            cpu_percent: Some((i % 50) as f64),
+            mem_bytes: Some((i as u64 + 1) << 20),
+        };
+        update(
+            &mut state,
+            &config,
+            Msg::Update(Update::ServiceObserved {
+                service,
+                observation,
+            }),
+        );
+    }
+    (config, state)
+}
+
+fn bench_render(c: &mut Criterion) {
+    let (config, mut state) = big_state();
+    assert_eq!(
+        state.hosts.iter().map(|h| h.services.len()).sum::<usize>(),
+        500
+    );
+    let theme = Theme::default();
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    c.bench_function("fleet_500_services_200x50", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| opsdeck::ui::render(f, &state, &theme))
+                .unwrap();
+        });
+    });
+    // Scrolled to the middle with a filter active: the row list is rebuilt each frame.
+    state.filter = "svc-0".into();
+    update(&mut state, &config, Msg::Action(Action::PageDown));
+    c.bench_function("fleet_500_services_filtered_200x50", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| opsdeck::ui::render(f, &state, &theme))
+                .unwrap();
+        });
+    });
+    update(&mut state, &config, Msg::Action(Action::Open));
+    c.bench_function("host_detail_200x50", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| opsdeck::ui::render(f, &state, &theme))
+                .unwrap();
+        });
+    });
+}
+
+criterion_group!(benches, bench_render);
+criterion_main!(benches);

@@ -175,6 +175,10 @@ impl Dispatcher {
         Ok(Authorized { plan })
     }
 
+    pub fn busy_services(&self) -> Vec<ServiceId> {
+        self.busy.iter().cloned().collect()
+    }
+
     /// Releases the lock when an action has ended.
     pub fn finished(&mut self, service: &ServiceId) {
         self.busy.remove(service);

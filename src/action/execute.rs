@@ -56,13 +56,10 @@ async fn run(
     let mut outcome = ActionOutcome::Succeeded { duration_ms: 0 };
     let mut tail: Vec<String> = Vec::new();
     for (i, step) in plan.steps.iter().enumerate() {
-        let say = |line: String| {
-            tx.try_send(Update::ActionOutput {
-                action_id: plan.id,
-                line,
-            })
-        };
-        let _ = say(format!("$ {}", step.command));
+        let _ = tx.try_send(Update::ActionOutput {
+            action_id: plan.id,
+            line: format!("$ {}", step.command),
+        });
         let (line_tx, mut line_rx) = mpsc::channel::<String>(256);
         let forward = {
             let tx = tx.clone();

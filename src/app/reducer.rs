@@ -82,7 +82,21 @@ fn notice(state: &mut State, level: NoticeLevel, text: impl Into<String>) {
 
 fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> {
     match action {
-        Action::Quit => state.quit = Some(QuitReason::Requested),
+        Action::Quit => {
+            // Quitting ends running actions mid-way; ask once more.
+            let running = state.dispatcher.busy_services();
+            if running.is_empty() || state.quit_armed {
+                state.quit = Some(QuitReason::Requested);
+            } else {
+                state.quit_armed = true;
+                let names: Vec<String> = running.iter().map(ToString::to_string).collect();
+                notice(
+                    state,
+                    NoticeLevel::Warn,
+                    format!("{} still running: quit again to stop it", names.join(", ")),
+                );
+            }
+        }
         Action::Back => match (&state.mode, &state.screen) {
             (Mode::Normal, Screen::Host(_)) => state.screen = Screen::Fleet,
             (Mode::Normal, Screen::Fleet) if !state.filter.is_empty() => {
@@ -140,7 +154,7 @@ fn request(state: &mut State, config: &Config, kind: ActionKind, target: Option<
         return;
     };
     match state.dispatcher.plan(config, kind, &service) {
-        Ok(plan) => state.mode = Mode::Action(ActionView::new(plan)),
+        Ok(plan) => state.mode = Mode::Action(Box::new(ActionView::new(plan))),
         Err(refusal) => notice(
             state,
             NoticeLevel::Error,
@@ -194,7 +208,7 @@ fn edit_text(text: &mut String, edit: &TextInput) {
 fn on_action_input(
     state: &mut State,
     config: &Config,
-    mut view: ActionView,
+    mut view: Box<ActionView>,
     input: TextInput,
 ) -> Vec<Effect> {
     if view.phase != ActionPhase::Confirm {

@@ -165,6 +165,20 @@ fn restart_on_prod_needs_the_typed_name_then_executes_once() {
     let id = crate::model::ServiceId::new(&HostId::new("control"), "conductores-ecs");
     assert!(state.dispatcher.is_busy(&id));
 
+    // Quitting while it runs asks once more.
+    update(&mut state, &config, Msg::Input(TextInput::Cancel));
+    act(&mut state, &config, Action::Quit);
+    assert_eq!(state.quit, None);
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("still running")
+    );
+    state.quit_armed = false;
+
     // A second request while busy is refused.
     update(&mut state, &config, Msg::Input(TextInput::Cancel));
     assert!(act(&mut state, &config, Action::RestartService).is_empty());

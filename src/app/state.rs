@@ -36,6 +36,8 @@ pub struct State {
     pub theme: usize,
     pub keymap: Keymap,
     pub quit: Option<QuitReason>,
+    /// Set by a first quit while actions run; the second quit goes through.
+    pub quit_armed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +58,7 @@ pub enum Mode {
     Filter { input: String },
     Palette { input: String },
     Help,
-    Action(ActionView),
+    Action(Box<ActionView>),
 }
 
 #[derive(Debug)]
@@ -195,6 +197,7 @@ impl State {
             theme,
             keymap: config.keymap.clone(),
             quit: None,
+            quit_armed: false,
         }
     }
 

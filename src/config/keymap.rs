@@ -236,9 +236,16 @@ impl Keymap {
 
     /// The first key bound to `action`, for hints in the status line.
     pub fn hint(&self, action: Action) -> Option<String> {
+        // Enter and Esc read better than vim letters for opening and going back.
+        let prefer_named = matches!(action, Action::Open | Action::Back);
         self.keys_for(action)
             .into_iter()
-            .min_by_key(|k| (k.ctrl || k.alt, matches!(k.code, KeyCodeSpec::Named(_))))
+            .min_by_key(|k| {
+                (
+                    k.ctrl || k.alt,
+                    matches!(k.code, KeyCodeSpec::Named(_)) != prefer_named,
+                )
+            })
             .map(|k| k.to_string())
     }
 }

@@ -16,6 +16,8 @@ pub struct Config {
     pub keymap: Keymap,
 }
 
+// Called once at start-up; the error's size does not matter.
+#[allow(clippy::result_large_err)]
 /// `--config`, then `./hosts.toml`, then `$XDG_CONFIG_HOME/opsdeck/hosts.toml`.
 pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
     if let Some(p) = explicit {

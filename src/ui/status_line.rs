@@ -45,7 +45,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 fn hints(state: &State, theme: &Theme) -> Line<'static> {
     let mut actions: Vec<Action> = match (&state.mode, &state.screen) {
         (Mode::Help, _) => vec![Action::Back],
-        (Mode::Action(_), _) => vec![],
+        (Mode::Action(view), _) => {
+            let text = match view.phase {
+                crate::app::state::ActionPhase::Confirm => " answer in the popup · esc cancels",
+                _ => " esc/enter hides the popup · the action goes on, its row shows busy",
+            };
+            return Line::from(Span::styled(text, theme.muted));
+        }
         (_, Screen::Host(_)) => vec![
             Action::Back,
             Action::Up,
