@@ -112,6 +112,7 @@ fn from_buffer(buf: &ratatui::buffer::Buffer) -> Vec<Vec<Cell>> {
 
 fn from_ansi(bytes: &[u8]) -> Vec<Vec<Cell>> {
     let text = String::from_utf8_lossy(bytes);
+    let text = text.trim_end_matches('\n');
     let rows = text.lines().count().max(1) as u16;
     let cols = 400;
     let mut parser = vt100::Parser::new(rows, cols, 0);

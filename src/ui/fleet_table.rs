@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row as TableRow, Table};
+use ratatui::widgets::{Block, Borders, Cell, Row as TableRow, Table, TableState};
 
 use super::units;
 use crate::app::state::{HostState, Row, ServiceState, State, kind_label};
@@ -77,10 +77,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let visible = super::layout::fleet_visible_rows(state.size);
     let body: Vec<TableRow> = rows
         .iter()
-        .enumerate()
         .skip(state.offset)
         .take(visible.max(1))
-        .map(|(i, row)| {
+        .map(|row| {
             let cells: Vec<Cell> = match *row {
                 Row::Host(h) => host_cells(&state.hosts[h], &cols, theme, state),
                 Row::Service(h, s) => {
@@ -89,12 +88,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     service_cells(&host.services[s], last, &cols, theme, state)
                 }
             };
-            let r = TableRow::new(cells);
-            if i == state.selected {
-                r.style(theme.selection)
-            } else {
-                r
-            }
+            TableRow::new(cells)
         })
         .collect();
     let header = TableRow::new(cols.iter().map(|c| Cell::from(c.title())))
@@ -102,8 +96,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let table = Table::new(body, cols.iter().map(|c| c.width()))
         .header(header)
         .block(block)
-        .column_spacing(1);
-    frame.render_widget(table, area);
+        .column_spacing(1)
+        .row_highlight_style(theme.selection);
+    // The rows are already windowed at `state.offset`; the highlight overrides span colours.
+    let mut table_state =
+        TableState::default().with_selected(state.selected.checked_sub(state.offset));
+    frame.render_stateful_widget(table, area, &mut table_state);
 }
 
 fn host_cells<'a>(
