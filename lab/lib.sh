@@ -1,0 +1,93 @@
+# lab/lib.sh — shared constants and helpers for the opsdeck lab scripts (sourced).
+# shellcheck shell=bash
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+STATE=${OPSDECK_LAB_STATE:-/var/lib/opsdeck-lab}      # persistent: per-host storage, pg data, logs
+RUN=${OPSDECK_LAB_RUN:-/run/opsdeck-lab}              # volatile: pids, namespace inodes
+CACHE=${OPSDECK_LAB_CACHE:-/var/cache/opsdeck-lab}    # rootfs/image tarballs
+KEYS="$LAB_DIR/state"                                 # client key + known_hosts (gitignored)
+LOG="$STATE/lab.log"
+
+BRIDGE=opsdk-br0
+BRIDGE_IP=10.77.0.1
+NET_PREFIX=24
+HOSTS=(gamelera epagal triboka preventia)
+declare -A IP=([gamelera]=10.77.0.10 [epagal]=10.77.0.11 [triboka]=10.77.0.12 [preventia]=10.77.0.13)
+# hosts whose sshd/podman run directly in the namespace (triboka runs systemd in a container)
+NS_SSHD_HOSTS=(gamelera epagal preventia)
+APP_IMAGE=localhost/opsdeck-lab/app
+TRIBOKA_IMAGE=localhost/opsdeck-lab/triboka-base:bookworm
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+ns_name() { echo "opsdk-$1"; }
+veth_name() { echo "opsdk-v${IP[$1]##*.}"; }       # host side, e.g. opsdk-v10
+hostdir() { echo "$STATE/hosts/$1"; }
+
+log() { echo "[$(date +%H:%M:%S)] $*" >>"$LOG"; }
+say() { echo "$*"; log "$*"; }
+die() { echo "lab: $*" >&2; log "FATAL: $*"; exit 1; }
+
+need_root() { [ "$(id -u)" -eq 0 ] || die "must run as root"; }
+
+# pid file helpers: $RUN/<host>/<name>.pid
+pidfile() { echo "$RUN/$1/$2.pid"; }
+# running PID: exists and is not a zombie (our daemons are reparented to PID 1, which may reap late)
+running() { local st; st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1; [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]; }
+alive() { local p; p=$(cat "$1" 2>/dev/null) || return 1; [ -n "$p" ] && running "$p"; }
+init_pid() { cat "$(pidfile "$1" init)" 2>/dev/null; }
+host_up() { alive "$(pidfile "$1" init)"; }
+
+# Run a command inside host $1's namespaces (net + mount + uts of its init process).
+in_host() { local h=$1; shift; local p; p=$(init_pid "$h") || die "$h is not up"; nsenter -t "$p" -n -m -u -- "$@"; }
+# podman inside host $1 (its own storage/config are bound in its mount namespace)
+hpodman() { local h=$1; shift; in_host "$h" podman "$@"; }
+
+# Start a daemon inside host $1, record its pid as $2. Rest: command. Output to $STATE/hosts/<h>/log/<name>.log
+start_daemon() {
+  local h=$1 name=$2; shift 2
+  local pf; pf=$(pidfile "$h" "$name")
+  if alive "$pf"; then return 0; fi
+  mkdir -p "$(hostdir "$h")/log"
+  local p; p=$(init_pid "$h")
+  setsid nsenter -t "$p" -n -m -u -- "$@" </dev/null >>"$(hostdir "$h")/log/$name.log" 2>&1 &
+  echo $! >"$pf"
+}
+stop_pidfile() {  # stop the process recorded in pidfile $1 (TERM, then KILL)
+  local pf=$1 p i
+  p=$(cat "$pf" 2>/dev/null) || { rm -f "$pf"; return 0; }
+  if [ -n "$p" ] && running "$p"; then
+    kill -TERM "$p" 2>/dev/null || true
+    for i in $(seq 1 50); do running "$p" || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  fi
+  rm -f "$pf"
+}
+
+wait_for() {  # wait_for SECONDS DESCRIPTION CMD...
+  local t=$1 what=$2; shift 2
+  local end=$((SECONDS + t))
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $end ] || { echo "lab: timeout waiting for $what" >&2; log "timeout waiting for $what"; return 1; }
+    sleep 0.3
+  done
+}
+
+# The Debian mirror apt uses on this machine (for debootstrap). Never hard-coded.
+apt_mirror() {
+  local f uri
+  # deb822 .sources files: URIs + Suites containing the bare release name
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    uri=$(awk -v RS='' '/(^|\n)Suites:[^\n]*[ \t]bookworm([ \t]|\n|$)/ || /(^|\n)Suites:[ \t]*bookworm([ \t]|\n|$)/ {
+            if ($0 !~ /Enabled:[ \t]*no/) { n=split($0, L, "\n"); for (i=1;i<=n;i++) if (L[i] ~ /^URIs:/) { sub(/^URIs:[ \t]*/, "", L[i]); split(L[i], U, " "); print U[1]; exit } } }' "$f")
+    [ -n "$uri" ] && { echo "$uri"; return 0; }
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    uri=$(awk '$1=="deb" { i=2; if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ } if ($(i+1)=="bookworm") { print $i; exit } }' "$f")
+    [ -n "$uri" ] && { echo "$uri"; return 0; }
+  done
+  return 1
+}
