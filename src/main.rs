@@ -119,6 +119,7 @@ fn main() -> ExitCode {
                 themes,
                 theme,
                 audit: AuditLog::new(audit_path),
+                known_hosts: state_dir.join("known_hosts"),
             };
             let result = runtime.block_on(run(config, opts));
             terminal::restore();

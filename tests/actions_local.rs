@@ -12,10 +12,11 @@ use opsdeck::app::state::{Mode, Row, State};
 use opsdeck::app::{Action, Effect, TextInput, Update};
 use opsdeck::collect::Supervisor;
 use opsdeck::collect::command_status::probe;
+use opsdeck::collect::supervisor::SupervisorOptions;
 use opsdeck::config::Config;
 use opsdeck::config::theme::Theme;
 use opsdeck::model::{HostId, RunState, ServiceId};
-use opsdeck::transport::CommandSpec;
+use opsdeck::transport::{CommandSpec, Target, Transports};
 use tokio::sync::mpsc;
 
 const SENTINEL: &str = "S3NTINEL-d41d8cd98f00b204";
@@ -66,7 +67,12 @@ fn select(state: &mut State, service: &str) {
 /// Runs the real supervisor for the effects and feeds updates back until the action ends.
 async fn run_action(config: Arc<Config>, state: &mut State, audit: AuditLog) -> ActionOutcome {
     let (tx, mut rx) = mpsc::channel(256);
-    let supervisor = Supervisor::new(config.clone(), tx, audit, false);
+    let opts = SupervisorOptions {
+        audit,
+        read_only: false,
+        known_hosts: std::env::temp_dir().join("opsdeck-test-known_hosts"),
+    };
+    let supervisor = Supervisor::new(config.clone(), tx, opts);
     let effects = update(state, &config, Msg::Input(TextInput::Char('y')));
     assert!(
         matches!(effects.as_slice(), [Effect::Execute(_)]),
@@ -134,7 +140,14 @@ async fn restart_runs_audits_and_never_leaks_the_secret() {
             .get_ref(),
     );
     assert_eq!(
-        probe(&status, Duration::from_secs(5)).await.state,
+        probe(
+            &Target::Local,
+            &Transports::default(),
+            &status,
+            Duration::from_secs(5)
+        )
+        .await
+        .state,
         RunState::Stopped
     );
 
@@ -161,7 +174,14 @@ async fn restart_runs_audits_and_never_leaks_the_secret() {
         "the restart command really ran"
     );
     assert_eq!(
-        probe(&status, Duration::from_secs(5)).await.state,
+        probe(
+            &Target::Local,
+            &Transports::default(),
+            &status,
+            Duration::from_secs(5)
+        )
+        .await
+        .state,
         RunState::Running
     );
     assert!(!state.dispatcher.is_busy(&worker), "lock released");
@@ -296,7 +316,7 @@ restart = ["touch", "/nonexistent-dir/never"]
         .unwrap();
     let (tx, mut rx) = mpsc::channel(16);
     let audit = AuditLog::new(dir.path().join("audit.jsonl"));
-    opsdeck::action::execute::execute(auth, audit.clone(), true, tx).await;
+    opsdeck::action::execute::execute(auth, audit.clone(), true, tx, Default::default()).await;
     let Some(Update::ActionFinished { outcome, .. }) = rx.recv().await else {
         panic!()
     };
@@ -319,7 +339,7 @@ async fn unwritable_audit_log_blocks_the_action() {
     // A directory where the file should be: the append fails.
     std::fs::create_dir(dir.path().join("audit-dir.jsonl")).unwrap();
     let audit = AuditLog::new(dir.path().join("audit-dir.jsonl"));
-    opsdeck::action::execute::execute(auth, audit, false, tx).await;
+    opsdeck::action::execute::execute(auth, audit, false, tx, Default::default()).await;
     let Some(Update::ActionFinished {
         outcome: ActionOutcome::Refused { reason },
         ..

@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 
 use crate::config::Config;
-use crate::config::schema::{CommandLine, ServiceKind, TransportKind};
+use crate::config::schema::{CommandLine, Host, ServiceKind, TransportKind};
 use crate::model::ServiceId;
-use crate::transport::CommandSpec;
+use crate::transport::{CommandSpec, Target};
 
 use super::plan::{ActionKind, Confirmation, Plan, PlanStep};
 
@@ -79,19 +79,24 @@ impl Dispatcher {
             .timeout
             .unwrap_or(config.file.settings.command_timeout)
             .get();
-        let step = |title: &str, line: &CommandLine| PlanStep {
+        let target = match host.transport {
+            TransportKind::Local => Target::Local,
+            TransportKind::Ssh => Target::Ssh(service.host.clone()),
+            TransportKind::Http => {
+                return Err(Refusal::NotSupported(format!(
+                    "{service} is on an http-only host: there is nothing to {kind} there"
+                )));
+            }
+        };
+        let step = |title: &str, command: CommandSpec| PlanStep {
             title: title.to_owned(),
-            command: CommandSpec::from_config(line),
+            target: target.clone(),
+            command,
             timeout,
         };
+        let from = |line: &CommandLine| CommandSpec::from_config(line);
         let steps = match svc.kind {
             ServiceKind::Command => {
-                if host.transport != TransportKind::Local {
-                    return Err(Refusal::NotSupported(format!(
-                        "{service}: command services on {} hosts are not supported yet",
-                        transport_name(host.transport)
-                    )));
-                }
                 let missing = |what: &str| {
                     Refusal::NotSupported(format!(
                         "{service} has no `{what}` command in the config"
@@ -99,24 +104,30 @@ impl Dispatcher {
                 };
                 match kind {
                     ActionKind::Restart => match (&svc.restart, &svc.stop, &svc.start) {
-                        (Some(r), _, _) => vec![step("restart", r.get_ref())],
-                        (None, Some(stop), Some(start)) => {
-                            vec![step("stop", stop.get_ref()), step("start", start.get_ref())]
-                        }
+                        (Some(r), _, _) => vec![step("restart", from(r.get_ref()))],
+                        (None, Some(stop), Some(start)) => vec![
+                            step("stop", from(stop.get_ref())),
+                            step("start", from(start.get_ref())),
+                        ],
                         _ => return Err(missing("restart")),
                     },
-                    ActionKind::Stop => vec![step(
-                        "stop",
-                        svc.stop.as_ref().ok_or_else(|| missing("stop"))?.get_ref(),
-                    )],
-                    ActionKind::Start => vec![step(
-                        "start",
-                        svc.start
-                            .as_ref()
-                            .ok_or_else(|| missing("start"))?
-                            .get_ref(),
-                    )],
+                    ActionKind::Stop => {
+                        let c = svc.stop.as_ref().ok_or_else(|| missing("stop"))?;
+                        vec![step("stop", from(c.get_ref()))]
+                    }
+                    ActionKind::Start => {
+                        let c = svc.start.as_ref().ok_or_else(|| missing("start"))?;
+                        vec![step("start", from(c.get_ref()))]
+                    }
                 }
+            }
+            ServiceKind::Systemd => {
+                let unit = svc
+                    .unit
+                    .as_ref()
+                    .expect("validated: systemd services have a unit");
+                let argv = ["systemctl", kind.verb(), "--", unit.get_ref().as_str()];
+                vec![step(kind.verb(), CommandSpec::argv(argv))]
             }
             other => {
                 return Err(Refusal::NotSupported(format!(
@@ -137,14 +148,7 @@ impl Dispatcher {
             id,
             kind,
             service: service.clone(),
-            location: match host.transport {
-                TransportKind::Local => "local (this machine)".to_owned(),
-                t => format!(
-                    "{} {}",
-                    transport_name(t),
-                    host.address.as_ref().map_or("", |a| a.get_ref().as_str())
-                ),
-            },
+            location: location(host),
             steps,
             confirmation,
             prod,
@@ -213,10 +217,24 @@ pub enum Answer<'a> {
     Typed(&'a str),
 }
 
-fn transport_name(t: TransportKind) -> &'static str {
-    match t {
-        TransportKind::Local => "local",
-        TransportKind::Ssh => "ssh",
-        TransportKind::Http => "http",
+/// Where commands run, as the operator reads it: `ssh root@10.77.0.12:22 (triboka)`.
+fn location(host: &Host) -> String {
+    match host.transport {
+        TransportKind::Local => "local (this machine)".to_owned(),
+        TransportKind::Ssh | TransportKind::Http => {
+            let addr = host.address.as_ref().map_or("", |a| a.get_ref().as_str());
+            let user = host
+                .user
+                .as_ref()
+                .map(|u| format!("{}@", u.get_ref()))
+                .unwrap_or_default();
+            let port = host.port.map(|p| format!(":{p}")).unwrap_or_default();
+            let kind = if host.transport == TransportKind::Ssh {
+                "ssh"
+            } else {
+                "http"
+            };
+            format!("{kind} {user}{addr}{port} ({})", host.name.get_ref())
+        }
     }
 }

@@ -9,13 +9,19 @@ use super::dispatcher::Authorized;
 use super::plan::ActionOutcome;
 use crate::app::update::Update;
 use crate::config::secret::redact;
-use crate::transport::local;
+use crate::transport::Transports;
 
 const OUTPUT_TAIL: usize = 20;
 
-pub async fn execute(auth: Authorized, audit: AuditLog, read_only: bool, tx: mpsc::Sender<Update>) {
+pub async fn execute(
+    auth: Authorized,
+    audit: AuditLog,
+    read_only: bool,
+    tx: mpsc::Sender<Update>,
+    transports: std::sync::Arc<Transports>,
+) {
     let plan = auth.plan().clone();
-    let outcome = run(&plan, &audit, read_only, &tx).await;
+    let outcome = run(&plan, &audit, read_only, &tx, &transports).await;
     let _ = tx
         .send(Update::ActionFinished {
             action_id: plan.id,
@@ -30,6 +36,7 @@ async fn run(
     audit: &AuditLog,
     read_only: bool,
     tx: &mpsc::Sender<Update>,
+    transports: &Transports,
 ) -> ActionOutcome {
     // The dispatcher already refused; this guards against a plan smuggled in by a bug.
     if read_only {
@@ -77,7 +84,9 @@ async fn run(
                 }
             })
         };
-        let result = local::run_streaming(&step.command, step.timeout, Some(line_tx)).await;
+        let result = transports
+            .run_streaming(&step.target, &step.command, step.timeout, Some(line_tx))
+            .await;
         let _ = forward.await;
         let (exit_code, error) = match result {
             Ok(out) => {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::model::ServiceId;
-use crate::transport::CommandSpec;
+use crate::transport::{CommandSpec, Target};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -35,6 +35,7 @@ impl fmt::Display for ActionKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanStep {
     pub title: String,
+    pub target: Target,
     pub command: CommandSpec,
     pub timeout: Duration,
 }

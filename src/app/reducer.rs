@@ -303,6 +303,28 @@ fn run_command(state: &mut State, config: &Config, line: &str) -> Vec<Effect> {
                 );
             }
         },
+        ("trust", name) => match state.hosts.iter_mut().find(|h| h.id.as_str() == name) {
+            Some(h) => match h.pending_key.take() {
+                Some(key) => {
+                    let host = h.id.clone();
+                    notice(
+                        state,
+                        NoticeLevel::Info,
+                        format!("trusting {host} ({}); reconnecting", key.fingerprint),
+                    );
+                    return vec![Effect::TrustHostKey {
+                        host,
+                        key_lines: key.key_lines,
+                    }];
+                }
+                None => notice(
+                    state,
+                    NoticeLevel::Error,
+                    format!("no unknown host key is waiting for {name}"),
+                ),
+            },
+            None => notice(state, NoticeLevel::Error, format!("unknown host `{name}`")),
+        },
         ("theme", name) => match state.themes.iter().position(|t| t == name) {
             Some(i) => {
                 state.theme = i;
@@ -348,6 +370,7 @@ fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
         Update::HostSampled { host, sample } => {
             if let Some(h) = state.hosts.iter_mut().find(|h| h.id == host) {
                 h.status = HostStatus::Up;
+                h.pending_key = None;
                 if let Some(cpu) = sample.cpu_total {
                     h.cpu_history.push(cpu.round() as u64);
                 }
@@ -364,6 +387,18 @@ fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
                     _ => now,
                 };
                 h.status = HostStatus::Unreachable { since, reason };
+            }
+        }
+        Update::HostKeyUnknown {
+            host,
+            fingerprint,
+            key_lines,
+        } => {
+            if let Some(h) = state.hosts.iter_mut().find(|h| h.id == host) {
+                h.pending_key = Some(crate::app::state::PendingKey {
+                    fingerprint,
+                    key_lines,
+                });
             }
         }
         Update::ServiceObserved {

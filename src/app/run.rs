@@ -18,6 +18,7 @@ use super::state::{QuitReason, State};
 use super::terminal;
 use crate::action::audit::AuditLog;
 use crate::collect::Supervisor;
+use crate::collect::supervisor::SupervisorOptions;
 use crate::config::Config;
 use crate::config::theme::Theme;
 use crate::ui;
@@ -31,11 +32,18 @@ pub struct RunOptions {
     pub themes: Vec<Theme>,
     pub theme: usize,
     pub audit: AuditLog,
+    /// opsdeck's own known_hosts file (`:trust` writes there).
+    pub known_hosts: std::path::PathBuf,
 }
 
 pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
     let (tx, mut rx) = mpsc::channel(1024);
-    let supervisor = Supervisor::new(config.clone(), tx, opts.audit, opts.read_only);
+    let sup_opts = SupervisorOptions {
+        audit: opts.audit,
+        read_only: opts.read_only,
+        known_hosts: opts.known_hosts,
+    };
+    let supervisor = Supervisor::new(config.clone(), tx, sup_opts);
     let names = opts.themes.iter().map(|t| t.name.clone()).collect();
     let mut state = State::new(&config, opts.read_only, names, opts.theme, Utc::now());
 

@@ -118,6 +118,14 @@ pub struct HostState {
     pub mem_history: History<u64>,
     pub load_history: History<u64>,
     pub services: Vec<ServiceState>,
+    /// An unknown host key offered by the host, waiting for `:trust`.
+    pub pending_key: Option<PendingKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingKey {
+    pub fingerprint: String,
+    pub key_lines: Vec<String>,
 }
 
 impl HostState {
@@ -178,6 +186,7 @@ impl State {
                     cpu_history: History::new(window),
                     mem_history: History::new(window),
                     load_history: History::new(window),
+                    pending_key: None,
                 }
             })
             .collect();

@@ -13,6 +13,12 @@ pub enum Update {
         host: HostId,
         reason: String,
     },
+    /// The host offered a key nobody trusts yet; `:trust HOST` writes these lines.
+    HostKeyUnknown {
+        host: HostId,
+        fingerprint: String,
+        key_lines: Vec<String>,
+    },
     ServiceObserved {
         service: ServiceId,
         observation: ServiceObservation,

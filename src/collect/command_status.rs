@@ -5,10 +5,15 @@ use std::time::Duration;
 use chrono::Utc;
 
 use crate::model::{RunState, ServiceObservation};
-use crate::transport::{CommandSpec, local};
+use crate::transport::{CommandSpec, Target, Transports};
 
-pub async fn probe(spec: &CommandSpec, timeout: Duration) -> ServiceObservation {
-    let (state, detail) = match local::run(spec, timeout).await {
+pub async fn probe(
+    target: &Target,
+    transports: &Transports,
+    spec: &CommandSpec,
+    timeout: Duration,
+) -> ServiceObservation {
+    let (state, detail) = match transports.run_streaming(target, spec, timeout, None).await {
         Ok(out) => {
             let text = if out.stdout.trim().is_empty() {
                 &out.stderr

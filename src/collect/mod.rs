@@ -4,7 +4,10 @@
 pub mod command_status;
 pub mod host_metrics;
 pub mod proc;
+pub mod remote;
 pub mod snapshot;
+pub mod ssh_host;
 pub mod supervisor;
+pub mod systemd;
 
 pub use supervisor::Supervisor;

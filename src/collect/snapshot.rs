@@ -9,7 +9,7 @@ use super::host_metrics::LocalSampler;
 use crate::config::Config;
 use crate::config::schema::{ServiceKind, TransportKind};
 use crate::model::{HostSample, RunState, ServiceObservation};
-use crate::transport::CommandSpec;
+use crate::transport::{CommandSpec, Target, Transports};
 
 #[derive(Debug, Serialize)]
 pub struct HostReport {
@@ -60,7 +60,13 @@ pub async fn fleet_once(config: &Config) -> Vec<HostReport> {
             let observation = match (s.kind, &s.status, up) {
                 (ServiceKind::Command, Some(status), true) => {
                     let t = s.timeout.map_or(timeout, |t| t.get());
-                    command_status::probe(&CommandSpec::from_config(status.get_ref()), t).await
+                    command_status::probe(
+                        &Target::Local,
+                        &Transports::default(),
+                        &CommandSpec::from_config(status.get_ref()),
+                        t,
+                    )
+                    .await
                 }
                 (_, _, false) => unknown("host unreachable".into()),
                 (kind, _, true) => unknown(

@@ -1,51 +1,110 @@
 //! Starts one collector task per host, carries out effects, and watches every task: a
 //! panicking task is reported as an `Update` instead of silently freezing its data.
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, Semaphore, SemaphorePermit, mpsc};
 
 use super::command_status;
 use super::host_metrics::LocalSampler;
+use super::ssh_host;
 use crate::action::audit::AuditLog;
 use crate::action::execute::execute;
 use crate::app::effect::Effect;
 use crate::app::update::Update;
 use crate::config::Config;
-use crate::config::schema::{Host, ServiceKind, TransportKind};
+use crate::config::schema::{ServiceKind, TransportKind};
 use crate::model::{HostId, ServiceId};
-use crate::transport::CommandSpec;
+use crate::transport::ssh::SshTarget;
+use crate::transport::{CommandSpec, Target, Transports};
 
 #[derive(Clone)]
 pub struct Supervisor {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     config: Arc<Config>,
     tx: mpsc::Sender<Update>,
-    refresh_now: Arc<Notify>,
+    refresh_now: Notify,
     audit: AuditLog,
     read_only: bool,
+    transports: Arc<Transports>,
+    /// Hosts contacted at once (settings.connect_concurrency).
+    connect_slots: Semaphore,
+    /// Wakes a host's reconnect loop early (after `:trust`).
+    wakes: HashMap<HostId, Arc<Notify>>,
+    known_hosts: PathBuf,
+}
+
+pub struct SupervisorOptions {
+    pub audit: AuditLog,
+    pub read_only: bool,
+    /// opsdeck's own known_hosts file, where `:trust` writes.
+    pub known_hosts: PathBuf,
 }
 
 impl Supervisor {
-    pub fn new(
-        config: Arc<Config>,
-        tx: mpsc::Sender<Update>,
-        audit: AuditLog,
-        read_only: bool,
-    ) -> Self {
+    pub fn new(config: Arc<Config>, tx: mpsc::Sender<Update>, opts: SupervisorOptions) -> Self {
+        let wakes = config
+            .file
+            .hosts
+            .iter()
+            .map(|h| (HostId::new(h.name.get_ref()), Arc::new(Notify::new())))
+            .collect();
+        let slots = config.file.settings.connect_concurrency.max(1);
         Self {
-            config,
-            tx,
-            refresh_now: Arc::new(Notify::new()),
-            audit,
-            read_only,
+            inner: Arc::new(Inner {
+                config,
+                tx,
+                refresh_now: Notify::new(),
+                audit: opts.audit,
+                read_only: opts.read_only,
+                transports: Arc::new(Transports::default()),
+                connect_slots: Semaphore::new(slots),
+                wakes,
+                known_hosts: opts.known_hosts,
+            }),
         }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub fn transports(&self) -> &Arc<Transports> {
+        &self.inner.transports
+    }
+
+    pub async fn connect_slot(&self) -> SemaphorePermit<'_> {
+        self.inner
+            .connect_slots
+            .acquire()
+            .await
+            .expect("never closed")
+    }
+
+    /// Resolves when the operator asks for a refresh.
+    pub async fn refresh_requested(&self) {
+        self.inner.refresh_now.notified().await
+    }
+
+    /// False once the app has gone: the caller should stop.
+    pub async fn send(&self, update: Update) -> bool {
+        self.inner.tx.send(update).await.is_ok()
+    }
+
+    fn ssh_target(&self, host: &HostId) -> Option<SshTarget> {
+        SshTarget::from_config(self.config().find_host(host)?, &self.inner.known_hosts)
     }
 
     /// Starts the collectors of every host.
     pub fn start(&self) {
-        for host in &self.config.file.hosts {
+        for host in &self.config().file.hosts {
             let id = HostId::new(host.name.get_ref());
             match host.transport {
                 TransportKind::Local => {
@@ -54,15 +113,20 @@ impl Supervisor {
                         me.local_host_loop(id).await
                     });
                 }
-                // Remote transports arrive with their own collectors; until then the host says so.
-                TransportKind::Ssh | TransportKind::Http => {
-                    let tx = self.tx.clone();
-                    let reason = format!(
-                        "{} transport is not available in this build",
-                        transport_label(host)
-                    );
-                    self.spawn(format!("placeholder {id}"), async move {
-                        let _ = tx.send(Update::HostUnreachable { host: id, reason }).await;
+                TransportKind::Ssh => {
+                    let target = self
+                        .ssh_target(&id)
+                        .expect("validated: ssh hosts have an address");
+                    let wake = self.inner.wakes[&id].clone();
+                    let me = self.clone();
+                    self.spawn(format!("ssh {id}"), ssh_host::run(me, id, target, wake));
+                }
+                TransportKind::Http => {
+                    let me = self.clone();
+                    let reason =
+                        "http-only host: checks arrive with the health-check work".to_owned();
+                    self.spawn(format!("http {id}"), async move {
+                        me.send(Update::HostUnreachable { host: id, reason }).await;
                     });
                 }
             }
@@ -77,24 +141,57 @@ impl Supervisor {
     pub fn perform(&self, effect: Effect) {
         match effect {
             Effect::Execute(auth) => {
-                let (audit, tx, ro) = (self.audit.clone(), self.tx.clone(), self.read_only);
+                let i = &self.inner;
+                let (audit, tx, ro, transports) = (
+                    i.audit.clone(),
+                    i.tx.clone(),
+                    i.read_only,
+                    i.transports.clone(),
+                );
                 let name = format!("action {}", auth.plan().title());
-                self.spawn(name, execute(auth, audit, ro, tx));
+                self.spawn(name, execute(auth, audit, ro, tx, transports));
             }
-            Effect::RefreshNow => self.refresh_now.notify_waiters(),
+            Effect::RefreshNow => self.inner.refresh_now.notify_waiters(),
+            Effect::TrustHostKey { host, key_lines } => {
+                let me = self.clone();
+                self.spawn(format!("trust {host}"), async move {
+                    me.trust(host, key_lines).await
+                });
+            }
+        }
+    }
+
+    async fn trust(self, host: HostId, key_lines: Vec<String>) {
+        let Some(target) = self.ssh_target(&host) else {
+            return;
+        };
+        let written =
+            tokio::task::spawn_blocking(move || crate::transport::ssh::trust(&target, &key_lines))
+                .await;
+        match written {
+            Ok(Ok(())) => {
+                tracing::info!(%host, "host key trusted");
+                if let Some(w) = self.inner.wakes.get(&host) {
+                    w.notify_one();
+                }
+            }
+            Ok(Err(e)) => {
+                let reason = format!("cannot write {}: {e}", self.inner.known_hosts.display());
+                self.send(Update::HostUnreachable { host, reason }).await;
+            }
+            Err(e) => tracing::error!("trust task failed: {e}"),
         }
     }
 
     async fn local_host_loop(self, host: HostId) {
-        let cfg = self.config.find_host(&host).expect("host from config");
-        let refresh = self
-            .config
+        let config = self.inner.config.clone();
+        let cfg = config.find_host(&host).expect("host from config");
+        let refresh = config
             .file
             .settings
             .refresh
             .get()
             .max(Duration::from_millis(200));
-        let default_timeout = self.config.file.settings.command_timeout.get();
         let probes: Vec<(ServiceId, CommandSpec, Duration)> = cfg
             .services
             .iter()
@@ -103,12 +200,12 @@ impl Supervisor {
                 let status = s.status.as_ref()?;
                 let timeout = s
                     .timeout
-                    .unwrap_or(self.config.file.settings.command_timeout)
+                    .unwrap_or(config.file.settings.command_timeout)
                     .get();
                 Some((
                     ServiceId::new(&host, s.name.get_ref()),
                     CommandSpec::from_config(status.get_ref()),
-                    timeout.min(default_timeout),
+                    timeout,
                 ))
             })
             .collect();
@@ -118,7 +215,7 @@ impl Supervisor {
         loop {
             tokio::select! {
                 _ = ticker.tick() => {}
-                _ = self.refresh_now.notified() => {}
+                _ = self.refresh_requested() => {}
             }
             let mut s = sampler.take().expect("sampler is returned each round");
             let (s, result) = tokio::task::spawn_blocking(move || {
@@ -138,23 +235,25 @@ impl Supervisor {
                     reason: format!("cannot read /proc: {e}"),
                 },
             };
-            if self.tx.send(update).await.is_err() {
+            if !self.send(update).await {
                 return;
             }
+            let transports = self.transports();
             let observations =
                 futures::future::join_all(probes.iter().map(|(id, spec, timeout)| async move {
-                    (id.clone(), command_status::probe(spec, *timeout).await)
+                    (
+                        id.clone(),
+                        command_status::probe(&Target::Local, transports, spec, *timeout).await,
+                    )
                 }))
                 .await;
             for (service, observation) in observations {
-                if self
-                    .tx
+                if !self
                     .send(Update::ServiceObserved {
                         service,
                         observation,
                     })
                     .await
-                    .is_err()
                 {
                     return;
                 }
@@ -165,7 +264,7 @@ impl Supervisor {
     /// Spawns `fut` and reports a panic in it as [`Update::TaskPanicked`].
     fn spawn(&self, name: String, fut: impl Future<Output = ()> + Send + 'static) {
         let handle = tokio::spawn(fut);
-        let tx = self.tx.clone();
+        let tx = self.inner.tx.clone();
         tokio::spawn(async move {
             if let Err(e) = handle.await
                 && e.is_panic()
@@ -185,13 +284,5 @@ impl Supervisor {
                     .await;
             }
         });
-    }
-}
-
-fn transport_label(host: &Host) -> &'static str {
-    match host.transport {
-        TransportKind::Local => "local",
-        TransportKind::Ssh => "ssh",
-        TransportKind::Http => "http",
     }
 }

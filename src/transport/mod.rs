@@ -2,8 +2,11 @@
 
 pub mod command;
 pub mod local;
+pub mod registry;
+pub mod ssh;
 
 pub use command::{CommandOutput, CommandSpec, quote};
+pub use registry::{Target, Transports};
 
 use std::time::Duration;
 
@@ -16,6 +19,8 @@ pub enum TransportError {
         program: String,
         source: std::io::Error,
     },
+    #[error("host {0} is not connected")]
+    NotConnected(String),
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
 }

@@ -1,0 +1,122 @@
+//! One round trip per refresh to an SSH host: /proc readings, `df` and the status of its
+//! systemd units, all from one command.
+
+use chrono::{DateTime, Utc};
+
+use super::proc::{CpuTimes, Reading, parse_df, sample_from};
+use super::systemd::{CpuTracker, PROPERTIES, UnitStatus, parse_show};
+use crate::model::{DiskUsage, HostSample};
+use crate::transport::CommandSpec;
+
+const MARK: &str = "@@opsdeck:";
+
+/// Units are passed as arguments (`"$@"`), never pasted into the script.
+pub fn poll_command(units: &[String]) -> CommandSpec {
+    let script = format!(
+        "cat /proc/stat; echo {MARK}meminfo; cat /proc/meminfo; echo {MARK}loadavg; cat /proc/loadavg; \
+         echo {MARK}uptime; cat /proc/uptime; echo {MARK}df; df -P -k 2>/dev/null; \
+         if [ $# -gt 0 ]; then echo {MARK}systemd; systemctl show --no-pager -p {PROPERTIES} -- \"$@\"; fi; true"
+    );
+    let mut argv = vec![
+        "sh".to_owned(),
+        "-c".to_owned(),
+        script,
+        "opsdeck-poll".to_owned(),
+    ];
+    argv.extend(units.iter().cloned());
+    CommandSpec::argv(argv)
+}
+
+pub struct PollResult {
+    pub sample: HostSample,
+    pub units: Vec<UnitStatus>,
+}
+
+/// Splits the output into its sections and parses them with the local parsers.
+pub fn parse_poll(
+    text: &str,
+    prev_cpu: &mut Option<Vec<CpuTimes>>,
+    at: DateTime<Utc>,
+) -> PollResult {
+    let mut sections: Vec<(&str, String)> = vec![("stat", String::new())];
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix(MARK) {
+            sections.push((name_of(name), String::new()));
+        } else if let Some((_, body)) = sections.last_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    let get = |name: &str| {
+        sections
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or("", |(_, b)| b.as_str())
+    };
+    let disks = parse_df(get("df"))
+        .into_iter()
+        .filter(is_real_disk)
+        .collect();
+    let reading = Reading {
+        stat: get("stat"),
+        meminfo: get("meminfo"),
+        loadavg: get("loadavg"),
+        uptime: get("uptime"),
+        disks,
+    };
+    PollResult {
+        sample: sample_from(reading, prev_cpu, at),
+        units: parse_show(get("systemd")),
+    }
+}
+
+fn name_of(s: &str) -> &'static str {
+    match s.trim() {
+        "meminfo" => "meminfo",
+        "loadavg" => "loadavg",
+        "uptime" => "uptime",
+        "df" => "df",
+        "systemd" => "systemd",
+        _ => "other",
+    }
+}
+
+fn is_real_disk(d: &DiskUsage) -> bool {
+    let pseudo = ["/proc", "/sys", "/dev", "/run"];
+    d.total_bytes > 0
+        && !pseudo
+            .iter()
+            .any(|p| d.mount == *p || d.mount.starts_with(&format!("{p}/")))
+}
+
+/// Keeps what is needed between polls of one host.
+#[derive(Debug, Default)]
+pub struct PollState {
+    pub prev_cpu: Option<Vec<CpuTimes>>,
+    pub unit_cpu: CpuTracker,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_are_arguments_not_script() {
+        let cmd = poll_command(&["a'b.service".into()]);
+        assert_eq!(cmd.args().last().unwrap(), "a'b.service");
+        assert!(!cmd.args()[1].contains("a'b"));
+    }
+
+    #[test]
+    fn parses_sections() {
+        let text = format!(
+            "cpu  1 0 1 8 0 0 0 0\ncpu0 1 0 1 8 0 0 0 0\n{MARK}meminfo\nMemTotal: 100 kB\nMemAvailable: 40 kB\n{MARK}loadavg\n0.1 0.2 0.3 1/2 3\n{MARK}uptime\n100.0 50.0\n{MARK}df\nFilesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda 100 50 50 50% /\ntmpfs 10 1 9 10% /run\n{MARK}systemd\nId=x.service\nActiveState=active\nSubState=running\n"
+        );
+        let mut st = PollState::default();
+        let r = parse_poll(&text, &mut st.prev_cpu, Utc::now());
+        assert_eq!(r.sample.mem_used_bytes, 60 * 1024);
+        assert_eq!(r.sample.disks.len(), 1);
+        assert_eq!(r.sample.uptime.as_secs(), 100);
+        assert_eq!(r.units[0].id, "x.service");
+    }
+}

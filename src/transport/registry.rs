@@ -1,0 +1,57 @@
+//! The live connections of all hosts, shared by collectors and the action executor.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::ssh::SshConnection;
+use super::{CommandOutput, CommandSpec, TransportError, local};
+use crate::model::HostId;
+
+/// Where a command runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Local,
+    Ssh(HostId),
+}
+
+#[derive(Default)]
+pub struct Transports {
+    ssh: RwLock<HashMap<HostId, Arc<SshConnection>>>,
+}
+
+impl Transports {
+    pub fn set_ssh(&self, host: &HostId, conn: Option<Arc<SshConnection>>) {
+        let mut map = self.ssh.write().unwrap_or_else(|e| e.into_inner());
+        match conn {
+            Some(c) => map.insert(host.clone(), c),
+            None => map.remove(host),
+        };
+    }
+
+    pub fn ssh(&self, host: &HostId) -> Option<Arc<SshConnection>> {
+        self.ssh
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(host)
+            .cloned()
+    }
+
+    pub async fn run_streaming(
+        &self,
+        target: &Target,
+        spec: &CommandSpec,
+        timeout: Duration,
+        lines: Option<mpsc::Sender<String>>,
+    ) -> Result<CommandOutput, TransportError> {
+        match target {
+            Target::Local => local::run_streaming(spec, timeout, lines).await,
+            Target::Ssh(host) => match self.ssh(host) {
+                Some(conn) => conn.run_streaming(spec, timeout, lines).await,
+                None => Err(TransportError::NotConnected(host.to_string())),
+            },
+        }
+    }
+}

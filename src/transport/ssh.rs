@@ -1,0 +1,397 @@
+//! SSH hosts: one OpenSSH master per host that we start and own, reused for every command
+//! through the `openssh` crate's native multiplexing. Host keys are checked strictly.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+
+use super::{CommandOutput, CommandSpec, TransportError};
+use crate::config::schema::{Host, HostKeyPolicy};
+
+/// sshd's MaxSessions is 10 by default; keep two for the operator's own ssh.
+pub const MAX_CHANNELS: usize = 8;
+/// With ServerAliveInterval 3 and CountMax 2 a dead peer is noticed within ~9 s.
+const ALIVE_INTERVAL: u32 = 3;
+const ALIVE_COUNT: u32 = 2;
+
+/// Where and how to reach one host.
+#[derive(Debug, Clone)]
+pub struct SshTarget {
+    pub name: String,
+    pub destination: String,
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    pub identity_file: Option<PathBuf>,
+    /// The known_hosts file checked first (`~/.ssh/known_hosts` unless the config says).
+    pub known_hosts: Option<PathBuf>,
+    /// opsdeck's own file, where `:trust` writes.
+    pub trusted_file: PathBuf,
+    pub policy: HostKeyPolicy,
+    pub connect_timeout: Duration,
+}
+
+impl SshTarget {
+    pub fn from_config(host: &Host, trusted_file: &Path) -> Option<Self> {
+        Some(Self {
+            name: host.name.get_ref().clone(),
+            destination: host.address.as_ref()?.get_ref().clone(),
+            port: host.port,
+            user: host.user.as_ref().map(|u| u.get_ref().clone()),
+            identity_file: host.identity_file.clone(),
+            known_hosts: host.known_hosts.clone(),
+            trusted_file: trusted_file.to_owned(),
+            policy: host.host_key,
+            connect_timeout: Duration::from_secs(5),
+        })
+    }
+
+    fn known_hosts_option(&self) -> String {
+        let first = self.known_hosts.clone().unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".ssh/known_hosts")
+        });
+        // ssh splits this option on whitespace; paths with spaces need quotes.
+        format!(
+            "UserKnownHostsFile=\"{}\" \"{}\"",
+            first.display(),
+            self.trusted_file.display()
+        )
+    }
+
+    /// The host name as known_hosts and ssh-keyscan write it.
+    fn key_host(&self) -> String {
+        match self.port {
+            Some(p) if p != 22 => format!("[{}]:{p}", self.destination),
+            _ => self.destination.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SshError {
+    #[error("host key unknown ({fingerprint}); check it and trust it with :trust {host}")]
+    UnknownHostKey {
+        host: String,
+        fingerprint: String,
+        key_lines: Vec<String>,
+    },
+    #[error("HOST KEY CHANGED (now {fingerprint}); refusing to connect")]
+    ChangedHostKey { fingerprint: String },
+    #[error("{0}")]
+    Connect(String),
+    #[error("connect timed out after {0:?}")]
+    Timeout(Duration),
+}
+
+/// A live master connection. Dropping it ends the master process.
+pub struct SshConnection {
+    session: openssh::Session,
+    _master: Child,
+    _dir: tempfile::TempDir,
+    channels: Arc<Semaphore>,
+    pub target: SshTarget,
+}
+
+pub async fn connect(target: &SshTarget) -> Result<SshConnection, SshError> {
+    let dir = tempfile::Builder::new()
+        .prefix("opsdeck-ssh-")
+        .tempdir()
+        .map_err(|e| SshError::Connect(format!("cannot create a control directory: {e}")))?;
+    let ctl = dir.path().join("master");
+    let log = dir.path().join("log");
+    let mut cmd = Command::new("ssh");
+    cmd.arg("-M")
+        .arg("-N")
+        .arg("-S")
+        .arg(&ctl)
+        .arg("-E")
+        .arg(&log);
+    let strict = match target.policy {
+        HostKeyPolicy::Strict => "yes",
+        HostKeyPolicy::AcceptNew => "accept-new",
+    };
+    for opt in [
+        "BatchMode=yes".to_owned(),
+        "ControlPersist=no".to_owned(),
+        format!("ConnectTimeout={}", target.connect_timeout.as_secs().max(1)),
+        format!("ServerAliveInterval={ALIVE_INTERVAL}"),
+        format!("ServerAliveCountMax={ALIVE_COUNT}"),
+        format!("StrictHostKeyChecking={strict}"),
+        target.known_hosts_option(),
+    ] {
+        cmd.arg("-o").arg(opt);
+    }
+    if let Some(p) = target.port {
+        cmd.arg("-p").arg(p.to_string());
+    }
+    if let Some(u) = &target.user {
+        cmd.arg("-l").arg(u);
+    }
+    if let Some(k) = &target.identity_file {
+        cmd.arg("-o").arg("IdentitiesOnly=yes").arg("-i").arg(k);
+    }
+    // Names are validated at load (no leading `-`); `--` makes sure anyway.
+    cmd.arg("--").arg(&target.destination);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    let mut master = cmd
+        .spawn()
+        .map_err(|e| SshError::Connect(format!("cannot run ssh: {e}")))?;
+
+    let deadline = Instant::now() + target.connect_timeout + Duration::from_secs(2);
+    loop {
+        if ctl.exists() {
+            break;
+        }
+        if let Ok(Some(status)) = master.try_wait() {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            return Err(classify_failure(target, &text, status.code()).await);
+        }
+        if Instant::now() > deadline {
+            return Err(SshError::Timeout(target.connect_timeout));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let session = openssh::Session::resume_mux(ctl.into_boxed_path(), Some(log.into_boxed_path()));
+    Ok(SshConnection {
+        session,
+        _master: master,
+        _dir: dir,
+        channels: Arc::new(Semaphore::new(MAX_CHANNELS)),
+        target: target.clone(),
+    })
+}
+
+async fn classify_failure(target: &SshTarget, log: &str, code: Option<i32>) -> SshError {
+    if log.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") {
+        let fingerprint = log
+            .split_whitespace()
+            .find(|w| w.starts_with("SHA256:"))
+            .unwrap_or("unknown fingerprint")
+            .trim_end_matches('.')
+            .to_owned();
+        return SshError::ChangedHostKey { fingerprint };
+    }
+    if log.contains("Host key verification failed") || log.contains("host key is known") {
+        let (fingerprint, key_lines) = scan_host_key(target)
+            .await
+            .unwrap_or_else(|e| (format!("fingerprint unavailable: {e}"), vec![]));
+        return SshError::UnknownHostKey {
+            host: target.name.clone(),
+            fingerprint,
+            key_lines,
+        };
+    }
+    let reason = log
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty() && !l.starts_with("Warning:"))
+        .map_or_else(
+            || format!("ssh exited with {code:?}"),
+            |l| l.trim_start_matches("ssh: ").to_owned(),
+        );
+    SshError::Connect(reason)
+}
+
+/// Fetches the host's keys (ssh-keyscan) and their SHA256 fingerprint, without trusting them.
+pub async fn scan_host_key(target: &SshTarget) -> Result<(String, Vec<String>), String> {
+    let mut cmd = Command::new("ssh-keyscan");
+    cmd.arg("-T").arg("3").arg("-t").arg("ed25519");
+    if let Some(p) = target.port {
+        cmd.arg("-p").arg(p.to_string());
+    }
+    let out = tokio::time::timeout(
+        Duration::from_secs(5),
+        cmd.arg("--")
+            .arg(&target.destination)
+            .stdin(Stdio::null())
+            .output(),
+    )
+    .await
+    .map_err(|_| "ssh-keyscan timed out".to_owned())?
+    .map_err(|e| format!("cannot run ssh-keyscan: {e}"))?;
+    let lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
+    if lines.is_empty() {
+        return Err("no key returned".into());
+    }
+    let mut keygen = Command::new("ssh-keygen")
+        .args(["-l", "-E", "sha256", "-f", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run ssh-keygen: {e}"))?;
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut stdin = keygen.stdin.take().expect("piped");
+        stdin
+            .write_all(lines.join("\n").as_bytes())
+            .await
+            .map_err(|e| e.to_string())?;
+        stdin.write_all(b"\n").await.map_err(|e| e.to_string())?;
+    }
+    let out = keygen.wait_with_output().await.map_err(|e| e.to_string())?;
+    let fp = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .find(|w| w.starts_with("SHA256:"))
+        .map(str::to_owned)
+        .ok_or("ssh-keygen printed no fingerprint")?;
+    Ok((fp, lines))
+}
+
+/// Appends scanned keys to opsdeck's own known_hosts file (never the user's).
+pub fn trust(target: &SshTarget, key_lines: &[String]) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = target.trusted_file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&target.trusted_file)?;
+    let host = target.key_host();
+    for line in key_lines {
+        // ssh-keyscan writes the host field itself; keep it only when it names this host.
+        let mut parts = line.splitn(2, ' ');
+        let (field, rest) = (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        );
+        let field = if field == host { field } else { host.as_str() };
+        writeln!(f, "{field} {rest}")?;
+    }
+    f.sync_data()
+}
+
+impl SshConnection {
+    /// Runs `spec` on the host with a timeout; the argv becomes one quoted shell line.
+    pub async fn run(
+        &self,
+        spec: &CommandSpec,
+        timeout: Duration,
+    ) -> Result<CommandOutput, TransportError> {
+        self.run_streaming(spec, timeout, None).await
+    }
+
+    pub async fn run_streaming(
+        &self,
+        spec: &CommandSpec,
+        timeout: Duration,
+        lines: Option<mpsc::Sender<String>>,
+    ) -> Result<CommandOutput, TransportError> {
+        let started = Instant::now();
+        let work = async {
+            let _permit = self.channel().await;
+            let mut child = self
+                .session
+                .raw_command(spec.to_shell_line())
+                .stdin(openssh::Stdio::null())
+                .stdout(openssh::Stdio::piped())
+                .stderr(openssh::Stdio::piped())
+                .spawn()
+                .await
+                .map_err(ssh_io)?;
+            let stdout = child.stdout().take().expect("piped");
+            let stderr = child.stderr().take().expect("piped");
+            let (out, err) = tokio::join!(collect(stdout, lines.clone()), collect(stderr, lines));
+            let status = child.wait().await.map_err(ssh_io)?;
+            Ok::<_, TransportError>((status, out?, err?))
+        };
+        match tokio::time::timeout(timeout, work).await {
+            Ok(Ok((status, stdout, stderr))) => Ok(CommandOutput {
+                exit_code: status.code(),
+                stdout,
+                stderr,
+                duration: started.elapsed(),
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(TransportError::Timeout(timeout)),
+        }
+    }
+
+    /// Starts a long-running command and sends its stdout lines until it ends or the
+    /// receiver goes away. Returns the exit code when it ends by itself.
+    pub async fn stream(
+        &self,
+        spec: &CommandSpec,
+        lines: mpsc::Sender<String>,
+    ) -> Result<Option<i32>, TransportError> {
+        let _permit = self.channel().await;
+        let mut child = self
+            .session
+            .raw_command(spec.to_shell_line())
+            .stdin(openssh::Stdio::null())
+            .stdout(openssh::Stdio::piped())
+            .stderr(openssh::Stdio::null())
+            .spawn()
+            .await
+            .map_err(ssh_io)?;
+        let stdout = child.stdout().take().expect("piped");
+        let mut reader = BufReader::new(stdout);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            if reader.read_until(b'\n', &mut buf).await? == 0 {
+                break;
+            }
+            let line = String::from_utf8_lossy(&buf)
+                .trim_end_matches(['\n', '\r'])
+                .to_owned();
+            if lines.send(line).await.is_err() {
+                let _ = child.disconnect().await;
+                return Ok(None);
+            }
+        }
+        Ok(child.wait().await.map_err(ssh_io)?.code())
+    }
+
+    /// True while the master connection answers.
+    pub async fn is_alive(&self) -> bool {
+        matches!(
+            tokio::time::timeout(Duration::from_secs(3), self.session.check()).await,
+            Ok(Ok(()))
+        )
+    }
+
+    async fn channel(&self) -> OwnedSemaphorePermit {
+        self.channels
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("semaphore is never closed")
+    }
+}
+
+fn ssh_io(e: openssh::Error) -> TransportError {
+    TransportError::Io(std::io::Error::other(e.to_string()))
+}
+
+async fn collect(
+    reader: impl AsyncRead + Unpin,
+    lines: Option<mpsc::Sender<String>>,
+) -> Result<String, TransportError> {
+    let mut reader = BufReader::new(reader);
+    let mut all = String::new();
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf).await? == 0 {
+            return Ok(all);
+        }
+        let line = String::from_utf8_lossy(&buf);
+        all.push_str(&line);
+        if let Some(tx) = &lines {
+            let _ = tx.try_send(line.trim_end_matches(['\n', '\r']).to_owned());
+        }
+    }
+}
