@@ -65,6 +65,39 @@ stop_pidfile() {  # stop the process recorded in pidfile $1 (TERM, then KILL)
   rm -f "$pf"
 }
 
+# sshd of a namespace host (not triboka): own host key, lab client key, root by key only.
+# A fresh sshd (none running) always starts with the original host key.
+write_sshd_config() {  # HOST [ADDRESS] — host key (kept), authorized_keys, $STATE/hosts/HOST/ssh/sshd_config
+  local h=$1 addr=${2:-${IP[$1]:-}} hd; hd=$(hostdir "$h")
+  mkdir -p "$hd/ssh"
+  [ -f "$hd/ssh/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C "$h-lab-host" -f "$hd/ssh/ssh_host_ed25519_key"
+  if ! alive "$(pidfile "$h" sshd)"; then   # a fresh sshd always starts with the original key
+    ln -sfn ssh_host_ed25519_key "$hd/ssh/hostkey"
+    rm -f "$hd/ssh/ssh_host_ed25519_key.changed" "$hd/ssh/ssh_host_ed25519_key.changed.pub"
+  fi
+  cp "$KEYS/id_ed25519.pub" "$hd/ssh/authorized_keys"; chmod 600 "$hd/ssh/authorized_keys"
+  cat >"$hd/ssh/sshd_config" <<EOF
+# opsdeck lab sshd for $h ($addr)
+Port 22
+ListenAddress 0.0.0.0
+HostKey $hd/ssh/hostkey
+PidFile none
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+AuthorizedKeysFile $hd/ssh/authorized_keys
+UsePAM no
+AllowStreamLocalForwarding yes
+AllowTcpForwarding yes
+MaxSessions 10
+MaxStartups 50:30:100
+PrintMotd no
+AcceptEnv LANG LC_*
+Subsystem sftp /usr/lib/openssh/sftp-server
+EOF
+}
+
 wait_for() {  # wait_for SECONDS DESCRIPTION CMD...
   local t=$1 what=$2; shift 2
   local end=$((SECONDS + t))

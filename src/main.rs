@@ -87,7 +87,12 @@ fn main() -> ExitCode {
     };
     match cli.command.unwrap_or(Command::Tui) {
         Command::Status { json } => {
-            match runtime.block_on(cli::status::run(&config, json, &mut std::io::stdout())) {
+            match runtime.block_on(cli::status::run(
+                &config,
+                &state_dir.join("known_hosts"),
+                json,
+                &mut std::io::stdout(),
+            )) {
                 Ok(code) => ExitCode::from(code as u8),
                 Err(e) => {
                     eprintln!("error: {e}");

@@ -1,7 +1,9 @@
 //! `Effect`: I/O the reducer asks for; the supervisor carries it out.
 
 use crate::action::Authorized;
-use crate::model::HostId;
+use crate::collect::logs::LogSpec;
+use crate::model::{HostId, ServiceId};
+use crate::transport::Target;
 
 #[derive(Debug)]
 pub enum Effect {
@@ -9,6 +11,16 @@ pub enum Effect {
     Execute(Authorized),
     /// Collect everything now instead of waiting for the next interval.
     RefreshNow,
+    /// Follow one log source of a service (replacing any stream followed before).
+    FollowLogs {
+        service: ServiceId,
+        source: String,
+        spec: LogSpec,
+        target: Target,
+        tail: usize,
+    },
+    /// Stop following logs.
+    StopLogs,
     /// Add a host's scanned key to opsdeck's known_hosts and reconnect.
     TrustHostKey {
         host: HostId,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::action::Action;
 use super::effect::Effect;
 use super::state::{
-    ActionPhase, ActionView, Mode, Notice, NoticeLevel, QuitReason, Row, Screen, State,
+    ActionPhase, ActionView, LogView, Mode, Notice, NoticeLevel, QuitReason, Row, Screen, State,
 };
 use super::update::Update;
 use crate::action::dispatcher::Answer;
@@ -81,6 +81,12 @@ fn notice(state: &mut State, level: NoticeLevel, text: impl Into<String>) {
 }
 
 fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> {
+    if state.screen == Screen::Logs
+        && matches!(state.mode, Mode::Normal)
+        && let Some(effects) = on_log_action(state, action)
+    {
+        return effects;
+    }
     match action {
         Action::Quit => {
             // Quitting ends running actions mid-way; ask once more.
@@ -113,6 +119,7 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
         Action::Top => move_selection(state, i64::MIN / 2),
         Action::Bottom => move_selection(state, i64::MAX / 2),
         Action::Open => open_selected(state),
+        Action::OpenLogs => return open_logs(state, config),
         Action::Help => state.mode = Mode::Help,
         Action::Filter => {
             state.mode = Mode::Filter {
@@ -415,6 +422,33 @@ fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
                 s.observation = Some(observation);
             }
         }
+        Update::LogLines {
+            service,
+            source,
+            lines,
+        } => {
+            if let Some(view) = state
+                .logs
+                .as_mut()
+                .filter(|v| v.service == service && v.source == source)
+            {
+                view.gap = None;
+                view.push(lines);
+            }
+        }
+        Update::LogGap {
+            service,
+            source,
+            reason,
+        } => {
+            if let Some(view) = state
+                .logs
+                .as_mut()
+                .filter(|v| v.service == service && v.source == source)
+            {
+                view.gap = Some(reason);
+            }
+        }
         Update::ActionOutput { action_id, line } => {
             if let Mode::Action(view) = &mut state.mode
                 && view.plan.id == action_id
@@ -454,6 +488,115 @@ fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
         }
     }
     vec![]
+}
+
+/// Keys on the log screen: scrolling pauses, the bottom follows, back stops the stream.
+fn on_log_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
+    let page = layout::fleet_visible_rows(state.size).max(1);
+    let view = state.logs.as_mut()?;
+    let max = view.lines.len().saturating_sub(1);
+    let scroll_to = |view: &mut LogView, to: usize| {
+        view.scroll = to.min(max);
+        if view.scroll == 0 {
+            view.unseen = 0;
+        }
+    };
+    match action {
+        Action::Back => {
+            state.logs = None;
+            state.screen = Screen::Fleet;
+            return Some(vec![Effect::StopLogs]);
+        }
+        Action::Up => scroll_to(view, view.scroll + 1),
+        Action::Down => scroll_to(view, view.scroll.saturating_sub(1)),
+        Action::PageUp => scroll_to(view, view.scroll + page),
+        Action::PageDown => scroll_to(view, view.scroll.saturating_sub(page)),
+        Action::Top => scroll_to(view, max),
+        Action::Bottom => scroll_to(view, 0),
+        _ => return None,
+    }
+    Some(vec![])
+}
+
+/// Opens the log screen on the selected service's first log source.
+fn open_logs(state: &mut State, config: &Config) -> Vec<Effect> {
+    use crate::collect::logs::LogSpec;
+    use crate::config::schema::{LogKind, ServiceKind, TransportKind};
+    let Some(service) = state.selected_service().map(|s| s.id.clone()) else {
+        notice(
+            state,
+            NoticeLevel::Warn,
+            "select a service to follow its logs",
+        );
+        return vec![];
+    };
+    let Some((host, svc)) = config.find_service(&service) else {
+        return vec![];
+    };
+    let source = svc.logs.iter().find(|l| l.kind != LogKind::Docker);
+    let (name, spec, tail) = match source {
+        Some(l) => {
+            let spec = match l.kind {
+                LogKind::Journald => {
+                    let unit = l
+                        .unit
+                        .as_ref()
+                        .or(svc.unit.as_ref())
+                        .map(|u| u.get_ref().clone())
+                        .unwrap_or_default();
+                    LogSpec::Journald { unit }
+                }
+                LogKind::File => LogSpec::File {
+                    path: l
+                        .path
+                        .as_ref()
+                        .map(|p| p.get_ref().clone())
+                        .unwrap_or_default(),
+                },
+                LogKind::Docker => unreachable!("filtered above"),
+            };
+            (l.name.get_ref().clone(), spec, l.tail.unwrap_or(200))
+        }
+        None if svc.kind == ServiceKind::Systemd => {
+            let unit = svc
+                .unit
+                .as_ref()
+                .map(|u| u.get_ref().clone())
+                .unwrap_or_default();
+            ("journal".to_owned(), LogSpec::Journald { unit }, 200)
+        }
+        None => {
+            notice(
+                state,
+                NoticeLevel::Warn,
+                format!(
+                    "{service} has no journald or file log source (container logs arrive with the Docker work)"
+                ),
+            );
+            return vec![];
+        }
+    };
+    let target = match host.transport {
+        TransportKind::Local => crate::transport::Target::Local,
+        TransportKind::Ssh => crate::transport::Target::Ssh(service.host.clone()),
+        TransportKind::Http => {
+            notice(
+                state,
+                NoticeLevel::Warn,
+                format!("{} is http-only: no logs to read", service.host),
+            );
+            return vec![];
+        }
+    };
+    state.logs = Some(LogView::new(service.clone(), name.clone()));
+    state.screen = Screen::Logs;
+    vec![Effect::FollowLogs {
+        service,
+        source: name,
+        spec,
+        target,
+        tail,
+    }]
 }
 
 fn open_selected(state: &mut State) {

@@ -9,7 +9,8 @@ use crate::config::Config;
 use crate::config::keymap::Keymap;
 use crate::config::schema::{ServiceKind, TransportKind};
 use crate::model::{
-    Health, History, HostId, HostSample, HostStatus, RunState, ServiceId, ServiceObservation,
+    Health, History, HostId, HostSample, HostStatus, LogLine, RunState, ServiceId,
+    ServiceObservation,
 };
 
 /// About ten minutes of samples at the refresh interval.
@@ -38,6 +39,7 @@ pub struct State {
     pub quit: Option<QuitReason>,
     /// Set by a first quit while actions run; the second quit goes through.
     pub quit_armed: bool,
+    pub logs: Option<LogView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +52,52 @@ pub enum QuitReason {
 pub enum Screen {
     Fleet,
     Host(usize),
+    Logs,
+}
+
+/// Lines kept by the log screen; the full viewer with its own ring arrives later.
+pub const LOG_VIEW_LINES: usize = 10_000;
+
+#[derive(Debug)]
+pub struct LogView {
+    pub service: ServiceId,
+    pub source: String,
+    pub lines: std::collections::VecDeque<LogLine>,
+    pub dropped: u64,
+    /// Lines up from the newest; 0 follows.
+    pub scroll: usize,
+    /// Lines that arrived while scrolled up.
+    pub unseen: usize,
+    pub gap: Option<String>,
+}
+
+impl LogView {
+    pub fn new(service: ServiceId, source: String) -> Self {
+        Self {
+            service,
+            source,
+            lines: Default::default(),
+            dropped: 0,
+            scroll: 0,
+            unseen: 0,
+            gap: None,
+        }
+    }
+
+    pub fn push(&mut self, lines: Vec<LogLine>) {
+        let n = lines.len();
+        for l in lines {
+            if self.lines.len() == LOG_VIEW_LINES {
+                self.lines.pop_front();
+                self.dropped += 1;
+            }
+            self.lines.push_back(l);
+        }
+        if self.scroll > 0 {
+            self.scroll = (self.scroll + n).min(self.lines.len().saturating_sub(1));
+            self.unseen += n;
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -181,7 +229,11 @@ impl State {
                     address: h.address.as_ref().map(|a| a.get_ref().clone()),
                     tags: h.tags.iter().map(|t| t.get_ref().clone()).collect(),
                     read_only: h.read_only,
-                    status: HostStatus::Connecting,
+                    status: if h.transport == TransportKind::Http {
+                        HostStatus::HttpOnly
+                    } else {
+                        HostStatus::Connecting
+                    },
                     last_sample: None,
                     cpu_history: History::new(window),
                     mem_history: History::new(window),
@@ -207,6 +259,7 @@ impl State {
             keymap: config.keymap.clone(),
             quit: None,
             quit_armed: false,
+            logs: None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! `Update`: a fact reported by a collector or an action.
 
 use crate::action::ActionOutcome;
-use crate::model::{HostId, HostSample, ServiceId, ServiceObservation};
+use crate::model::{HostId, HostSample, LogLine, ServiceId, ServiceObservation};
 
 #[derive(Debug, Clone)]
 pub enum Update {
@@ -22,6 +22,18 @@ pub enum Update {
     ServiceObserved {
         service: ServiceId,
         observation: ServiceObservation,
+    },
+    /// New lines of a followed log source.
+    LogLines {
+        service: ServiceId,
+        source: String,
+        lines: Vec<LogLine>,
+    },
+    /// A log stream stopped (host lost, command ended); it resumes by itself.
+    LogGap {
+        service: ServiceId,
+        source: String,
+        reason: String,
     },
     ActionOutput {
         action_id: u64,

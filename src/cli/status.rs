@@ -6,8 +6,13 @@ use crate::collect::snapshot::{HostReport, fleet_once};
 use crate::config::Config;
 use crate::ui::units;
 
-pub async fn run(config: &Config, json: bool, out: &mut impl Write) -> std::io::Result<i32> {
-    let reports = fleet_once(config).await;
+pub async fn run(
+    config: &Config,
+    known_hosts: &std::path::Path,
+    json: bool,
+    out: &mut impl Write,
+) -> std::io::Result<i32> {
+    let reports = fleet_once(config, known_hosts).await;
     let ok = reports.iter().all(HostReport::all_ok);
     if json {
         let doc = serde_json::json!({ "ok": ok, "hosts": reports });

@@ -3,6 +3,7 @@
 
 pub mod command_status;
 pub mod host_metrics;
+pub mod logs;
 pub mod proc;
 pub mod remote;
 pub mod snapshot;

@@ -8,12 +8,14 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::Notify;
 
+use super::command_status;
 use super::remote::{PollState, parse_poll, poll_command};
 use super::supervisor::Supervisor;
 use crate::app::update::Update;
 use crate::config::schema::ServiceKind;
 use crate::model::{HostId, ServiceId};
 use crate::transport::ssh::{SshError, SshTarget, connect};
+use crate::transport::{CommandSpec, Target};
 
 const BACKOFF_CAP: Duration = Duration::from_secs(30);
 /// How often a down host's port is knocked on while waiting out the backoff.
@@ -33,6 +35,21 @@ pub async fn run(sup: Supervisor, host: HostId, target: SshTarget, wake: Arc<Not
         })
         .collect();
     let unit_names: Vec<String> = units.iter().map(|(_, u)| u.clone()).collect();
+    let default_timeout = sup.config().file.settings.command_timeout;
+    let probes: Vec<(ServiceId, CommandSpec, Duration)> = cfg
+        .services
+        .iter()
+        .filter(|s| s.kind == ServiceKind::Command)
+        .filter_map(|s| {
+            let status = s.status.as_ref()?;
+            let timeout = s.timeout.unwrap_or(default_timeout).get();
+            Some((
+                ServiceId::new(&host, s.name.get_ref()),
+                CommandSpec::from_config(status.get_ref()),
+                timeout,
+            ))
+        })
+        .collect();
     let refresh = sup.config().file.settings.refresh.get();
     let poll_timeout = (refresh * 3).clamp(Duration::from_secs(5), Duration::from_secs(15));
     let mut attempt: u32 = 0;
@@ -92,6 +109,30 @@ pub async fn run(sup: Supervisor, host: HostId, target: SshTarget, wake: Arc<Not
                             tracing::warn!(%host, "poll failed: {e}")
                         }
                         Err(e) => break format!("connection lost ({e})"),
+                    }
+                    let target = Target::Ssh(host.clone());
+                    let transports = sup.transports();
+                    let observations =
+                        futures::future::join_all(probes.iter().map(|(id, spec, timeout)| {
+                            let target = &target;
+                            async move {
+                                (
+                                    id.clone(),
+                                    command_status::probe(target, transports, spec, *timeout).await,
+                                )
+                            }
+                        }))
+                        .await;
+                    for (service, observation) in observations {
+                        if !sup
+                            .send(Update::ServiceObserved {
+                                service,
+                                observation,
+                            })
+                            .await
+                        {
+                            return;
+                        }
                     }
                 };
                 sup.transports().set_ssh(&host, None);

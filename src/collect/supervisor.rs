@@ -11,6 +11,7 @@ use tokio::sync::{Notify, Semaphore, SemaphorePermit, mpsc};
 
 use super::command_status;
 use super::host_metrics::LocalSampler;
+use super::logs;
 use super::ssh_host;
 use crate::action::audit::AuditLog;
 use crate::action::execute::execute;
@@ -39,6 +40,8 @@ struct Inner {
     /// Wakes a host's reconnect loop early (after `:trust`).
     wakes: HashMap<HostId, Arc<Notify>>,
     known_hosts: PathBuf,
+    /// The log stream the operator is looking at.
+    log_stream: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
 }
 
 pub struct SupervisorOptions {
@@ -68,6 +71,7 @@ impl Supervisor {
                 connect_slots: Semaphore::new(slots),
                 wakes,
                 known_hosts: opts.known_hosts,
+                log_stream: Default::default(),
             }),
         }
     }
@@ -121,14 +125,8 @@ impl Supervisor {
                     let me = self.clone();
                     self.spawn(format!("ssh {id}"), ssh_host::run(me, id, target, wake));
                 }
-                TransportKind::Http => {
-                    let me = self.clone();
-                    let reason =
-                        "http-only host: checks arrive with the health-check work".to_owned();
-                    self.spawn(format!("http {id}"), async move {
-                        me.send(Update::HostUnreachable { host: id, reason }).await;
-                    });
-                }
+                // Nothing to connect to: its services are observed by their HTTP checks.
+                TransportKind::Http => {}
             }
         }
         if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "task") {
@@ -152,6 +150,44 @@ impl Supervisor {
                 self.spawn(name, execute(auth, audit, ro, tx, transports));
             }
             Effect::RefreshNow => self.inner.refresh_now.notify_waiters(),
+            Effect::FollowLogs {
+                service,
+                source,
+                spec,
+                target,
+                tail,
+            } => {
+                let name = format!("logs {service} {source}");
+                let fut = logs::follow(
+                    service,
+                    source,
+                    spec,
+                    target,
+                    self.inner.transports.clone(),
+                    tail,
+                    self.inner.tx.clone(),
+                );
+                let handle = self.spawn_abortable(name, fut);
+                let mut slot = self
+                    .inner
+                    .log_stream
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                if let Some(old) = slot.replace(handle) {
+                    old.abort();
+                }
+            }
+            Effect::StopLogs => {
+                if let Some(old) = self
+                    .inner
+                    .log_stream
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take()
+                {
+                    old.abort();
+                }
+            }
             Effect::TrustHostKey { host, key_lines } => {
                 let me = self.clone();
                 self.spawn(format!("trust {host}"), async move {
@@ -261,9 +297,18 @@ impl Supervisor {
         }
     }
 
-    /// Spawns `fut` and reports a panic in it as [`Update::TaskPanicked`].
     fn spawn(&self, name: String, fut: impl Future<Output = ()> + Send + 'static) {
+        self.spawn_abortable(name, fut);
+    }
+
+    /// Spawns `fut` and reports a panic in it as [`Update::TaskPanicked`].
+    fn spawn_abortable(
+        &self,
+        name: String,
+        fut: impl Future<Output = ()> + Send + 'static,
+    ) -> tokio::task::AbortHandle {
         let handle = tokio::spawn(fut);
+        let abort = handle.abort_handle();
         let tx = self.inner.tx.clone();
         tokio::spawn(async move {
             if let Err(e) = handle.await
@@ -284,5 +329,6 @@ impl Supervisor {
                     .await;
             }
         });
+        abort
     }
 }

@@ -2,10 +2,12 @@
 
 pub mod history;
 pub mod ids;
+pub mod log;
 pub mod metrics;
 pub mod status;
 
 pub use history::History;
 pub use ids::{HostId, ServiceId};
+pub use log::{Level, LogLine};
 pub use metrics::{DiskUsage, HostSample};
 pub use status::{Health, HostStatus, RunState, ServiceObservation};

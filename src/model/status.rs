@@ -11,6 +11,8 @@ pub enum HostStatus {
     /// Not heard from yet.
     Connecting,
     Up,
+    /// Reached only through its HTTP endpoints: there is no host to connect to.
+    HttpOnly,
     Unreachable {
         since: DateTime<Utc>,
         reason: String,

@@ -51,6 +51,40 @@ pub async fn run_streaming(
     }
 }
 
+/// Runs a long-lived command locally and sends its stdout lines until it ends or the
+/// receiver goes away.
+pub async fn stream(
+    spec: &CommandSpec,
+    lines: mpsc::Sender<String>,
+) -> Result<Option<i32>, TransportError> {
+    let mut child = Command::new(spec.program())
+        .args(spec.args())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|source| TransportError::Spawn {
+            program: spec.program().to_owned(),
+            source,
+        })?;
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf).await? == 0 {
+            break;
+        }
+        let line = String::from_utf8_lossy(&buf)
+            .trim_end_matches(['\n', '\r'])
+            .to_owned();
+        if lines.send(line).await.is_err() {
+            return Ok(None);
+        }
+    }
+    Ok(child.wait().await?.code())
+}
+
 async fn collect(
     reader: impl AsyncRead + Unpin,
     lines: Option<mpsc::Sender<String>>,

@@ -355,6 +355,23 @@ impl SshConnection {
         Ok(child.wait().await.map_err(ssh_io)?.code())
     }
 
+    /// Forwards a local unix socket to one on the host (e.g. `/run/docker.sock`) over the
+    /// existing master, so that the Docker API rides the same connection.
+    pub async fn forward_unix(&self, local: &Path, remote: &Path) -> Result<(), TransportError> {
+        use openssh::{ForwardType, Socket};
+        let _ = std::fs::remove_file(local);
+        self.session
+            .request_port_forward(
+                ForwardType::Local,
+                Socket::UnixSocket { path: local.into() },
+                Socket::UnixSocket {
+                    path: remote.into(),
+                },
+            )
+            .await
+            .map_err(ssh_io)
+    }
+
     /// True while the master connection answers.
     pub async fn is_alive(&self) -> bool {
         matches!(

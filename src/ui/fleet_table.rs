@@ -135,6 +135,7 @@ fn host_cells<'a>(
                 }
                 HostStatus::Up => Cell::from(Span::styled("● up", theme.ok)),
                 HostStatus::Connecting => Cell::from(Span::styled("○ connecting…", theme.muted)),
+                HostStatus::HttpOnly => Cell::from(Span::styled("◇ http only", theme.muted)),
                 HostStatus::Unreachable { since, .. } => Cell::from(Span::styled(
                     format!("✘ unreachable {}", since.format("%H:%M:%S")),
                     theme.bad,

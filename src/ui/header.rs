@@ -24,7 +24,7 @@ pub fn summarize(state: &State) -> Summary {
     let mut s = Summary::default();
     for h in &state.hosts {
         match h.status {
-            HostStatus::Up => s.hosts_up += 1,
+            HostStatus::Up | HostStatus::HttpOnly => s.hosts_up += 1,
             HostStatus::Unreachable { .. } => s.hosts_unreachable += 1,
             HostStatus::Connecting => s.hosts_connecting += 1,
         }

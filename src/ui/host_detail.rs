@@ -61,6 +61,9 @@ fn info_lines<'a>(host: &'a HostState, state: &State, theme: &Theme) -> Vec<Line
     let status = match &host.status {
         HostStatus::Up => Span::styled("● up", theme.ok),
         HostStatus::Connecting => Span::styled("○ connecting…", theme.muted),
+        HostStatus::HttpOnly => {
+            Span::styled("◇ http only: observed through its endpoints", theme.muted)
+        }
         HostStatus::Unreachable { since, reason } => Span::styled(
             format!(
                 "✘ unreachable since {} ({reason})",

@@ -14,6 +14,7 @@ pub mod header;
 pub mod help;
 pub mod host_detail;
 pub mod layout;
+pub mod log_view;
 pub mod status_line;
 pub mod units;
 
@@ -29,6 +30,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     match state.screen {
         Screen::Fleet => fleet_table::render(frame, regions.body, state, theme),
         Screen::Host(h) => host_detail::render(frame, regions.body, state, h, theme),
+        Screen::Logs => log_view::render(frame, regions.body, state, theme),
     }
     status_line::render(frame, regions.status, state, theme);
     match &state.mode {

@@ -52,6 +52,13 @@ fn hints(state: &State, theme: &Theme) -> Line<'static> {
             };
             return Line::from(Span::styled(text, theme.muted));
         }
+        (_, Screen::Logs) => vec![
+            Action::Back,
+            Action::Up,
+            Action::Bottom,
+            Action::Help,
+            Action::Quit,
+        ],
         (_, Screen::Host(_)) => vec![
             Action::Back,
             Action::Up,
