@@ -292,15 +292,7 @@ impl SshConnection {
         let started = Instant::now();
         let work = async {
             let _permit = self.channel().await;
-            let mut child = self
-                .session
-                .raw_command(spec.to_shell_line())
-                .stdin(openssh::Stdio::null())
-                .stdout(openssh::Stdio::piped())
-                .stderr(openssh::Stdio::piped())
-                .spawn()
-                .await
-                .map_err(ssh_io)?;
+            let mut child = self.spawn(spec, true).await?;
             let stdout = child.stdout().take().expect("piped");
             let stderr = child.stderr().take().expect("piped");
             let (out, err) = tokio::join!(collect(stdout, lines.clone()), collect(stderr, lines));
@@ -327,15 +319,7 @@ impl SshConnection {
         lines: mpsc::Sender<String>,
     ) -> Result<Option<i32>, TransportError> {
         let _permit = self.channel().await;
-        let mut child = self
-            .session
-            .raw_command(spec.to_shell_line())
-            .stdin(openssh::Stdio::null())
-            .stdout(openssh::Stdio::piped())
-            .stderr(openssh::Stdio::null())
-            .spawn()
-            .await
-            .map_err(ssh_io)?;
+        let mut child = self.spawn(spec, false).await?;
         let stdout = child.stdout().take().expect("piped");
         let mut reader = BufReader::new(stdout);
         let mut buf = Vec::new();
@@ -370,6 +354,44 @@ impl SshConnection {
             )
             .await
             .map_err(ssh_io)
+    }
+
+    /// Opens a channel and starts `spec`. sshd tears closed sessions down asynchronously, so a
+    /// burst of short commands can briefly hit MaxSessions; the command has not started then,
+    /// and trying again shortly is safe.
+    async fn spawn(
+        &self,
+        spec: &CommandSpec,
+        stderr: bool,
+    ) -> Result<openssh::Child<&openssh::Session>, TransportError> {
+        let mut delay = Duration::from_millis(10);
+        for attempt in 0.. {
+            let result = self
+                .session
+                .raw_command(spec.to_shell_line())
+                .stdin(openssh::Stdio::null())
+                .stdout(openssh::Stdio::piped())
+                .stderr(if stderr {
+                    openssh::Stdio::piped()
+                } else {
+                    openssh::Stdio::null()
+                })
+                .spawn()
+                .await;
+            match result {
+                Ok(child) => return Ok(child),
+                Err(e)
+                    if attempt < 5
+                        && matches!(e, openssh::Error::SshMux(_) | openssh::Error::ChildIo(_)) =>
+                {
+                    tracing::debug!(host = %self.target.name, "channel open failed, retrying: {e}");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+                Err(e) => return Err(ssh_io(e)),
+            }
+        }
+        unreachable!("the loop returns")
     }
 
     /// True while the master connection answers.
