@@ -10,7 +10,7 @@ use crate::config::schema::{CommandLine, Host, ServiceKind, TransportKind};
 use crate::model::ServiceId;
 use crate::transport::{CommandSpec, Target};
 
-use super::plan::{ActionKind, Confirmation, Plan, PlanStep};
+use super::plan::{ActionKind, Confirmation, Plan, PlanStep, StepOp};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
@@ -65,11 +65,14 @@ impl Dispatcher {
     }
 
     /// Builds the plan for `kind` on `service`, or says why it may not run.
+    /// `containers` are the names of the service's containers as last listed (compose
+    /// replicas or the one container); other kinds ignore it.
     pub fn plan(
         &mut self,
         config: &Config,
         kind: ActionKind,
         service: &ServiceId,
+        containers: &[String],
     ) -> Result<Plan, Refusal> {
         let (host, svc) = config
             .find_service(service)
@@ -91,7 +94,7 @@ impl Dispatcher {
         let step = |title: &str, command: CommandSpec| PlanStep {
             title: title.to_owned(),
             target: target.clone(),
-            command,
+            command: StepOp::Command(command),
             timeout,
         };
         let from = |line: &CommandLine| CommandSpec::from_config(line);
@@ -129,10 +132,25 @@ impl Dispatcher {
                 let argv = ["systemctl", kind.verb(), "--", unit.get_ref().as_str()];
                 vec![step(kind.verb(), CommandSpec::argv(argv))]
             }
-            other => {
+            ServiceKind::Compose | ServiceKind::Container => {
+                if containers.is_empty() {
+                    return Err(Refusal::NotSupported(format!(
+                        "no containers of {service} are known (is its Docker engine answering?)"
+                    )));
+                }
+                containers
+                    .iter()
+                    .map(|c| PlanStep {
+                        title: kind.verb().to_owned(),
+                        target: target.clone(),
+                        command: StepOp::Docker { verb: kind, container: c.clone() },
+                        timeout,
+                    })
+                    .collect()
+            }
+            ServiceKind::Http => {
                 return Err(Refusal::NotSupported(format!(
-                    "{kind} of {} services is not available yet",
-                    format!("{other:?}").to_lowercase()
+                    "{service} is an HTTP endpoint: there is nothing to {kind}"
                 )));
             }
         };

@@ -6,7 +6,7 @@ use tokio::sync::mpsc;
 
 use super::audit::AuditLog;
 use super::dispatcher::Authorized;
-use super::plan::ActionOutcome;
+use super::plan::{ActionOutcome, StepOp};
 use crate::app::update::Update;
 use crate::config::secret::redact;
 use crate::transport::Transports;
@@ -84,9 +84,15 @@ async fn run(
                 }
             })
         };
-        let result = transports
-            .run_streaming(&step.target, &step.command, step.timeout, Some(line_tx))
-            .await;
+        let result = match &step.command {
+            StepOp::Command(spec) => {
+                transports.run_streaming(&step.target, spec, step.timeout, Some(line_tx)).await
+            }
+            StepOp::Docker { verb, container } => {
+                drop(line_tx);
+                docker_step(transports, &plan.service.host, *verb, container, step.timeout).await
+            }
+        };
         let _ = forward.await;
         let (exit_code, error) = match result {
             Ok(out) => {
@@ -129,6 +135,40 @@ async fn run(
         });
     }
     outcome
+}
+
+/// A container action through the host's Docker API, reported like a command.
+async fn docker_step(
+    transports: &Transports,
+    host: &crate::model::HostId,
+    verb: super::ActionKind,
+    container: &str,
+    timeout: std::time::Duration,
+) -> Result<crate::transport::CommandOutput, crate::transport::TransportError> {
+    use bollard::query_parameters::{RestartContainerOptions, StopContainerOptions};
+    let docker = transports
+        .docker(host)
+        .ok_or_else(|| crate::transport::TransportError::NotConnected(format!("{host} (Docker API)")))?;
+    let started = Instant::now();
+    let grace = Some(10);
+    let call = async {
+        match verb {
+            super::ActionKind::Restart => docker.restart_container(container, Some(RestartContainerOptions { t: grace, ..Default::default() })).await,
+            super::ActionKind::Stop => docker.stop_container(container, Some(StopContainerOptions { t: grace, ..Default::default() })).await,
+            super::ActionKind::Start => docker.start_container(container, None::<bollard::query_parameters::StartContainerOptions>).await,
+        }
+    };
+    let (exit_code, stderr) = match tokio::time::timeout(timeout, call).await {
+        Ok(Ok(())) => (Some(0), String::new()),
+        Ok(Err(e)) => (Some(1), e.to_string()),
+        Err(_) => return Err(crate::transport::TransportError::Timeout(timeout)),
+    };
+    Ok(crate::transport::CommandOutput {
+        exit_code,
+        stdout: if exit_code == Some(0) { format!("{container}: {verb} done\n") } else { String::new() },
+        stderr,
+        duration: started.elapsed(),
+    })
 }
 
 fn last_lines(text: &str) -> Vec<String> {

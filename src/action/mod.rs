@@ -6,4 +6,4 @@ pub mod execute;
 pub mod plan;
 
 pub use dispatcher::{Authorized, Dispatcher, Refusal};
-pub use plan::{ActionKind, ActionOutcome, Confirmation, Plan, PlanStep};
+pub use plan::{ActionKind, ActionOutcome, Confirmation, Plan, PlanStep, StepOp};

@@ -32,11 +32,28 @@ impl fmt::Display for ActionKind {
     }
 }
 
+/// What one step does: a command, or a Docker API call on a container.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepOp {
+    Command(CommandSpec),
+    Docker { verb: ActionKind, container: String },
+}
+
+/// Shown as the equivalent command line, so the plan reads the same either way.
+impl fmt::Display for StepOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StepOp::Command(c) => write!(f, "{c}"),
+            StepOp::Docker { verb, container } => write!(f, "docker {verb} {}  (Docker API)", crate::transport::quote(container)),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanStep {
     pub title: String,
     pub target: Target,
-    pub command: CommandSpec,
+    pub command: StepOp,
     pub timeout: Duration,
 }
 

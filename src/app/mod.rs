@@ -2,6 +2,7 @@
 //! (`Action` from the operator, `Update` from collectors and actions, `Effect` to perform).
 
 pub mod action;
+pub mod containers;
 pub mod effect;
 pub mod input;
 pub mod reducer;

@@ -120,6 +120,14 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
         Action::Bottom => move_selection(state, i64::MAX / 2),
         Action::Open => open_selected(state),
         Action::OpenLogs => return open_logs(state, config),
+        Action::ToggleExpand => {
+            if let Some(id) = state.selected_service().filter(|s| s.group.is_some()).map(|s| s.id.clone()) {
+                if !state.expanded.remove(&id) {
+                    state.expanded.insert(id);
+                }
+                clamp_selection(state);
+            }
+        }
         Action::Help => state.mode = Mode::Help,
         Action::Filter => {
             state.mode = Mode::Filter {
@@ -160,7 +168,14 @@ fn request(state: &mut State, config: &Config, kind: ActionKind, target: Option<
         );
         return;
     };
-    match state.dispatcher.plan(config, kind, &service) {
+    let containers = state
+        .hosts
+        .iter()
+        .find(|h| h.id == service.host)
+        .and_then(|h| h.services.iter().find(|s| s.id == service))
+        .map(|s| crate::app::containers::container_names(state, &service.host, s))
+        .unwrap_or_default();
+    match state.dispatcher.plan(config, kind, &service, &containers) {
         Ok(plan) => state.mode = Mode::Action(Box::new(ActionView::new(plan))),
         Err(refusal) => notice(
             state,
@@ -422,6 +437,9 @@ fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
                 s.observation = Some(observation);
             }
         }
+        Update::ContainersListed { host, containers } => crate::app::containers::apply_list(state, &host, containers),
+        Update::ContainerStats { host, id, sample } => crate::app::containers::apply_stats(state, &host, id, sample),
+        Update::DockerGap { host, reason } => crate::app::containers::apply_gap(state, &host, reason),
         Update::LogLines {
             service,
             source,
@@ -601,7 +619,7 @@ fn open_logs(state: &mut State, config: &Config) -> Vec<Effect> {
 
 fn open_selected(state: &mut State) {
     if let Some(row) = state.selected_row() {
-        let (Row::Host(h) | Row::Service(h, _)) = row;
+        let (Row::Host(h) | Row::Service(h, _) | Row::Replica(h, ..) | Row::Discovered(h, _)) = row;
         state.screen = Screen::Host(h);
     }
 }

@@ -5,6 +5,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::action::{ActionOutcome, Dispatcher, Plan};
+use crate::app::containers::DockerView;
+use crate::model::container::GroupKey;
 use crate::config::Config;
 use crate::config::keymap::Keymap;
 use crate::config::schema::{ServiceKind, TransportKind};
@@ -40,6 +42,8 @@ pub struct State {
     /// Set by a first quit while actions run; the second quit goes through.
     pub quit_armed: bool,
     pub logs: Option<LogView>,
+    /// Services whose replicas are shown as rows of their own.
+    pub expanded: std::collections::BTreeSet<ServiceId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,6 +172,8 @@ pub struct HostState {
     pub services: Vec<ServiceState>,
     /// An unknown host key offered by the host, waiting for `:trust`.
     pub pending_key: Option<PendingKey>,
+    /// Containers of the host's Docker engine, when it has one.
+    pub docker: Option<DockerView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,6 +192,8 @@ impl HostState {
 pub struct ServiceState {
     pub id: ServiceId,
     pub kind: ServiceKind,
+    /// The containers this service is made of, for compose and container services.
+    pub group: Option<GroupKey>,
     pub observation: Option<ServiceObservation>,
     pub health: Health,
 }
@@ -195,6 +203,10 @@ pub struct ServiceState {
 pub enum Row {
     Host(usize),
     Service(usize, usize),
+    /// One replica of an expanded service.
+    Replica(usize, usize, usize),
+    /// A container group on the host that no configured service claims.
+    Discovered(usize, usize),
 }
 
 impl State {
@@ -220,6 +232,16 @@ impl State {
                         .map(|s| ServiceState {
                             id: ServiceId::new(&id, s.name.get_ref()),
                             kind: s.kind,
+                            group: match s.kind {
+                                ServiceKind::Compose => Some(GroupKey::Compose {
+                                    project: s.project.as_ref().map(|p| p.get_ref().clone()).unwrap_or_default(),
+                                    service: s.compose_service.as_ref().unwrap_or(&s.name).get_ref().clone(),
+                                }),
+                                ServiceKind::Container => Some(GroupKey::Plain {
+                                    name: s.container.as_ref().map(|c| c.get_ref().clone()).unwrap_or_default(),
+                                }),
+                                _ => None,
+                            },
                             observation: None,
                             health: Health::Unknown,
                         })
@@ -239,6 +261,7 @@ impl State {
                     mem_history: History::new(window),
                     load_history: History::new(window),
                     pending_key: None,
+                    docker: None,
                 }
             })
             .collect();
@@ -260,6 +283,7 @@ impl State {
             quit: None,
             quit_armed: false,
             logs: None,
+            expanded: Default::default(),
         }
     }
 
@@ -285,9 +309,28 @@ impl State {
                 })
                 .map(|(i, _)| i)
                 .collect();
-            if host_match || !services.is_empty() {
+            let discovered: Vec<usize> = host
+                .docker
+                .as_ref()
+                .map(|d| {
+                    d.discovered
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, k)| host_match || matches(&[&k.label()]))
+                        .map(|(i, _)| i)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if host_match || !services.is_empty() || !discovered.is_empty() {
                 rows.push(Row::Host(h));
-                rows.extend(services.into_iter().map(|s| Row::Service(h, s)));
+                for s in services {
+                    rows.push(Row::Service(h, s));
+                    if self.expanded.contains(&host.services[s].id) {
+                        let n = host.services[s].group.as_ref().zip(host.docker.as_ref()).map_or(0, |(k, d)| d.members(k).len());
+                        rows.extend((0..n).map(|r| Row::Replica(h, s, r)));
+                    }
+                }
+                rows.extend(discovered.into_iter().map(|d| Row::Discovered(h, d)));
             }
         }
         rows
@@ -299,8 +342,20 @@ impl State {
 
     pub fn selected_service(&self) -> Option<&ServiceState> {
         match self.selected_row()? {
-            Row::Service(h, s) => Some(&self.hosts[h].services[s]),
-            Row::Host(_) => None,
+            Row::Service(h, s) | Row::Replica(h, s, _) => Some(&self.hosts[h].services[s]),
+            Row::Host(_) | Row::Discovered(..) => None,
+        }
+    }
+
+    /// Docker-backed rows are stale when the engine is away or has not listed for a while;
+    /// other services when their last probe is older than two refreshes.
+    pub fn service_stale(&self, host: &HostState, svc: &ServiceState) -> bool {
+        let Some(obs) = &svc.observation else { return false };
+        match (&svc.group, &host.docker) {
+            (Some(_), Some(d)) => {
+                d.gap.is_some() || d.listed_at.is_none_or(|t| (self.now - t).to_std().unwrap_or_default() > crate::app::containers::LIST_STALE_AFTER)
+            }
+            _ => self.is_stale(obs.at),
         }
     }
 

@@ -1,6 +1,7 @@
 //! `Update`: a fact reported by a collector or an action.
 
 use crate::action::ActionOutcome;
+use crate::model::container::{ContainerInfo, ContainerSample};
 use crate::model::{HostId, HostSample, LogLine, ServiceId, ServiceObservation};
 
 #[derive(Debug, Clone)]
@@ -22,6 +23,21 @@ pub enum Update {
     ServiceObserved {
         service: ServiceId,
         observation: ServiceObservation,
+    },
+    /// The full container list of a host's engine (after a change or a resync).
+    ContainersListed {
+        host: HostId,
+        containers: Vec<ContainerInfo>,
+    },
+    ContainerStats {
+        host: HostId,
+        id: String,
+        sample: ContainerSample,
+    },
+    /// The engine is not answering (restart, lost connection); it reconnects by itself.
+    DockerGap {
+        host: HostId,
+        reason: String,
     },
     /// New lines of a followed log source.
     LogLines {

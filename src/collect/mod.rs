@@ -2,6 +2,7 @@
 //! Nothing here knows about the screen.
 
 pub mod command_status;
+pub mod docker;
 pub mod host_metrics;
 pub mod logs;
 pub mod proc;

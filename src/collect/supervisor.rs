@@ -20,7 +20,11 @@ use crate::app::update::Update;
 use crate::config::Config;
 use crate::config::schema::{ServiceKind, TransportKind};
 use crate::model::{HostId, ServiceId};
+use crate::transport::docker::DockerEndpoint;
 use crate::transport::ssh::SshTarget;
+
+/// One-shot stats of every running container are polled this often, spread evenly.
+const DOCKER_STATS_EVERY: Duration = Duration::from_secs(5);
 use crate::transport::{CommandSpec, Target, Transports};
 
 #[derive(Clone)]
@@ -127,6 +131,14 @@ impl Supervisor {
                 }
                 // Nothing to connect to: its services are observed by their HTTP checks.
                 TransportKind::Http => {}
+            }
+        }
+        for host in &self.config().file.hosts {
+            let docker_value = host.docker.as_ref().map(|d| d.get_ref().as_str());
+            if let Some(endpoint) = DockerEndpoint::from_config(docker_value, host.docker_socket.as_deref()) {
+                let id = HostId::new(host.name.get_ref());
+                let me = self.clone();
+                self.spawn(format!("docker {id}"), super::docker::run(me, id, endpoint, DOCKER_STATS_EVERY));
             }
         }
         if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "task") {

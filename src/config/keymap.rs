@@ -61,6 +61,9 @@ const NAMES: &[(&str, NamedKey)] = &[
     ("delete", NamedKey::Delete),
 ];
 
+/// Written as a word in config: a bare " " key is easy to miss.
+const SPACE: &str = "space";
+
 impl KeySpec {
     pub fn parse(s: &str) -> Result<Self, String> {
         let mut ctrl = false;
@@ -78,6 +81,9 @@ impl KeySpec {
             }
         }
         let mut chars = rest.chars();
+        if rest.eq_ignore_ascii_case(SPACE) {
+            return Ok(Self { code: KeyCodeSpec::Char(' '), ctrl, alt });
+        }
         let code = match (chars.next(), chars.next()) {
             (Some(c), None) if !c.is_control() => KeyCodeSpec::Char(c),
             _ => {
@@ -138,6 +144,7 @@ impl fmt::Display for KeySpec {
             f.write_str("alt-")?;
         }
         match self.code {
+            KeyCodeSpec::Char(' ') => f.write_str(SPACE),
             KeyCodeSpec::Char(c) => write!(f, "{c}"),
             KeyCodeSpec::Named(NamedKey::F(n)) => write!(f, "f{n}"),
             KeyCodeSpec::Named(k) => {

@@ -1,5 +1,6 @@
 //! Domain types shared by collectors, actions, the app state and the screen.
 
+pub mod container;
 pub mod history;
 pub mod ids;
 pub mod log;

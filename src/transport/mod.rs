@@ -1,6 +1,7 @@
 //! Running commands on hosts. Shell quoting lives here and nowhere else.
 
 pub mod command;
+pub mod docker;
 pub mod local;
 pub mod registry;
 pub mod ssh;

@@ -20,6 +20,7 @@ pub enum Target {
 #[derive(Default)]
 pub struct Transports {
     ssh: RwLock<HashMap<HostId, Arc<SshConnection>>>,
+    docker: RwLock<HashMap<HostId, bollard::Docker>>,
 }
 
 impl Transports {
@@ -37,6 +38,18 @@ impl Transports {
             .unwrap_or_else(|e| e.into_inner())
             .get(host)
             .cloned()
+    }
+
+    pub fn set_docker(&self, host: &HostId, client: Option<bollard::Docker>) {
+        let mut map = self.docker.write().unwrap_or_else(|e| e.into_inner());
+        match client {
+            Some(c) => map.insert(host.clone(), c),
+            None => map.remove(host),
+        };
+    }
+
+    pub fn docker(&self, host: &HostId) -> Option<bollard::Docker> {
+        self.docker.read().unwrap_or_else(|e| e.into_inner()).get(host).cloned()
     }
 
     pub async fn run_streaming(

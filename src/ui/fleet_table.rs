@@ -10,6 +10,7 @@ use super::units;
 use crate::app::state::{HostState, Row, ServiceState, State, kind_label};
 use crate::config::schema::TransportKind;
 use crate::config::theme::Theme;
+use crate::model::container::{ContainerHealth, ContainerInfo, GroupKey, summarize};
 use crate::model::{HostStatus, RunState};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -77,16 +78,29 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let visible = super::layout::fleet_visible_rows(state.size);
     let body: Vec<TableRow> = rows
         .iter()
+        .enumerate()
         .skip(state.offset)
         .take(visible.max(1))
-        .map(|row| {
+        .map(|(i, row)| {
+            // The last child of a host gets the closing branch of the tree.
+            let last = match rows.get(i + 1) {
+                Some(Row::Host(_)) | None => true,
+                Some(Row::Replica(..)) => false,
+                Some(Row::Service(..) | Row::Discovered(..)) => false,
+            };
             let cells: Vec<Cell> = match *row {
                 Row::Host(h) => host_cells(&state.hosts[h], &cols, theme, state),
                 Row::Service(h, s) => {
                     let host = &state.hosts[h];
-                    let last = s + 1 == host.services.len();
-                    service_cells(&host.services[s], last, &cols, theme, state)
+                    let expanded = state.expanded.contains(&host.services[s].id);
+                    let last = last && !expanded;
+                    service_cells(host, &host.services[s], last, &cols, theme, state)
                 }
+                Row::Replica(h, s, r) => {
+                    let host = &state.hosts[h];
+                    replica_cells(host, &host.services[s], r, last, &cols, theme, state)
+                }
+                Row::Discovered(h, d) => discovered_cells(&state.hosts[h], d, last, &cols, theme, state),
             };
             TableRow::new(cells)
         })
@@ -162,14 +176,14 @@ fn host_cells<'a>(
                     })
                     .unwrap_or_default(),
             ),
-            Column::Detail => match &host.status {
-                HostStatus::Unreachable { reason, .. } => {
-                    Cell::from(Span::styled(reason.as_str(), theme.bad))
-                }
+            Column::Detail => match (&host.status, host.docker.as_ref().and_then(|d| d.gap.as_ref())) {
+                (HostStatus::Unreachable { reason, .. }, _) => Cell::from(Span::styled(reason.as_str(), theme.bad)),
+                (_, Some((since, reason))) => Cell::from(Span::styled(
+                    format!("docker unreachable since {}: {reason}", since.format("%H:%M:%S")),
+                    theme.warn,
+                )),
                 _ => Cell::from(Span::styled(
-                    sample
-                        .map(|s| format!("load {:.2} {:.2} {:.2}", s.load[0], s.load[1], s.load[2]))
-                        .unwrap_or_default(),
+                    sample.map(|s| format!("load {:.2} {:.2} {:.2}", s.load[0], s.load[1], s.load[2])).unwrap_or_default(),
                     theme.muted,
                 )),
             },
@@ -178,6 +192,7 @@ fn host_cells<'a>(
 }
 
 fn service_cells<'a>(
+    host: &HostState,
     svc: &'a ServiceState,
     last: bool,
     cols: &[Column],
@@ -185,7 +200,7 @@ fn service_cells<'a>(
     state: &State,
 ) -> Vec<Cell<'a>> {
     let obs = svc.observation.as_ref();
-    let stale = obs.is_some_and(|o| state.is_stale(o.at));
+    let stale = state.service_stale(host, svc);
     let busy = state.dispatcher.is_busy(&svc.id);
     cols.iter()
         .map(|c| match c {
@@ -252,4 +267,93 @@ fn transport_label(t: TransportKind) -> &'static str {
         TransportKind::Ssh => "ssh",
         TransportKind::Http => "http",
     }
+}
+
+fn container_state_style(c: &ContainerInfo, theme: &Theme) -> (String, Style) {
+    let health = match c.health {
+        ContainerHealth::Healthy => " (healthy)",
+        ContainerHealth::Unhealthy => " (unhealthy)",
+        ContainerHealth::Starting => " (starting)",
+        ContainerHealth::None => "",
+    };
+    let style = match (c.running(), c.health) {
+        (true, ContainerHealth::Unhealthy) => theme.bad,
+        (true, ContainerHealth::Starting) => theme.warn,
+        (true, _) => theme.ok,
+        (false, _) if c.state == "created" => theme.muted,
+        (false, _) => theme.bad,
+    };
+    (format!("{}{health}", c.state), style)
+}
+
+fn container_detail(c: &ContainerInfo) -> String {
+    let mut d = format!("{}", c.image.rsplit('/').next().unwrap_or(&c.image));
+    if let Some(digest) = &c.digest {
+        d.push_str(&format!(" @{digest}"));
+    }
+    if !c.ports.is_empty() {
+        d.push_str(&format!(" · {}", c.ports.join(",")));
+    }
+    if c.restarts > 0 {
+        d.push_str(&format!(" · {} restarts", c.restarts));
+    }
+    d
+}
+
+fn replica_cells<'a>(host: &'a HostState, svc: &ServiceState, r: usize, last: bool, cols: &[Column], theme: &Theme, state: &State) -> Vec<Cell<'a>> {
+    let Some((key, view)) = svc.group.as_ref().zip(host.docker.as_ref()) else { return vec![] };
+    let Some(c) = view.members(key).get(r).copied() else { return vec![] };
+    let (text, style) = container_state_style(c, theme);
+    cols.iter()
+        .map(|col| match col {
+            Column::Name => Cell::from(Line::from(vec![
+                Span::styled(if last { " │  └ " } else { " │  ├ " }, theme.muted),
+                Span::styled(c.name.clone(), theme.muted),
+            ])),
+            Column::Kind => Cell::from(Span::styled("replica", theme.muted)),
+            Column::Status => Cell::from(Span::styled(text.clone(), style)),
+            Column::Health => Cell::from(""),
+            Column::Uptime => Cell::from(
+                c.started_at.filter(|_| c.running()).and_then(|t| (state.now - t).to_std().ok()).map(units::uptime).unwrap_or_default(),
+            ),
+            Column::Cpu => Cell::from(view.cpu_of(&c.id).map(units::percent).unwrap_or_default()),
+            Column::Mem => Cell::from(view.mem_of(&c.id).map(units::bytes).unwrap_or_default()),
+            Column::Detail => Cell::from(Span::styled(container_detail(c), theme.muted)),
+        })
+        .collect()
+}
+
+fn discovered_cells<'a>(host: &'a HostState, d: usize, last: bool, cols: &[Column], theme: &Theme, state: &State) -> Vec<Cell<'a>> {
+    let Some(view) = host.docker.as_ref() else { return vec![] };
+    let Some(key) = view.discovered.get(d) else { return vec![] };
+    let members = view.members(key);
+    let (run, text) = summarize(&members);
+    let (symbol, style) = run_style(run, theme);
+    let running: Vec<_> = members.iter().filter(|c| c.running()).collect();
+    cols.iter()
+        .map(|col| match col {
+            Column::Name => Cell::from(Line::from(vec![
+                Span::styled(if last { " └~ " } else { " ├~ " }, theme.muted),
+                Span::styled(key.label(), theme.muted),
+            ])),
+            Column::Kind => Cell::from(Span::styled(
+                match key {
+                    GroupKey::Compose { .. } => "compose?",
+                    GroupKey::Plain { .. } => "container?",
+                },
+                theme.muted,
+            )),
+            Column::Status => Cell::from(Span::styled(format!("{symbol} {text}"), style)),
+            Column::Health => Cell::from(""),
+            Column::Uptime => Cell::from(
+                running.iter().filter_map(|c| c.started_at).min().and_then(|t| (state.now - t).to_std().ok()).map(units::uptime).unwrap_or_default(),
+            ),
+            Column::Cpu => Cell::from(running.iter().map(|c| view.cpu_of(&c.id)).sum::<Option<f64>>().map(units::percent).unwrap_or_default()),
+            Column::Mem => Cell::from(running.iter().map(|c| view.mem_of(&c.id)).sum::<Option<u64>>().map(units::bytes).unwrap_or_default()),
+            Column::Detail => Cell::from(Span::styled(
+                format!("not in hosts.toml · {}", members.first().map(|c| container_detail(c)).unwrap_or_default()),
+                theme.muted,
+            )),
+        })
+        .collect()
 }

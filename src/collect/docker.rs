@@ -1,0 +1,258 @@
+//! One task per Docker host: inventory from the engine's list (and inspect of what
+//! changed), live updates from its event stream with a periodic full resync, and one-shot
+//! stats polled staggered — never one open stats stream per container.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bollard::Docker;
+use bollard::models::ContainerSummary;
+use bollard::query_parameters::{EventsOptions, ListContainersOptions, StatsOptions};
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use tokio::sync::watch;
+
+use super::supervisor::Supervisor;
+use crate::app::update::Update;
+use crate::model::container::{ContainerHealth, ContainerInfo, ContainerSample};
+use crate::model::HostId;
+use crate::transport::docker::{DockerEndpoint, connect};
+
+/// A full list is fetched this often even when events keep the view current.
+const RESYNC: Duration = Duration::from_secs(30);
+/// Events arriving within this window cause one re-list, not one each.
+const EVENT_DEBOUNCE: Duration = Duration::from_millis(150);
+
+pub async fn run(sup: Supervisor, host: HostId, endpoint: DockerEndpoint, stats_every: Duration) {
+    let mut failures: u32 = 0;
+    loop {
+        let ssh = match endpoint {
+            DockerEndpoint::Ssh { .. } => Some(wait_for_ssh(&sup, &host).await),
+            _ => None,
+        };
+        let dir = match tempfile::Builder::new().prefix("opsdeck-docker-").tempdir() {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!("cannot create a socket directory: {e}");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                continue;
+            }
+        };
+        let reason = match connect(&endpoint, ssh.as_deref(), dir.path()).await {
+            Ok(docker) => {
+                failures = 0;
+                sup.transports().set_docker(&host, Some(docker.clone()));
+                let reason = session(&sup, &host, &docker, stats_every).await;
+                sup.transports().set_docker(&host, None);
+                reason
+            }
+            Err(e) => e.to_string(),
+        };
+        let Some(reason) = reason_or_quit(reason) else { return };
+        tracing::warn!(%host, "docker: {reason}");
+        if !sup.send(Update::DockerGap { host: host.clone(), reason }).await {
+            return;
+        }
+        // A restarting engine answers again within a second or two: retry quickly first.
+        let wait = Duration::from_millis(250 * 2u64.pow(failures.min(5))).min(Duration::from_secs(8));
+        failures += 1;
+        tokio::time::sleep(wait).await;
+    }
+}
+
+fn reason_or_quit(reason: String) -> Option<String> {
+    (reason != QUIT).then_some(reason)
+}
+
+const QUIT: &str = "\u{0}quit";
+
+async fn wait_for_ssh(sup: &Supervisor, host: &HostId) -> Arc<crate::transport::ssh::SshConnection> {
+    loop {
+        if let Some(c) = sup.transports().ssh(host) {
+            return c;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Runs until the engine connection fails; returns why.
+async fn session(sup: &Supervisor, host: &HostId, docker: &Docker, stats_every: Duration) -> String {
+    let mut inventory = Inventory::default();
+    let opts = EventsOptions { filters: Some(HashMap::from([("type".to_owned(), vec!["container".to_owned()])])), ..Default::default() };
+    let mut events = docker.events(Some(opts));
+    let (running_tx, running_rx) = watch::channel(Vec::<(String, String)>::new());
+    let stats = tokio::spawn(poll_stats(sup.clone(), host.clone(), docker.clone(), running_rx, stats_every));
+    let _stop_stats = AbortOnDrop(stats.abort_handle());
+    let mut resync = tokio::time::interval(RESYNC);
+    loop {
+        match inventory.refresh(docker).await {
+            Ok(containers) => {
+                let running = containers.iter().filter(|c| c.running()).map(|c| (c.id.clone(), c.name.clone())).collect();
+                let _ = running_tx.send(running);
+                if !sup.send(Update::ContainersListed { host: host.clone(), containers }).await {
+                    return QUIT.into();
+                }
+            }
+            Err(e) => return format!("listing containers failed: {e}"),
+        }
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(_)) => {
+                    // Let a burst (die, stop, start, restart…) settle into one re-list.
+                    let deadline = tokio::time::sleep(EVENT_DEBOUNCE);
+                    tokio::pin!(deadline);
+                    loop {
+                        tokio::select! {
+                            _ = &mut deadline => break,
+                            more = events.next() => match more {
+                                Some(Ok(_)) => {}
+                                Some(Err(e)) => return format!("event stream failed: {e}"),
+                                None => return "event stream ended".into(),
+                            },
+                        }
+                    }
+                }
+                Some(Err(e)) => return format!("event stream failed: {e}"),
+                None => return "event stream ended".into(),
+            },
+            _ = resync.tick() => {}
+        }
+    }
+}
+
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The last inspected state of each container, re-inspected only when its summary changes.
+#[derive(Default)]
+struct Inventory {
+    known: HashMap<String, (String, ContainerInfo)>,
+}
+
+impl Inventory {
+    async fn refresh(&mut self, docker: &Docker) -> Result<Vec<ContainerInfo>, bollard::errors::Error> {
+        let list = docker.list_containers(Some(ListContainersOptions { all: true, ..Default::default() })).await?;
+        let mut seen = HashSet::new();
+        let mut out = Vec::with_capacity(list.len());
+        for summary in list {
+            let Some(id) = summary.id.clone() else { continue };
+            seen.insert(id.clone());
+            let fingerprint = format!("{:?}|{:?}", summary.state, summary.status);
+            let info = match self.known.get(&id) {
+                Some((fp, info)) if *fp == fingerprint => info.clone(),
+                _ => {
+                    let info = inspect(docker, &summary).await;
+                    self.known.insert(id.clone(), (fingerprint, info.clone()));
+                    info
+                }
+            };
+            out.push(info);
+        }
+        self.known.retain(|id, _| seen.contains(id));
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+}
+
+async fn inspect(docker: &Docker, s: &ContainerSummary) -> ContainerInfo {
+    let id = s.id.clone().unwrap_or_default();
+    let labels = s.labels.clone().unwrap_or_default();
+    let name = s.names.as_ref().and_then(|n| n.first()).map(|n| n.trim_start_matches('/').to_owned()).unwrap_or_else(|| id.chars().take(12).collect());
+    let mut info = ContainerInfo {
+        id: id.clone(),
+        name,
+        project: labels.get("com.docker.compose.project").cloned(),
+        service: labels.get("com.docker.compose.service").cloned(),
+        number: labels.get("com.docker.compose.container-number").and_then(|n| n.parse().ok()),
+        state: s.state.as_ref().map(|st| st.to_string()).unwrap_or_else(|| "unknown".into()),
+        health: ContainerHealth::None,
+        started_at: None,
+        restarts: 0,
+        image: s.image.clone().unwrap_or_default(),
+        digest: s.image_id.as_ref().map(|d| d.trim_start_matches("sha256:").chars().take(12).collect()),
+        ports: s
+            .ports
+            .iter()
+            .flatten()
+            .map(|p| match p.public_port {
+                Some(public) => format!("{public}->{}", p.private_port),
+                None => p.private_port.to_string(),
+            })
+            .collect(),
+    };
+    if let Ok(full) = docker.inspect_container(&id, None).await {
+        info.restarts = full.restart_count.unwrap_or(0).max(0) as u32;
+        if let Some(state) = full.state {
+            info.started_at = state.started_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
+            info.health = match state.health.and_then(|h| h.status).map(|s| s.to_string()).as_deref() {
+                Some("healthy") => ContainerHealth::Healthy,
+                Some("unhealthy") => ContainerHealth::Unhealthy,
+                Some("starting") => ContainerHealth::Starting,
+                _ => ContainerHealth::None,
+            };
+        }
+    }
+    info
+}
+
+/// Polls one-shot stats of the running containers, spread evenly over the interval.
+async fn poll_stats(sup: Supervisor, host: HostId, docker: Docker, running: watch::Receiver<Vec<(String, String)>>, every: Duration) {
+    loop {
+        let batch = running.borrow().clone();
+        if batch.is_empty() {
+            tokio::time::sleep(every).await;
+            continue;
+        }
+        let gap = every / batch.len() as u32;
+        for (id, _name) in batch {
+            let started = tokio::time::Instant::now();
+            let opts = StatsOptions { stream: false, one_shot: true };
+            let reading = tokio::time::timeout(Duration::from_secs(5), docker.stats(&id, Some(opts)).next()).await;
+            if let Ok(Some(Ok(s))) = reading {
+                let sample = sample_of(&s);
+                if !sup.send(Update::ContainerStats { host: host.clone(), id: id.clone(), sample }).await {
+                    return;
+                }
+            }
+            tokio::time::sleep_until(started + gap).await;
+        }
+    }
+}
+
+fn sample_of(s: &bollard::models::ContainerStatsResponse) -> ContainerSample {
+    let cpu_ns = s.cpu_stats.as_ref().and_then(|c| c.cpu_usage.as_ref()).and_then(|u| u.total_usage).unwrap_or(0);
+    let mem = s.memory_stats.as_ref();
+    let (rx, tx) = s
+        .networks
+        .iter()
+        .flatten()
+        .fold((0, 0), |(r, t), (_, n)| (r + n.rx_bytes.unwrap_or(0), t + n.tx_bytes.unwrap_or(0)));
+    let (read, write) = s
+        .blkio_stats
+        .as_ref()
+        .and_then(|b| b.io_service_bytes_recursive.as_ref())
+        .into_iter()
+        .flatten()
+        .fold((0, 0), |(r, w), e| match e.op.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            Some("read") => (r + e.value.unwrap_or(0), w),
+            Some("write") => (r, w + e.value.unwrap_or(0)),
+            _ => (r, w),
+        });
+    ContainerSample {
+        // Our own clock: podman's one-shot stats carry no previous reading to diff against.
+        at: Utc::now(),
+        cpu_ns,
+        mem_bytes: mem.and_then(|m| m.usage).unwrap_or(0),
+        mem_limit: mem.and_then(|m| m.limit).unwrap_or(0),
+        rx_bytes: rx,
+        tx_bytes: tx,
+        blk_read: read,
+        blk_write: write,
+    }
+}
