@@ -293,14 +293,14 @@ restart = ["touch", "/nonexistent-dir/never"]
         let mut global = Dispatcher::new(true);
         assert!(
             matches!(
-                global.plan(&config, kind, &worker),
+                global.plan(&config, kind, &worker, &[]),
                 Err(Refusal::ReadOnly(_))
             ),
             "{kind}"
         );
         let mut per_host = Dispatcher::new(false);
         let err = per_host
-            .plan(&config, ActionKind::Restart, &frozen)
+            .plan(&config, ActionKind::Restart, &frozen, &[])
             .unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -310,7 +310,7 @@ restart = ["touch", "/nonexistent-dir/never"]
 
     // An authorized plan handed to an executor running read-only still does nothing.
     let mut d = Dispatcher::new(false);
-    let plan = d.plan(&config, ActionKind::Restart, &worker).unwrap();
+    let plan = d.plan(&config, ActionKind::Restart, &worker, &[]).unwrap();
     let auth = d
         .confirm(&config, plan, opsdeck::action::dispatcher::Answer::Yes)
         .unwrap();
@@ -331,7 +331,7 @@ async fn unwritable_audit_log_blocks_the_action() {
     let config = config(dir.path(), "");
     let worker = ServiceId::new(&HostId::new("box"), "worker");
     let mut d = Dispatcher::new(false);
-    let plan = d.plan(&config, ActionKind::Restart, &worker).unwrap();
+    let plan = d.plan(&config, ActionKind::Restart, &worker, &[]).unwrap();
     let auth = d
         .confirm(&config, plan, opsdeck::action::dispatcher::Answer::Yes)
         .unwrap();

@@ -94,6 +94,7 @@ struct Watch {
     rx: mpsc::Receiver<Update>,
     log: Vec<String>,
     gaps: usize,
+    recent: Vec<String>,
 }
 
 impl Watch {
@@ -111,8 +112,18 @@ impl Watch {
                 .unwrap_or_else(|| panic!("{what}: not within {limit:?}"));
             let u = tokio::time::timeout(left, self.rx.recv())
                 .await
-                .unwrap_or_else(|_| panic!("{what}: not within {limit:?}"))
-                .unwrap();
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "{what}: not within {limit:?}; last updates: {:?}",
+                        self.recent
+                    )
+                })
+                .expect("the supervisor is alive");
+            self.recent
+                .push(format!("{u:?}").chars().take(160).collect());
+            if self.recent.len() > 8 {
+                self.recent.remove(0);
+            }
             match &u {
                 Update::LogLines { lines, .. } => {
                     self.log.extend(lines.iter().map(|l| l.message.clone()))

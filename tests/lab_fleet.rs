@@ -192,7 +192,7 @@ async fn restart_a_systemd_unit_through_the_dispatcher() {
     transports.set_ssh(&host, Some(conn.clone()));
     let service = ServiceId::new(&host, "triboka-agro-frontend");
     let mut d = Dispatcher::new(false);
-    let plan = d.plan(&config, ActionKind::Restart, &service).unwrap();
+    let plan = d.plan(&config, ActionKind::Restart, &service, &[]).unwrap();
     assert_eq!(
         plan.steps[0].command.to_string(),
         "systemctl restart -- triboka-agro-frontend.service"

@@ -143,7 +143,10 @@ impl Dispatcher {
                     .map(|c| PlanStep {
                         title: kind.verb().to_owned(),
                         target: target.clone(),
-                        command: StepOp::Docker { verb: kind, container: c.clone() },
+                        command: StepOp::Docker {
+                            verb: kind,
+                            container: c.clone(),
+                        },
                         timeout,
                     })
                     .collect()

@@ -86,11 +86,20 @@ async fn run(
         };
         let result = match &step.command {
             StepOp::Command(spec) => {
-                transports.run_streaming(&step.target, spec, step.timeout, Some(line_tx)).await
+                transports
+                    .run_streaming(&step.target, spec, step.timeout, Some(line_tx))
+                    .await
             }
             StepOp::Docker { verb, container } => {
                 drop(line_tx);
-                docker_step(transports, &plan.service.host, *verb, container, step.timeout).await
+                docker_step(
+                    transports,
+                    &plan.service.host,
+                    *verb,
+                    container,
+                    step.timeout,
+                )
+                .await
             }
         };
         let _ = forward.await;
@@ -146,16 +155,43 @@ async fn docker_step(
     timeout: std::time::Duration,
 ) -> Result<crate::transport::CommandOutput, crate::transport::TransportError> {
     use bollard::query_parameters::{RestartContainerOptions, StopContainerOptions};
-    let docker = transports
-        .docker(host)
-        .ok_or_else(|| crate::transport::TransportError::NotConnected(format!("{host} (Docker API)")))?;
+    let docker = transports.docker(host).ok_or_else(|| {
+        crate::transport::TransportError::NotConnected(format!("{host} (Docker API)"))
+    })?;
     let started = Instant::now();
     let grace = Some(10);
     let call = async {
         match verb {
-            super::ActionKind::Restart => docker.restart_container(container, Some(RestartContainerOptions { t: grace, ..Default::default() })).await,
-            super::ActionKind::Stop => docker.stop_container(container, Some(StopContainerOptions { t: grace, ..Default::default() })).await,
-            super::ActionKind::Start => docker.start_container(container, None::<bollard::query_parameters::StartContainerOptions>).await,
+            super::ActionKind::Restart => {
+                docker
+                    .restart_container(
+                        container,
+                        Some(RestartContainerOptions {
+                            t: grace,
+                            ..Default::default()
+                        }),
+                    )
+                    .await
+            }
+            super::ActionKind::Stop => {
+                docker
+                    .stop_container(
+                        container,
+                        Some(StopContainerOptions {
+                            t: grace,
+                            ..Default::default()
+                        }),
+                    )
+                    .await
+            }
+            super::ActionKind::Start => {
+                docker
+                    .start_container(
+                        container,
+                        None::<bollard::query_parameters::StartContainerOptions>,
+                    )
+                    .await
+            }
         }
     };
     let (exit_code, stderr) = match tokio::time::timeout(timeout, call).await {
@@ -165,7 +201,11 @@ async fn docker_step(
     };
     Ok(crate::transport::CommandOutput {
         exit_code,
-        stdout: if exit_code == Some(0) { format!("{container}: {verb} done\n") } else { String::new() },
+        stdout: if exit_code == Some(0) {
+            format!("{container}: {verb} done\n")
+        } else {
+            String::new()
+        },
         stderr,
         duration: started.elapsed(),
     })

@@ -44,7 +44,11 @@ impl fmt::Display for StepOp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StepOp::Command(c) => write!(f, "{c}"),
-            StepOp::Docker { verb, container } => write!(f, "docker {verb} {}  (Docker API)", crate::transport::quote(container)),
+            StepOp::Docker { verb, container } => write!(
+                f,
+                "docker {verb} {}  (Docker API)",
+                crate::transport::quote(container)
+            ),
         }
     }
 }

@@ -7,7 +7,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::state::{ServiceState, State};
-use crate::model::container::{ContainerHealth, ContainerInfo, ContainerRates, ContainerSample, GroupKey, group, rates, summarize};
+use crate::model::container::{
+    ContainerHealth, ContainerInfo, ContainerRates, ContainerSample, GroupKey, group, rates,
+    summarize,
+};
 use crate::model::{Health, History, HostId, ServiceObservation};
 
 /// Stats samples kept per container: 10 minutes at the default 5 s interval.
@@ -35,7 +38,10 @@ pub struct ContainerStats {
 
 impl DockerView {
     pub fn members(&self, key: &GroupKey) -> Vec<&ContainerInfo> {
-        self.containers.iter().filter(|c| GroupKey::of(c) == *key).collect()
+        self.containers
+            .iter()
+            .filter(|c| GroupKey::of(c) == *key)
+            .collect()
     }
 
     pub fn cpu_of(&self, id: &str) -> Option<f64> {
@@ -49,15 +55,22 @@ impl DockerView {
 
 pub fn apply_list(state: &mut State, host: &HostId, containers: Vec<ContainerInfo>) {
     let now = state.now;
-    let Some(h) = state.hosts.iter_mut().find(|h| h.id == *host) else { return };
+    let Some(h) = state.hosts.iter_mut().find(|h| h.id == *host) else {
+        return;
+    };
     let view = h.docker.get_or_insert_with(DockerView::default);
     view.gap = None;
     view.listed_at = Some(now);
-    view.stats.retain(|id, _| containers.iter().any(|c| &c.id == id));
+    view.stats
+        .retain(|id, _| containers.iter().any(|c| &c.id == id));
     view.containers = containers;
     let groups = group(&view.containers);
     let claimed: Vec<&GroupKey> = h.services.iter().filter_map(|s| s.group.as_ref()).collect();
-    view.discovered = groups.keys().filter(|k| !claimed.contains(k)).cloned().collect();
+    view.discovered = groups
+        .keys()
+        .filter(|k| !claimed.contains(k))
+        .cloned()
+        .collect();
     for svc in &mut h.services {
         if let Some(key) = svc.group.clone() {
             observe(svc, view, &key, now);
@@ -67,8 +80,12 @@ pub fn apply_list(state: &mut State, host: &HostId, containers: Vec<ContainerInf
 
 pub fn apply_stats(state: &mut State, host: &HostId, id: String, sample: ContainerSample) {
     let now = state.now;
-    let Some(h) = state.hosts.iter_mut().find(|h| h.id == *host) else { return };
-    let Some(view) = h.docker.as_mut() else { return };
+    let Some(h) = state.hosts.iter_mut().find(|h| h.id == *host) else {
+        return;
+    };
+    let Some(view) = h.docker.as_mut() else {
+        return;
+    };
     match view.stats.get_mut(&id) {
         Some(s) => {
             s.rates = rates(&s.last, &sample);
@@ -78,18 +95,41 @@ pub fn apply_stats(state: &mut State, host: &HostId, id: String, sample: Contain
             s.last = sample;
         }
         None => {
-            view.stats.insert(id.clone(), ContainerStats { last: sample, rates: None, cpu_history: History::new(STATS_HISTORY) });
+            view.stats.insert(
+                id.clone(),
+                ContainerStats {
+                    last: sample,
+                    rates: None,
+                    cpu_history: History::new(STATS_HISTORY),
+                },
+            );
         }
     }
-    let Some(key) = view.containers.iter().find(|c| c.id == id).map(GroupKey::of) else { return };
-    for svc in h.services.iter_mut().filter(|s| s.group.as_ref() == Some(&key)) {
+    let Some(key) = view
+        .containers
+        .iter()
+        .find(|c| c.id == id)
+        .map(GroupKey::of)
+    else {
+        return;
+    };
+    for svc in h
+        .services
+        .iter_mut()
+        .filter(|s| s.group.as_ref() == Some(&key))
+    {
         observe(svc, view, &key, now);
     }
 }
 
 pub fn apply_gap(state: &mut State, host: &HostId, reason: String) {
     let now = state.now;
-    if let Some(view) = state.hosts.iter_mut().find(|h| h.id == *host).map(|h| h.docker.get_or_insert_with(DockerView::default)) {
+    if let Some(view) = state
+        .hosts
+        .iter_mut()
+        .find(|h| h.id == *host)
+        .map(|h| h.docker.get_or_insert_with(DockerView::default))
+    {
         let since = view.gap.as_ref().map_or(now, |(s, _)| *s);
         view.gap = Some((since, reason));
     }
@@ -109,19 +149,36 @@ fn observe(svc: &mut ServiceState, view: &DockerView, key: &GroupKey, now: DateT
         detail = "no container".into();
     }
     let running: Vec<&&ContainerInfo> = members.iter().filter(|c| c.running()).collect();
-    let uptime = running.iter().filter_map(|c| c.started_at).min().and_then(|t| (now - t).to_std().ok());
+    let uptime = running
+        .iter()
+        .filter_map(|c| c.started_at)
+        .min()
+        .and_then(|t| (now - t).to_std().ok());
     let cpu: Option<f64> = running.iter().map(|c| view.cpu_of(&c.id)).sum();
     let mem: Option<u64> = running.iter().map(|c| view.mem_of(&c.id)).sum();
-    svc.health = if members.iter().any(|c| c.health == ContainerHealth::Unhealthy) {
+    svc.health = if members
+        .iter()
+        .any(|c| c.health == ContainerHealth::Unhealthy)
+    {
         Health::Failing
-    } else if members.iter().any(|c| c.health == ContainerHealth::Starting) {
+    } else if members
+        .iter()
+        .any(|c| c.health == ContainerHealth::Starting)
+    {
         Health::Warning
     } else if !members.is_empty() && members.iter().all(|c| c.health == ContainerHealth::Healthy) {
         Health::Healthy
     } else {
         svc.health
     };
-    svc.observation = Some(ServiceObservation { at: now, state, detail, uptime, cpu_percent: cpu, mem_bytes: mem });
+    svc.observation = Some(ServiceObservation {
+        at: now,
+        state,
+        detail,
+        uptime,
+        cpu_percent: cpu,
+        mem_bytes: mem,
+    });
 }
 
 /// Names of the containers an action on `svc` touches.

@@ -121,7 +121,11 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
         Action::Open => open_selected(state),
         Action::OpenLogs => return open_logs(state, config),
         Action::ToggleExpand => {
-            if let Some(id) = state.selected_service().filter(|s| s.group.is_some()).map(|s| s.id.clone()) {
+            if let Some(id) = state
+                .selected_service()
+                .filter(|s| s.group.is_some())
+                .map(|s| s.id.clone())
+            {
                 if !state.expanded.remove(&id) {
                     state.expanded.insert(id);
                 }
@@ -437,9 +441,15 @@ fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
                 s.observation = Some(observation);
             }
         }
-        Update::ContainersListed { host, containers } => crate::app::containers::apply_list(state, &host, containers),
-        Update::ContainerStats { host, id, sample } => crate::app::containers::apply_stats(state, &host, id, sample),
-        Update::DockerGap { host, reason } => crate::app::containers::apply_gap(state, &host, reason),
+        Update::ContainersListed { host, containers } => {
+            crate::app::containers::apply_list(state, &host, containers)
+        }
+        Update::ContainerStats { host, id, sample } => {
+            crate::app::containers::apply_stats(state, &host, id, sample)
+        }
+        Update::DockerGap { host, reason } => {
+            crate::app::containers::apply_gap(state, &host, reason)
+        }
         Update::LogLines {
             service,
             source,
@@ -551,8 +561,18 @@ fn open_logs(state: &mut State, config: &Config) -> Vec<Effect> {
     let Some((host, svc)) = config.find_service(&service) else {
         return vec![];
     };
-    let source = svc.logs.iter().find(|l| l.kind != LogKind::Docker);
-    let (name, spec, tail) = match source {
+    // The first configured source; containers' own logs when none is configured.
+    let docker_names = || {
+        let svc_state = state
+            .hosts
+            .iter()
+            .flat_map(|h| &h.services)
+            .find(|s| s.id == service);
+        svc_state
+            .map(|s| crate::app::containers::container_names(state, &service.host, s))
+            .unwrap_or_default()
+    };
+    let (name, spec, tail) = match svc.logs.first() {
         Some(l) => {
             let spec = match l.kind {
                 LogKind::Journald => {
@@ -571,7 +591,14 @@ fn open_logs(state: &mut State, config: &Config) -> Vec<Effect> {
                         .map(|p| p.get_ref().clone())
                         .unwrap_or_default(),
                 },
-                LogKind::Docker => unreachable!("filtered above"),
+                LogKind::Docker => match &l.container {
+                    Some(c) => LogSpec::Docker {
+                        containers: vec![c.get_ref().clone()],
+                    },
+                    None => LogSpec::Docker {
+                        containers: docker_names(),
+                    },
+                },
             };
             (l.name.get_ref().clone(), spec, l.tail.unwrap_or(200))
         }
@@ -583,17 +610,30 @@ fn open_logs(state: &mut State, config: &Config) -> Vec<Effect> {
                 .unwrap_or_default();
             ("journal".to_owned(), LogSpec::Journald { unit }, 200)
         }
+        None if matches!(svc.kind, ServiceKind::Compose | ServiceKind::Container) => (
+            "containers".to_owned(),
+            LogSpec::Docker {
+                containers: docker_names(),
+            },
+            200,
+        ),
         None => {
             notice(
                 state,
                 NoticeLevel::Warn,
-                format!(
-                    "{service} has no journald or file log source (container logs arrive with the Docker work)"
-                ),
+                format!("{service} has no log source in the config"),
             );
             return vec![];
         }
     };
+    if matches!(&spec, LogSpec::Docker { containers } if containers.is_empty()) {
+        notice(
+            state,
+            NoticeLevel::Warn,
+            format!("no containers of {service} are known yet"),
+        );
+        return vec![];
+    }
     let target = match host.transport {
         TransportKind::Local => crate::transport::Target::Local,
         TransportKind::Ssh => crate::transport::Target::Ssh(service.host.clone()),

@@ -21,7 +21,7 @@ fn select(state: &mut State, host: &str, service: &str) {
                 state.hosts[h].id.as_str() == host
                     && &*state.hosts[h].services[s].id.name == service
             }
-            Row::Host(_) => false,
+            _ => false,
         })
         .expect("service row");
 }
@@ -200,18 +200,94 @@ fn restart_on_prod_needs_the_typed_name_then_executes_once() {
 }
 
 #[test]
-fn unsupported_kinds_are_refused_with_reason() {
+fn actions_without_known_containers_are_refused_with_reason() {
     let (config, mut state) = setup();
     select(&mut state, "gamelera", "backend");
     act(&mut state, &config, Action::RestartService);
     assert!(matches!(state.mode, Mode::Normal));
+    let text = &state.notice.as_ref().unwrap().text;
     assert!(
-        state
-            .notice
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("not available yet")
+        text.contains("no containers of gamelera/backend are known"),
+        "{text}"
+    );
+}
+
+#[test]
+fn container_lists_group_replicas_and_plan_one_step_each() {
+    use crate::model::container::{ContainerHealth, ContainerInfo};
+    let (config, mut state) = setup();
+    let replica = |n: u32, running: bool| ContainerInfo {
+        id: format!("id{n}"),
+        name: format!("preventia-api-{n}"),
+        project: Some("preventia".into()),
+        service: Some("api".into()),
+        number: Some(n),
+        state: if running {
+            "running".into()
+        } else {
+            "exited".into()
+        },
+        health: ContainerHealth::None,
+        started_at: None,
+        restarts: 0,
+        image: "localhost/opsdeck-lab/app:v1".into(),
+        digest: None,
+        ports: vec![],
+    };
+    let mut adhoc = replica(9, true);
+    (adhoc.project, adhoc.service, adhoc.name) = (None, None, "adhoc".into());
+    let host = HostId::new("preventia");
+    let containers = vec![replica(1, true), replica(2, false), adhoc];
+    update(
+        &mut state,
+        &config,
+        Msg::Update(Update::ContainersListed {
+            host: host.clone(),
+            containers,
+        }),
+    );
+    let api = &state.hosts[3].services[0];
+    let obs = api.observation.as_ref().unwrap();
+    assert_eq!(obs.state, RunState::Degraded);
+    assert!(obs.detail.starts_with("1/2 running"), "{}", obs.detail);
+    assert!(
+        state.rows().contains(&Row::Discovered(3, 0)),
+        "the unclaimed container is its own row"
+    );
+
+    select(&mut state, "preventia", "api");
+    act(&mut state, &config, Action::ToggleExpand);
+    assert!(state.rows().contains(&Row::Replica(3, 0, 1)));
+    act(&mut state, &config, Action::RestartService);
+    let Mode::Action(view) = &state.mode else {
+        panic!("plan expected")
+    };
+    let steps: Vec<String> = view
+        .plan
+        .steps
+        .iter()
+        .map(|s| s.command.to_string())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "docker restart preventia-api-1  (Docker API)",
+            "docker restart preventia-api-2  (Docker API)"
+        ]
+    );
+
+    update(
+        &mut state,
+        &config,
+        Msg::Update(Update::DockerGap {
+            host,
+            reason: "engine restarting".into(),
+        }),
+    );
+    let (h, s) = (&state.hosts[3], &state.hosts[3].services[0]);
+    assert!(
+        state.service_stale(h, s),
+        "rows of an engine that went away are stale"
     );
 }
 

@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 
 use crate::action::{ActionOutcome, Dispatcher, Plan};
 use crate::app::containers::DockerView;
-use crate::model::container::GroupKey;
 use crate::config::Config;
 use crate::config::keymap::Keymap;
 use crate::config::schema::{ServiceKind, TransportKind};
+use crate::model::container::GroupKey;
 use crate::model::{
     Health, History, HostId, HostSample, HostStatus, LogLine, RunState, ServiceId,
     ServiceObservation,
@@ -95,7 +95,14 @@ impl LogView {
                 self.lines.pop_front();
                 self.dropped += 1;
             }
-            self.lines.push_back(l);
+            // Merged sources (replicas) interleave by time; most lines belong at the end.
+            let mut at = self.lines.len();
+            if let Some(t) = l.at {
+                while at > 0 && self.lines[at - 1].at.is_some_and(|prev| prev > t) {
+                    at -= 1;
+                }
+            }
+            self.lines.insert(at, l);
         }
         if self.scroll > 0 {
             self.scroll = (self.scroll + n).min(self.lines.len().saturating_sub(1));
@@ -234,11 +241,24 @@ impl State {
                             kind: s.kind,
                             group: match s.kind {
                                 ServiceKind::Compose => Some(GroupKey::Compose {
-                                    project: s.project.as_ref().map(|p| p.get_ref().clone()).unwrap_or_default(),
-                                    service: s.compose_service.as_ref().unwrap_or(&s.name).get_ref().clone(),
+                                    project: s
+                                        .project
+                                        .as_ref()
+                                        .map(|p| p.get_ref().clone())
+                                        .unwrap_or_default(),
+                                    service: s
+                                        .compose_service
+                                        .as_ref()
+                                        .unwrap_or(&s.name)
+                                        .get_ref()
+                                        .clone(),
                                 }),
                                 ServiceKind::Container => Some(GroupKey::Plain {
-                                    name: s.container.as_ref().map(|c| c.get_ref().clone()).unwrap_or_default(),
+                                    name: s
+                                        .container
+                                        .as_ref()
+                                        .map(|c| c.get_ref().clone())
+                                        .unwrap_or_default(),
                                 }),
                                 _ => None,
                             },
@@ -326,7 +346,11 @@ impl State {
                 for s in services {
                     rows.push(Row::Service(h, s));
                     if self.expanded.contains(&host.services[s].id) {
-                        let n = host.services[s].group.as_ref().zip(host.docker.as_ref()).map_or(0, |(k, d)| d.members(k).len());
+                        let n = host.services[s]
+                            .group
+                            .as_ref()
+                            .zip(host.docker.as_ref())
+                            .map_or(0, |(k, d)| d.members(k).len());
                         rows.extend((0..n).map(|r| Row::Replica(h, s, r)));
                     }
                 }
@@ -350,10 +374,16 @@ impl State {
     /// Docker-backed rows are stale when the engine is away or has not listed for a while;
     /// other services when their last probe is older than two refreshes.
     pub fn service_stale(&self, host: &HostState, svc: &ServiceState) -> bool {
-        let Some(obs) = &svc.observation else { return false };
+        let Some(obs) = &svc.observation else {
+            return false;
+        };
         match (&svc.group, &host.docker) {
             (Some(_), Some(d)) => {
-                d.gap.is_some() || d.listed_at.is_none_or(|t| (self.now - t).to_std().unwrap_or_default() > crate::app::containers::LIST_STALE_AFTER)
+                d.gap.is_some()
+                    || d.listed_at.is_none_or(|t| {
+                        (self.now - t).to_std().unwrap_or_default()
+                            > crate::app::containers::LIST_STALE_AFTER
+                    })
             }
             _ => self.is_stale(obs.at),
         }

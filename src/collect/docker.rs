@@ -15,8 +15,8 @@ use tokio::sync::watch;
 
 use super::supervisor::Supervisor;
 use crate::app::update::Update;
-use crate::model::container::{ContainerHealth, ContainerInfo, ContainerSample};
 use crate::model::HostId;
+use crate::model::container::{ContainerHealth, ContainerInfo, ContainerSample};
 use crate::transport::docker::{DockerEndpoint, connect};
 
 /// A full list is fetched this often even when events keep the view current.
@@ -49,13 +49,22 @@ pub async fn run(sup: Supervisor, host: HostId, endpoint: DockerEndpoint, stats_
             }
             Err(e) => e.to_string(),
         };
-        let Some(reason) = reason_or_quit(reason) else { return };
+        let Some(reason) = reason_or_quit(reason) else {
+            return;
+        };
         tracing::warn!(%host, "docker: {reason}");
-        if !sup.send(Update::DockerGap { host: host.clone(), reason }).await {
+        if !sup
+            .send(Update::DockerGap {
+                host: host.clone(),
+                reason,
+            })
+            .await
+        {
             return;
         }
         // A restarting engine answers again within a second or two: retry quickly first.
-        let wait = Duration::from_millis(250 * 2u64.pow(failures.min(5))).min(Duration::from_secs(8));
+        let wait =
+            Duration::from_millis(250 * 2u64.pow(failures.min(5))).min(Duration::from_secs(8));
         failures += 1;
         tokio::time::sleep(wait).await;
     }
@@ -67,7 +76,10 @@ fn reason_or_quit(reason: String) -> Option<String> {
 
 const QUIT: &str = "\u{0}quit";
 
-async fn wait_for_ssh(sup: &Supervisor, host: &HostId) -> Arc<crate::transport::ssh::SshConnection> {
+async fn wait_for_ssh(
+    sup: &Supervisor,
+    host: &HostId,
+) -> Arc<crate::transport::ssh::SshConnection> {
     loop {
         if let Some(c) = sup.transports().ssh(host) {
             return c;
@@ -77,28 +89,58 @@ async fn wait_for_ssh(sup: &Supervisor, host: &HostId) -> Arc<crate::transport::
 }
 
 /// Runs until the engine connection fails; returns why.
-async fn session(sup: &Supervisor, host: &HostId, docker: &Docker, stats_every: Duration) -> String {
+async fn session(
+    sup: &Supervisor,
+    host: &HostId,
+    docker: &Docker,
+    stats_every: Duration,
+) -> String {
     let mut inventory = Inventory::default();
-    let opts = EventsOptions { filters: Some(HashMap::from([("type".to_owned(), vec!["container".to_owned()])])), ..Default::default() };
+    let opts = EventsOptions {
+        filters: Some(HashMap::from([(
+            "type".to_owned(),
+            vec!["container".to_owned()],
+        )])),
+        ..Default::default()
+    };
     let mut events = docker.events(Some(opts));
     let (running_tx, running_rx) = watch::channel(Vec::<(String, String)>::new());
-    let stats = tokio::spawn(poll_stats(sup.clone(), host.clone(), docker.clone(), running_rx, stats_every));
+    let stats = tokio::spawn(poll_stats(
+        sup.clone(),
+        host.clone(),
+        docker.clone(),
+        running_rx,
+        stats_every,
+    ));
     let _stop_stats = AbortOnDrop(stats.abort_handle());
     let mut resync = tokio::time::interval(RESYNC);
+    let mut dirty: HashSet<String> = HashSet::new();
     loop {
-        match inventory.refresh(docker).await {
+        match inventory.refresh(docker, &std::mem::take(&mut dirty)).await {
             Ok(containers) => {
-                let running = containers.iter().filter(|c| c.running()).map(|c| (c.id.clone(), c.name.clone())).collect();
+                let running = containers
+                    .iter()
+                    .filter(|c| c.running())
+                    .map(|c| (c.id.clone(), c.name.clone()))
+                    .collect();
                 let _ = running_tx.send(running);
-                if !sup.send(Update::ContainersListed { host: host.clone(), containers }).await {
+                if !sup
+                    .send(Update::ContainersListed {
+                        host: host.clone(),
+                        containers,
+                    })
+                    .await
+                {
                     return QUIT.into();
                 }
             }
             Err(e) => return format!("listing containers failed: {e}"),
         }
+        let actor = |e: &bollard::models::EventMessage| e.actor.as_ref().and_then(|a| a.id.clone());
         tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(_)) => {
+                Some(Ok(e)) => {
+                    dirty.extend(actor(&e));
                     // Let a burst (die, stop, start, restart…) settle into one re-list.
                     let deadline = tokio::time::sleep(EVENT_DEBOUNCE);
                     tokio::pin!(deadline);
@@ -106,7 +148,7 @@ async fn session(sup: &Supervisor, host: &HostId, docker: &Docker, stats_every: 
                         tokio::select! {
                             _ = &mut deadline => break,
                             more = events.next() => match more {
-                                Some(Ok(_)) => {}
+                                Some(Ok(e)) => dirty.extend(actor(&e)),
                                 Some(Err(e)) => return format!("event stream failed: {e}"),
                                 None => return "event stream ended".into(),
                             },
@@ -136,16 +178,29 @@ struct Inventory {
 }
 
 impl Inventory {
-    async fn refresh(&mut self, docker: &Docker) -> Result<Vec<ContainerInfo>, bollard::errors::Error> {
-        let list = docker.list_containers(Some(ListContainersOptions { all: true, ..Default::default() })).await?;
+    /// Lists all containers; inspects the new ones, those whose state or health changed,
+    /// and those named by events since the last list (`dirty`).
+    async fn refresh(
+        &mut self,
+        docker: &Docker,
+        dirty: &HashSet<String>,
+    ) -> Result<Vec<ContainerInfo>, bollard::errors::Error> {
+        let list = docker
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                ..Default::default()
+            }))
+            .await?;
         let mut seen = HashSet::new();
         let mut out = Vec::with_capacity(list.len());
         for summary in list {
-            let Some(id) = summary.id.clone() else { continue };
+            let Some(id) = summary.id.clone() else {
+                continue;
+            };
             seen.insert(id.clone());
-            let fingerprint = format!("{:?}|{:?}", summary.state, summary.status);
+            let fingerprint = fingerprint(&summary);
             let info = match self.known.get(&id) {
-                Some((fp, info)) if *fp == fingerprint => info.clone(),
+                Some((fp, info)) if *fp == fingerprint && !dirty.contains(&id) => info.clone(),
                 _ => {
                     let info = inspect(docker, &summary).await;
                     self.known.insert(id.clone(), (fingerprint, info.clone()));
@@ -160,22 +215,52 @@ impl Inventory {
     }
 }
 
+/// What must change for a container to be inspected again: its state and health, not the
+/// "Up 5 seconds" text that changes every second.
+fn fingerprint(s: &ContainerSummary) -> String {
+    let status = s.status.as_deref().unwrap_or("");
+    let health = [
+        "(healthy)",
+        "(unhealthy)",
+        "(health: starting)",
+        "(starting)",
+    ]
+    .into_iter()
+    .find(|h| status.contains(h))
+    .unwrap_or("");
+    format!("{:?}|{health}", s.state)
+}
+
 async fn inspect(docker: &Docker, s: &ContainerSummary) -> ContainerInfo {
     let id = s.id.clone().unwrap_or_default();
     let labels = s.labels.clone().unwrap_or_default();
-    let name = s.names.as_ref().and_then(|n| n.first()).map(|n| n.trim_start_matches('/').to_owned()).unwrap_or_else(|| id.chars().take(12).collect());
+    let name = s
+        .names
+        .as_ref()
+        .and_then(|n| n.first())
+        .map(|n| n.trim_start_matches('/').to_owned())
+        .unwrap_or_else(|| id.chars().take(12).collect());
     let mut info = ContainerInfo {
         id: id.clone(),
         name,
         project: labels.get("com.docker.compose.project").cloned(),
         service: labels.get("com.docker.compose.service").cloned(),
-        number: labels.get("com.docker.compose.container-number").and_then(|n| n.parse().ok()),
-        state: s.state.as_ref().map(|st| st.to_string()).unwrap_or_else(|| "unknown".into()),
+        number: labels
+            .get("com.docker.compose.container-number")
+            .and_then(|n| n.parse().ok()),
+        state: s
+            .state
+            .as_ref()
+            .map(|st| st.to_string())
+            .unwrap_or_else(|| "unknown".into()),
         health: ContainerHealth::None,
         started_at: None,
         restarts: 0,
         image: s.image.clone().unwrap_or_default(),
-        digest: s.image_id.as_ref().map(|d| d.trim_start_matches("sha256:").chars().take(12).collect()),
+        digest: s
+            .image_id
+            .as_ref()
+            .map(|d| d.trim_start_matches("sha256:").chars().take(12).collect()),
         ports: s
             .ports
             .iter()
@@ -189,8 +274,17 @@ async fn inspect(docker: &Docker, s: &ContainerSummary) -> ContainerInfo {
     if let Ok(full) = docker.inspect_container(&id, None).await {
         info.restarts = full.restart_count.unwrap_or(0).max(0) as u32;
         if let Some(state) = full.state {
-            info.started_at = state.started_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
-            info.health = match state.health.and_then(|h| h.status).map(|s| s.to_string()).as_deref() {
+            info.started_at = state
+                .started_at
+                .as_deref()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc));
+            info.health = match state
+                .health
+                .and_then(|h| h.status)
+                .map(|s| s.to_string())
+                .as_deref()
+            {
                 Some("healthy") => ContainerHealth::Healthy,
                 Some("unhealthy") => ContainerHealth::Unhealthy,
                 Some("starting") => ContainerHealth::Starting,
@@ -202,7 +296,13 @@ async fn inspect(docker: &Docker, s: &ContainerSummary) -> ContainerInfo {
 }
 
 /// Polls one-shot stats of the running containers, spread evenly over the interval.
-async fn poll_stats(sup: Supervisor, host: HostId, docker: Docker, running: watch::Receiver<Vec<(String, String)>>, every: Duration) {
+async fn poll_stats(
+    sup: Supervisor,
+    host: HostId,
+    docker: Docker,
+    running: watch::Receiver<Vec<(String, String)>>,
+    every: Duration,
+) {
     loop {
         let batch = running.borrow().clone();
         if batch.is_empty() {
@@ -212,11 +312,23 @@ async fn poll_stats(sup: Supervisor, host: HostId, docker: Docker, running: watc
         let gap = every / batch.len() as u32;
         for (id, _name) in batch {
             let started = tokio::time::Instant::now();
-            let opts = StatsOptions { stream: false, one_shot: true };
-            let reading = tokio::time::timeout(Duration::from_secs(5), docker.stats(&id, Some(opts)).next()).await;
+            let opts = StatsOptions {
+                stream: false,
+                one_shot: true,
+            };
+            let reading =
+                tokio::time::timeout(Duration::from_secs(5), docker.stats(&id, Some(opts)).next())
+                    .await;
             if let Ok(Some(Ok(s))) = reading {
                 let sample = sample_of(&s);
-                if !sup.send(Update::ContainerStats { host: host.clone(), id: id.clone(), sample }).await {
+                if !sup
+                    .send(Update::ContainerStats {
+                        host: host.clone(),
+                        id: id.clone(),
+                        sample,
+                    })
+                    .await
+                {
                     return;
                 }
             }
@@ -226,23 +338,28 @@ async fn poll_stats(sup: Supervisor, host: HostId, docker: Docker, running: watc
 }
 
 fn sample_of(s: &bollard::models::ContainerStatsResponse) -> ContainerSample {
-    let cpu_ns = s.cpu_stats.as_ref().and_then(|c| c.cpu_usage.as_ref()).and_then(|u| u.total_usage).unwrap_or(0);
+    let cpu_ns = s
+        .cpu_stats
+        .as_ref()
+        .and_then(|c| c.cpu_usage.as_ref())
+        .and_then(|u| u.total_usage)
+        .unwrap_or(0);
     let mem = s.memory_stats.as_ref();
-    let (rx, tx) = s
-        .networks
-        .iter()
-        .flatten()
-        .fold((0, 0), |(r, t), (_, n)| (r + n.rx_bytes.unwrap_or(0), t + n.tx_bytes.unwrap_or(0)));
+    let (rx, tx) = s.networks.iter().flatten().fold((0, 0), |(r, t), (_, n)| {
+        (r + n.rx_bytes.unwrap_or(0), t + n.tx_bytes.unwrap_or(0))
+    });
     let (read, write) = s
         .blkio_stats
         .as_ref()
         .and_then(|b| b.io_service_bytes_recursive.as_ref())
         .into_iter()
         .flatten()
-        .fold((0, 0), |(r, w), e| match e.op.as_deref().map(str::to_ascii_lowercase).as_deref() {
-            Some("read") => (r + e.value.unwrap_or(0), w),
-            Some("write") => (r, w + e.value.unwrap_or(0)),
-            _ => (r, w),
+        .fold((0, 0), |(r, w), e| {
+            match e.op.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                Some("read") => (r + e.value.unwrap_or(0), w),
+                Some("write") => (r, w + e.value.unwrap_or(0)),
+                _ => (r, w),
+            }
         });
     ContainerSample {
         // Our own clock: podman's one-shot stats carry no previous reading to diff against.

@@ -18,8 +18,16 @@ const BATCH: usize = 256;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogSpec {
-    Journald { unit: String },
-    File { path: String },
+    Journald {
+        unit: String,
+    },
+    File {
+        path: String,
+    },
+    /// Containers' logs through the host's Docker API, replicas merged by time.
+    Docker {
+        containers: Vec<String>,
+    },
 }
 
 /// Where a stream stopped, so that a new one continues without gaps or repeats.
@@ -36,6 +44,7 @@ impl LogSpec {
     /// The command for a stream from `pos`. Arguments, never pasted into scripts.
     pub fn command(&self, pos: &Position, tail: usize) -> CommandSpec {
         match (self, pos) {
+            (LogSpec::Docker { .. }, _) => unreachable!("docker logs are read through the API"),
             (LogSpec::Journald { unit }, Position::JournalCursor(c)) => CommandSpec::argv([
                 "journalctl",
                 "-u",
@@ -106,6 +115,7 @@ impl Reader {
                 }
                 Some(line)
             }
+            LogSpec::Docker { .. } => Some(plain_line(raw)),
             LogSpec::File { .. } => {
                 if let Some(off) = raw.strip_prefix(OFFSET_MARK) {
                     if let Ok(off) = off.trim().parse() {
@@ -126,11 +136,7 @@ impl Reader {
 }
 
 pub fn plain_line(raw: &str) -> LogLine {
-    LogLine {
-        at: None,
-        level: Level::detect(raw),
-        message: raw.to_owned(),
-    }
+    LogLine::plain(raw.to_owned())
 }
 
 /// One line of `journalctl -o json`: the line and its cursor.
@@ -164,7 +170,16 @@ pub fn parse_journal_json(raw: &str) -> Option<(LogLine, Option<String>)> {
         .get("__CURSOR")
         .and_then(|c| c.as_str())
         .map(str::to_owned);
-    Some((LogLine { at, level, message }, cursor))
+    Some((
+        LogLine {
+            at,
+            level,
+            message,
+            origin: String::new(),
+            stderr: false,
+        },
+        cursor,
+    ))
 }
 
 /// Follows one source forever: streams while the host is connected, reports the gap,

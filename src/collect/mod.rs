@@ -3,6 +3,7 @@
 
 pub mod command_status;
 pub mod docker;
+pub mod docker_logs;
 pub mod host_metrics;
 pub mod logs;
 pub mod proc;

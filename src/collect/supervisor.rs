@@ -10,8 +10,9 @@ use std::time::Duration;
 use tokio::sync::{Notify, Semaphore, SemaphorePermit, mpsc};
 
 use super::command_status;
+use super::docker_logs;
 use super::host_metrics::LocalSampler;
-use super::logs;
+use super::logs::{self, LogSpec};
 use super::ssh_host;
 use crate::action::audit::AuditLog;
 use crate::action::execute::execute;
@@ -135,10 +136,15 @@ impl Supervisor {
         }
         for host in &self.config().file.hosts {
             let docker_value = host.docker.as_ref().map(|d| d.get_ref().as_str());
-            if let Some(endpoint) = DockerEndpoint::from_config(docker_value, host.docker_socket.as_deref()) {
+            if let Some(endpoint) =
+                DockerEndpoint::from_config(docker_value, host.docker_socket.as_deref())
+            {
                 let id = HostId::new(host.name.get_ref());
                 let me = self.clone();
-                self.spawn(format!("docker {id}"), super::docker::run(me, id, endpoint, DOCKER_STATS_EVERY));
+                self.spawn(
+                    format!("docker {id}"),
+                    super::docker::run(me, id, endpoint, DOCKER_STATS_EVERY),
+                );
             }
         }
         if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "task") {
@@ -170,16 +176,20 @@ impl Supervisor {
                 tail,
             } => {
                 let name = format!("logs {service} {source}");
-                let fut = logs::follow(
-                    service,
-                    source,
-                    spec,
-                    target,
-                    self.inner.transports.clone(),
-                    tail,
-                    self.inner.tx.clone(),
-                );
-                let handle = self.spawn_abortable(name, fut);
+                let (transports, tx) = (self.inner.transports.clone(), self.inner.tx.clone());
+                let handle = match spec {
+                    LogSpec::Docker { containers } => {
+                        let host = service.host.clone();
+                        let fut = docker_logs::follow(
+                            service, source, host, containers, transports, tail, tx,
+                        );
+                        self.spawn_abortable(name, fut)
+                    }
+                    spec => {
+                        let fut = logs::follow(service, source, spec, target, transports, tail, tx);
+                        self.spawn_abortable(name, fut)
+                    }
+                };
                 let mut slot = self
                     .inner
                     .log_stream

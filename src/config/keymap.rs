@@ -82,7 +82,11 @@ impl KeySpec {
         }
         let mut chars = rest.chars();
         if rest.eq_ignore_ascii_case(SPACE) {
-            return Ok(Self { code: KeyCodeSpec::Char(' '), ctrl, alt });
+            return Ok(Self {
+                code: KeyCodeSpec::Char(' '),
+                ctrl,
+                alt,
+            });
         }
         let code = match (chars.next(), chars.next()) {
             (Some(c), None) if !c.is_control() => KeyCodeSpec::Char(c),

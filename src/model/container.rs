@@ -54,8 +54,13 @@ pub enum GroupKey {
 impl GroupKey {
     pub fn of(c: &ContainerInfo) -> Self {
         match (&c.project, &c.service) {
-            (Some(p), Some(s)) => GroupKey::Compose { project: p.clone(), service: s.clone() },
-            _ => GroupKey::Plain { name: c.name.clone() },
+            (Some(p), Some(s)) => GroupKey::Compose {
+                project: p.clone(),
+                service: s.clone(),
+            },
+            _ => GroupKey::Plain {
+                name: c.name.clone(),
+            },
         }
     }
 
@@ -82,7 +87,10 @@ pub fn group(containers: &[ContainerInfo]) -> BTreeMap<GroupKey, Vec<&ContainerI
 pub fn summarize(replicas: &[&ContainerInfo]) -> (RunState, String) {
     let total = replicas.len();
     let running = replicas.iter().filter(|c| c.running()).count();
-    let unhealthy = replicas.iter().filter(|c| c.health == ContainerHealth::Unhealthy).count();
+    let unhealthy = replicas
+        .iter()
+        .filter(|c| c.health == ContainerHealth::Unhealthy)
+        .count();
     let state = match (running, total) {
         (_, 0) => RunState::Stopped,
         (0, _) => {
@@ -95,7 +103,11 @@ pub fn summarize(replicas: &[&ContainerInfo]) -> (RunState, String) {
         (r, t) if r < t || unhealthy > 0 => RunState::Degraded,
         _ => RunState::Running,
     };
-    let mut text = if total == 1 && running == 1 { "running".to_owned() } else { format!("{running}/{total} running") };
+    let mut text = if total == 1 && running == 1 {
+        "running".to_owned()
+    } else {
+        format!("{running}/{total} running")
+    };
     if total == 1 && running == 0 {
         text = replicas[0].state.clone();
     }
@@ -167,11 +179,21 @@ mod tests {
 
     #[test]
     fn groups_replicas_and_plain_containers() {
-        let all = vec![c("preventia-api-2", Some("api"), 2, "running"), c("preventia-api-1", Some("api"), 1, "running"), c("adhoc", None, 0, "exited")];
+        let all = vec![
+            c("preventia-api-2", Some("api"), 2, "running"),
+            c("preventia-api-1", Some("api"), 1, "running"),
+            c("adhoc", None, 0, "exited"),
+        ];
         let g = group(&all);
         assert_eq!(g.len(), 2);
-        let api = &g[&GroupKey::Compose { project: "preventia".into(), service: "api".into() }];
-        assert_eq!(api.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["preventia-api-1", "preventia-api-2"]);
+        let api = &g[&GroupKey::Compose {
+            project: "preventia".into(),
+            service: "api".into(),
+        }];
+        assert_eq!(
+            api.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+            ["preventia-api-1", "preventia-api-2"]
+        );
         assert_eq!(summarize(api), (RunState::Running, "2/2 running".into()));
         assert_eq!(all[0].tag(), "v1");
     }
@@ -180,15 +202,32 @@ mod tests {
     fn partial_replicas_are_degraded() {
         let a = c("a-1", Some("api"), 1, "running");
         let b = c("a-2", Some("api"), 2, "exited");
-        assert_eq!(summarize(&[&a, &b]), (RunState::Degraded, "1/2 running".into()));
+        assert_eq!(
+            summarize(&[&a, &b]),
+            (RunState::Degraded, "1/2 running".into())
+        );
         assert_eq!(summarize(&[&b]).0, RunState::Stopped);
     }
 
     #[test]
     fn cpu_from_two_samples() {
         let t0 = Utc::now();
-        let s0 = ContainerSample { at: t0, cpu_ns: 0, mem_bytes: 0, mem_limit: 0, rx_bytes: 0, tx_bytes: 0, blk_read: 0, blk_write: 0 };
-        let s1 = ContainerSample { at: t0 + chrono::Duration::seconds(2), cpu_ns: 1_000_000_000, rx_bytes: 2048, ..s0 };
+        let s0 = ContainerSample {
+            at: t0,
+            cpu_ns: 0,
+            mem_bytes: 0,
+            mem_limit: 0,
+            rx_bytes: 0,
+            tx_bytes: 0,
+            blk_read: 0,
+            blk_write: 0,
+        };
+        let s1 = ContainerSample {
+            at: t0 + chrono::Duration::seconds(2),
+            cpu_ns: 1_000_000_000,
+            rx_bytes: 2048,
+            ..s0
+        };
         let r = rates(&s0, &s1).unwrap();
         assert!((r.cpu_percent - 50.0).abs() < 1e-9);
         assert!((r.rx_per_sec - 1024.0).abs() < 1e-9);

@@ -59,6 +59,22 @@ pub struct LogLine {
     pub at: Option<DateTime<Utc>>,
     pub level: Level,
     pub message: String,
+    /// Which replica or container wrote it, in merged views; empty otherwise.
+    pub origin: String,
+    /// Written to stderr (where the source tells stdout and stderr apart).
+    pub stderr: bool,
+}
+
+impl LogLine {
+    pub fn plain(message: String) -> Self {
+        Self {
+            at: None,
+            level: Level::detect(&message),
+            message,
+            origin: String::new(),
+            stderr: false,
+        }
+    }
 }
 
 impl fmt::Display for LogLine {

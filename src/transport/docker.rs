@@ -18,7 +18,9 @@ pub enum DockerEndpoint {
     Unix(PathBuf),
     Tcp(String),
     /// The remote socket, reached through the host's SSH master.
-    Ssh { remote_socket: PathBuf },
+    Ssh {
+        remote_socket: PathBuf,
+    },
 }
 
 impl DockerEndpoint {
@@ -27,11 +29,16 @@ impl DockerEndpoint {
         match value? {
             "none" => None,
             "local" => Some(DockerEndpoint::Local),
-            "ssh" => Some(DockerEndpoint::Ssh { remote_socket: PathBuf::from(remote_socket.unwrap_or("/var/run/docker.sock")) }),
+            "ssh" => Some(DockerEndpoint::Ssh {
+                remote_socket: PathBuf::from(remote_socket.unwrap_or("/var/run/docker.sock")),
+            }),
             v => v
                 .strip_prefix("unix://")
                 .map(|p| DockerEndpoint::Unix(PathBuf::from(p)))
-                .or_else(|| v.strip_prefix("tcp://").map(|a| DockerEndpoint::Tcp(a.to_owned()))),
+                .or_else(|| {
+                    v.strip_prefix("tcp://")
+                        .map(|a| DockerEndpoint::Tcp(a.to_owned()))
+                }),
         }
     }
 
@@ -40,7 +47,9 @@ impl DockerEndpoint {
             DockerEndpoint::Local => "local socket".into(),
             DockerEndpoint::Unix(p) => format!("unix://{}", p.display()),
             DockerEndpoint::Tcp(a) => format!("tcp://{a}"),
-            DockerEndpoint::Ssh { remote_socket } => format!("{} over ssh", remote_socket.display()),
+            DockerEndpoint::Ssh { remote_socket } => {
+                format!("{} over ssh", remote_socket.display())
+            }
         }
     }
 }
@@ -57,7 +66,10 @@ pub enum DockerError {
 
 /// The sockets tried, in order, when the endpoint is `local`.
 pub fn local_candidates() -> Vec<PathBuf> {
-    let mut v = vec![PathBuf::from("/var/run/docker.sock"), PathBuf::from("/run/podman/podman.sock")];
+    let mut v = vec![
+        PathBuf::from("/var/run/docker.sock"),
+        PathBuf::from("/run/podman/podman.sock"),
+    ];
     if let Some(rt) = std::env::var_os("XDG_RUNTIME_DIR") {
         v.push(Path::new(&rt).join("podman/podman.sock"));
         v.push(Path::new(&rt).join("docker.sock"));
@@ -67,34 +79,73 @@ pub fn local_candidates() -> Vec<PathBuf> {
 
 /// Connects and negotiates the API version. `forward_dir` holds the local end of an SSH
 /// forward and must outlive the client.
-pub async fn connect(endpoint: &DockerEndpoint, ssh: Option<&SshConnection>, forward_dir: &Path) -> Result<Docker, DockerError> {
-    let unreachable = |reason: String| DockerError::Unreachable { endpoint: endpoint.describe(), reason };
+pub async fn connect(
+    endpoint: &DockerEndpoint,
+    ssh: Option<&SshConnection>,
+    forward_dir: &Path,
+) -> Result<Docker, DockerError> {
+    let unreachable = |reason: String| DockerError::Unreachable {
+        endpoint: endpoint.describe(),
+        reason,
+    };
     let docker = match endpoint {
-        DockerEndpoint::Local => match std::env::var("DOCKER_HOST").ok().filter(|v| !v.is_empty()) {
-            Some(h) if h.starts_with("tcp://") => Docker::connect_with_http(&h.replacen("tcp://", "http://", 1), REQUEST_TIMEOUT, bollard::API_DEFAULT_VERSION),
-            Some(h) => Docker::connect_with_unix(&h, REQUEST_TIMEOUT, bollard::API_DEFAULT_VERSION),
-            None => {
-                let found = local_candidates().into_iter().find(|p| p.exists());
-                let Some(sock) = found else {
-                    let looked: Vec<String> = local_candidates().iter().map(|p| p.display().to_string()).collect();
-                    return Err(DockerError::NoLocalEngine(looked.join(", ")));
-                };
-                Docker::connect_with_unix(&sock.to_string_lossy(), REQUEST_TIMEOUT, bollard::API_DEFAULT_VERSION)
+        DockerEndpoint::Local => {
+            match std::env::var("DOCKER_HOST").ok().filter(|v| !v.is_empty()) {
+                Some(h) if h.starts_with("tcp://") => Docker::connect_with_http(
+                    &h.replacen("tcp://", "http://", 1),
+                    REQUEST_TIMEOUT,
+                    bollard::API_DEFAULT_VERSION,
+                ),
+                Some(h) => {
+                    Docker::connect_with_unix(&h, REQUEST_TIMEOUT, bollard::API_DEFAULT_VERSION)
+                }
+                None => {
+                    let found = local_candidates().into_iter().find(|p| p.exists());
+                    let Some(sock) = found else {
+                        let looked: Vec<String> = local_candidates()
+                            .iter()
+                            .map(|p| p.display().to_string())
+                            .collect();
+                        return Err(DockerError::NoLocalEngine(looked.join(", ")));
+                    };
+                    Docker::connect_with_unix(
+                        &sock.to_string_lossy(),
+                        REQUEST_TIMEOUT,
+                        bollard::API_DEFAULT_VERSION,
+                    )
+                }
             }
-        },
-        DockerEndpoint::Unix(p) => Docker::connect_with_unix(&p.to_string_lossy(), REQUEST_TIMEOUT, bollard::API_DEFAULT_VERSION),
-        DockerEndpoint::Tcp(a) => Docker::connect_with_http(&format!("http://{a}"), REQUEST_TIMEOUT, bollard::API_DEFAULT_VERSION),
+        }
+        DockerEndpoint::Unix(p) => Docker::connect_with_unix(
+            &p.to_string_lossy(),
+            REQUEST_TIMEOUT,
+            bollard::API_DEFAULT_VERSION,
+        ),
+        DockerEndpoint::Tcp(a) => Docker::connect_with_http(
+            &format!("http://{a}"),
+            REQUEST_TIMEOUT,
+            bollard::API_DEFAULT_VERSION,
+        ),
         DockerEndpoint::Ssh { remote_socket } => {
             let conn = ssh.ok_or(DockerError::NoSsh)?;
             let local = forward_dir.join("docker.sock");
-            conn.forward_unix(&local, remote_socket).await.map_err(|e| unreachable(format!("forward failed: {e}")))?;
-            Docker::connect_with_unix(&local.to_string_lossy(), REQUEST_TIMEOUT, bollard::API_DEFAULT_VERSION)
+            conn.forward_unix(&local, remote_socket)
+                .await
+                .map_err(|e| unreachable(format!("forward failed: {e}")))?;
+            Docker::connect_with_unix(
+                &local.to_string_lossy(),
+                REQUEST_TIMEOUT,
+                bollard::API_DEFAULT_VERSION,
+            )
         }
     }
     .map_err(|e| unreachable(e.to_string()))?;
-    let negotiated = tokio::time::timeout(Duration::from_secs(REQUEST_TIMEOUT), docker.negotiate_version())
-        .await
-        .map_err(|_| unreachable("version negotiation timed out".into()))?
-        .map_err(|e| unreachable(e.to_string()))?;
+    let negotiated = tokio::time::timeout(
+        Duration::from_secs(REQUEST_TIMEOUT),
+        docker.negotiate_version(),
+    )
+    .await
+    .map_err(|_| unreachable("version negotiation timed out".into()))?
+    .map_err(|e| unreachable(e.to_string()))?;
     Ok(negotiated)
 }

@@ -49,7 +49,11 @@ impl Transports {
     }
 
     pub fn docker(&self, host: &HostId) -> Option<bollard::Docker> {
-        self.docker.read().unwrap_or_else(|e| e.into_inner()).get(host).cloned()
+        self.docker
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(host)
+            .cloned()
     }
 
     pub async fn run_streaming(

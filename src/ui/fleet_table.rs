@@ -100,7 +100,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     let host = &state.hosts[h];
                     replica_cells(host, &host.services[s], r, last, &cols, theme, state)
                 }
-                Row::Discovered(h, d) => discovered_cells(&state.hosts[h], d, last, &cols, theme, state),
+                Row::Discovered(h, d) => {
+                    discovered_cells(&state.hosts[h], d, last, &cols, theme, state)
+                }
             };
             TableRow::new(cells)
         })
@@ -176,14 +178,24 @@ fn host_cells<'a>(
                     })
                     .unwrap_or_default(),
             ),
-            Column::Detail => match (&host.status, host.docker.as_ref().and_then(|d| d.gap.as_ref())) {
-                (HostStatus::Unreachable { reason, .. }, _) => Cell::from(Span::styled(reason.as_str(), theme.bad)),
+            Column::Detail => match (
+                &host.status,
+                host.docker.as_ref().and_then(|d| d.gap.as_ref()),
+            ) {
+                (HostStatus::Unreachable { reason, .. }, _) => {
+                    Cell::from(Span::styled(reason.as_str(), theme.bad))
+                }
                 (_, Some((since, reason))) => Cell::from(Span::styled(
-                    format!("docker unreachable since {}: {reason}", since.format("%H:%M:%S")),
+                    format!(
+                        "docker unreachable since {}: {reason}",
+                        since.format("%H:%M:%S")
+                    ),
                     theme.warn,
                 )),
                 _ => Cell::from(Span::styled(
-                    sample.map(|s| format!("load {:.2} {:.2} {:.2}", s.load[0], s.load[1], s.load[2])).unwrap_or_default(),
+                    sample
+                        .map(|s| format!("load {:.2} {:.2} {:.2}", s.load[0], s.load[1], s.load[2]))
+                        .unwrap_or_default(),
                     theme.muted,
                 )),
             },
@@ -287,7 +299,7 @@ fn container_state_style(c: &ContainerInfo, theme: &Theme) -> (String, Style) {
 }
 
 fn container_detail(c: &ContainerInfo) -> String {
-    let mut d = format!("{}", c.image.rsplit('/').next().unwrap_or(&c.image));
+    let mut d = c.image.rsplit('/').next().unwrap_or(&c.image).to_owned();
     if let Some(digest) = &c.digest {
         d.push_str(&format!(" @{digest}"));
     }
@@ -300,9 +312,21 @@ fn container_detail(c: &ContainerInfo) -> String {
     d
 }
 
-fn replica_cells<'a>(host: &'a HostState, svc: &ServiceState, r: usize, last: bool, cols: &[Column], theme: &Theme, state: &State) -> Vec<Cell<'a>> {
-    let Some((key, view)) = svc.group.as_ref().zip(host.docker.as_ref()) else { return vec![] };
-    let Some(c) = view.members(key).get(r).copied() else { return vec![] };
+fn replica_cells<'a>(
+    host: &'a HostState,
+    svc: &ServiceState,
+    r: usize,
+    last: bool,
+    cols: &[Column],
+    theme: &Theme,
+    state: &State,
+) -> Vec<Cell<'a>> {
+    let Some((key, view)) = svc.group.as_ref().zip(host.docker.as_ref()) else {
+        return vec![];
+    };
+    let Some(c) = view.members(key).get(r).copied() else {
+        return vec![];
+    };
     let (text, style) = container_state_style(c, theme);
     cols.iter()
         .map(|col| match col {
@@ -314,7 +338,11 @@ fn replica_cells<'a>(host: &'a HostState, svc: &ServiceState, r: usize, last: bo
             Column::Status => Cell::from(Span::styled(text.clone(), style)),
             Column::Health => Cell::from(""),
             Column::Uptime => Cell::from(
-                c.started_at.filter(|_| c.running()).and_then(|t| (state.now - t).to_std().ok()).map(units::uptime).unwrap_or_default(),
+                c.started_at
+                    .filter(|_| c.running())
+                    .and_then(|t| (state.now - t).to_std().ok())
+                    .map(units::uptime)
+                    .unwrap_or_default(),
             ),
             Column::Cpu => Cell::from(view.cpu_of(&c.id).map(units::percent).unwrap_or_default()),
             Column::Mem => Cell::from(view.mem_of(&c.id).map(units::bytes).unwrap_or_default()),
@@ -323,9 +351,20 @@ fn replica_cells<'a>(host: &'a HostState, svc: &ServiceState, r: usize, last: bo
         .collect()
 }
 
-fn discovered_cells<'a>(host: &'a HostState, d: usize, last: bool, cols: &[Column], theme: &Theme, state: &State) -> Vec<Cell<'a>> {
-    let Some(view) = host.docker.as_ref() else { return vec![] };
-    let Some(key) = view.discovered.get(d) else { return vec![] };
+fn discovered_cells<'a>(
+    host: &'a HostState,
+    d: usize,
+    last: bool,
+    cols: &[Column],
+    theme: &Theme,
+    state: &State,
+) -> Vec<Cell<'a>> {
+    let Some(view) = host.docker.as_ref() else {
+        return vec![];
+    };
+    let Some(key) = view.discovered.get(d) else {
+        return vec![];
+    };
     let members = view.members(key);
     let (run, text) = summarize(&members);
     let (symbol, style) = run_style(run, theme);
@@ -346,12 +385,38 @@ fn discovered_cells<'a>(host: &'a HostState, d: usize, last: bool, cols: &[Colum
             Column::Status => Cell::from(Span::styled(format!("{symbol} {text}"), style)),
             Column::Health => Cell::from(""),
             Column::Uptime => Cell::from(
-                running.iter().filter_map(|c| c.started_at).min().and_then(|t| (state.now - t).to_std().ok()).map(units::uptime).unwrap_or_default(),
+                running
+                    .iter()
+                    .filter_map(|c| c.started_at)
+                    .min()
+                    .and_then(|t| (state.now - t).to_std().ok())
+                    .map(units::uptime)
+                    .unwrap_or_default(),
             ),
-            Column::Cpu => Cell::from(running.iter().map(|c| view.cpu_of(&c.id)).sum::<Option<f64>>().map(units::percent).unwrap_or_default()),
-            Column::Mem => Cell::from(running.iter().map(|c| view.mem_of(&c.id)).sum::<Option<u64>>().map(units::bytes).unwrap_or_default()),
+            Column::Cpu => Cell::from(
+                running
+                    .iter()
+                    .map(|c| view.cpu_of(&c.id))
+                    .sum::<Option<f64>>()
+                    .map(units::percent)
+                    .unwrap_or_default(),
+            ),
+            Column::Mem => Cell::from(
+                running
+                    .iter()
+                    .map(|c| view.mem_of(&c.id))
+                    .sum::<Option<u64>>()
+                    .map(units::bytes)
+                    .unwrap_or_default(),
+            ),
             Column::Detail => Cell::from(Span::styled(
-                format!("not in hosts.toml · {}", members.first().map(|c| container_detail(c)).unwrap_or_default()),
+                format!(
+                    "not in hosts.toml · {}",
+                    members
+                        .first()
+                        .map(|c| container_detail(c))
+                        .unwrap_or_default()
+                ),
                 theme.muted,
             )),
         })

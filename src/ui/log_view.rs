@@ -53,6 +53,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     theme.muted,
                 ));
             }
+            if !l.origin.is_empty() {
+                spans.push(Span::styled(format!("{} ", l.origin), theme.accent));
+            }
+            if l.stderr {
+                spans.push(Span::styled("err ", theme.bad));
+            }
             if l.level != Level::Unknown {
                 spans.push(Span::styled(format!("{:<5} ", l.level.label()), style));
             }

@@ -1,0 +1,221 @@
+//! Following containers' logs through the Docker API. Podman's log timestamps have
+//! one-second resolution, so a resumed stream asks for `since` = the last second seen and
+//! skips exactly as many lines of that second as were already delivered: nothing is lost
+//! and nothing repeats.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bollard::container::LogOutput;
+use bollard::query_parameters::LogsOptions;
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use crate::app::update::Update;
+use crate::model::{HostId, Level, LogLine, ServiceId};
+use crate::transport::Transports;
+
+/// Where a container's stream stopped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cursor {
+    /// Unix second of the last line delivered.
+    pub second: Option<i64>,
+    /// Lines delivered with that second.
+    pub seen: usize,
+}
+
+/// Filters a resumed stream against the cursor and keeps the cursor current.
+#[derive(Debug, Default)]
+pub struct Resume {
+    pub cursor: Cursor,
+    /// Lines of `cursor.second` still to skip in the current stream.
+    skip: usize,
+}
+
+impl Resume {
+    /// Called when a new stream starts from `cursor.second`.
+    pub fn restart(&mut self) {
+        self.skip = self.cursor.seen;
+    }
+
+    /// Whether a line with this timestamp is new; updates the cursor when it is.
+    pub fn accept(&mut self, second: i64) -> bool {
+        match self.cursor.second {
+            Some(last) if second < last => return false,
+            Some(last) if second == last && self.skip > 0 => {
+                self.skip -= 1;
+                return false;
+            }
+            _ => {}
+        }
+        self.skip = 0;
+        if self.cursor.second == Some(second) {
+            self.cursor.seen += 1;
+        } else {
+            self.cursor = Cursor {
+                second: Some(second),
+                seen: 1,
+            };
+        }
+        true
+    }
+}
+
+/// Splits `TIMESTAMP message` as the API writes it with `timestamps=true`.
+pub fn parse_line(raw: &str) -> (Option<DateTime<Utc>>, &str) {
+    match raw.split_once(' ') {
+        Some((ts, rest)) => match DateTime::parse_from_rfc3339(ts) {
+            Ok(t) => (Some(t.with_timezone(&Utc)), rest),
+            Err(_) => (None, raw),
+        },
+        None => (None, raw),
+    }
+}
+
+pub async fn follow(
+    service: ServiceId,
+    source: String,
+    host: HostId,
+    containers: Vec<String>,
+    transports: Arc<Transports>,
+    tail: usize,
+    tx: mpsc::Sender<Update>,
+) {
+    let tasks = containers.into_iter().map(|c| {
+        let (service, source, host, transports, tx) = (
+            service.clone(),
+            source.clone(),
+            host.clone(),
+            transports.clone(),
+            tx.clone(),
+        );
+        follow_one(service, source, host, c, transports, tail, tx)
+    });
+    futures::future::join_all(tasks).await;
+}
+
+async fn follow_one(
+    service: ServiceId,
+    source: String,
+    host: HostId,
+    container: String,
+    transports: Arc<Transports>,
+    tail: usize,
+    tx: mpsc::Sender<Update>,
+) {
+    let mut resume = Resume::default();
+    loop {
+        let Some(docker) = transports.docker(&host) else {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        };
+        resume.restart();
+        let opts = LogsOptions {
+            follow: true,
+            stdout: true,
+            stderr: true,
+            timestamps: true,
+            since: resume.cursor.second.map_or(0, |s| s as i32),
+            tail: if resume.cursor.second.is_some() {
+                "all".into()
+            } else {
+                tail.to_string()
+            },
+            ..Default::default()
+        };
+        let mut stream = docker.logs(&container, Some(opts));
+        let reason = loop {
+            match stream.next().await {
+                Some(Ok(out)) => {
+                    let (bytes, stderr) = match out {
+                        LogOutput::StdErr { message } => (message, true),
+                        LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                            (message, false)
+                        }
+                        LogOutput::StdIn { .. } => continue,
+                    };
+                    let text = String::from_utf8_lossy(&bytes);
+                    let mut lines = Vec::new();
+                    for raw in text.split_terminator('\n') {
+                        let (at, message) = parse_line(raw.trim_end_matches('\r'));
+                        if let Some(t) = at
+                            && !resume.accept(t.timestamp())
+                        {
+                            continue;
+                        }
+                        lines.push(LogLine {
+                            at,
+                            level: Level::detect(message),
+                            message: message.to_owned(),
+                            origin: container.clone(),
+                            stderr,
+                        });
+                    }
+                    if !lines.is_empty()
+                        && tx
+                            .send(Update::LogLines {
+                                service: service.clone(),
+                                source: source.clone(),
+                                lines,
+                            })
+                            .await
+                            .is_err()
+                    {
+                        return;
+                    }
+                }
+                Some(Err(e)) => break e.to_string(),
+                None => break "log stream ended".to_owned(),
+            }
+        };
+        let gap = Update::LogGap {
+            service: service.clone(),
+            source: source.clone(),
+            reason: format!("{container}: {reason}"),
+        };
+        if tx.send(gap).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resume_skips_exactly_what_was_seen_in_the_overlap_second() {
+        let mut r = Resume::default();
+        for s in [10, 10, 11, 11, 11] {
+            assert!(r.accept(s));
+        }
+        assert_eq!(
+            r.cursor,
+            Cursor {
+                second: Some(11),
+                seen: 3
+            }
+        );
+        // The new stream starts at second 11 and repeats its three lines, then goes on.
+        r.restart();
+        let fresh: Vec<bool> = [11, 11, 11, 11, 12].iter().map(|s| r.accept(*s)).collect();
+        assert_eq!(fresh, [false, false, false, true, true]);
+        assert_eq!(
+            r.cursor,
+            Cursor {
+                second: Some(12),
+                seen: 1
+            }
+        );
+    }
+
+    #[test]
+    fn parses_api_timestamps() {
+        let (at, msg) = parse_line("2026-11-25T13:50:27Z 2026-11-25 13:50:27,000 INFO scraper");
+        assert_eq!(at.unwrap().timestamp(), 1_795_614_627);
+        assert_eq!(msg, "2026-11-25 13:50:27,000 INFO scraper");
+        assert_eq!(parse_line("no timestamp").0, None);
+    }
+}
