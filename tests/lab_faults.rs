@@ -179,6 +179,7 @@ async fn dead_sshd_and_dead_network_are_detected_and_recovered() {
         rx,
         log: vec![],
         gaps: 0,
+        recent: vec![],
     };
     for host in ["triboka", "gamelera", "epagal"] {
         w.until(Duration::from_secs(20), &format!("{host} up"), |u| {
