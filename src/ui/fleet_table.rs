@@ -109,7 +109,35 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .collect();
     let header = TableRow::new(cols.iter().map(|c| Cell::from(c.title())))
         .style(theme.muted.add_modifier(Modifier::BOLD));
-    let table = Table::new(body, cols.iter().map(|c| c.width()))
+    // The name column fits the longest name shown (within reason); the rest flows to DETAIL.
+    let widest = rows
+        .iter()
+        .map(|r| match *r {
+            Row::Host(h) => {
+                let host = &state.hosts[h];
+                host.id.as_str().len() + host.tags.iter().map(|t| t.len() + 2).sum::<usize>()
+            }
+            Row::Service(h, s) => 4 + state.hosts[h].services[s].id.name.chars().count(),
+            Row::Replica(..) => 24,
+            Row::Discovered(h, d) => {
+                4 + state.hosts[h]
+                    .docker
+                    .as_ref()
+                    .and_then(|v| v.discovered.get(d))
+                    .map_or(0, |k| k.label().len())
+            }
+        })
+        .max()
+        .unwrap_or(0);
+    let name_width = (widest as u16).clamp(18, if area.width >= 120 { 32 } else { 20 });
+    let widths = cols.iter().map(|c| {
+        if *c == Column::Name {
+            Constraint::Length(name_width)
+        } else {
+            c.width()
+        }
+    });
+    let table = Table::new(body, widths)
         .header(header)
         .block(block)
         .column_spacing(1)
