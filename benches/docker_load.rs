@@ -1,10 +1,9 @@
 //! The cost of watching a Docker engine with many idle containers (issue targets: engine
 //! CPU added by opsdeck's stats polling ≤ 2 % of a core with 80 containers). Measures, on
-//! lab host epagal with 80 extra idle containers, over DOCKER_SECS (default 60) each:
-//!   - the engine alone (baseline),
-//!   - the engine and opsdeck (`docker = "ssh"`, stats every 5 s, staggered),
-//!   - the engine and oxker, when an `oxker` binary is on PATH or in OXKER_BIN,
-//! reporting engine CPU, the client's CPU and RSS.
+//! lab host epagal with 80 extra idle containers, over DOCKER_SECS (default 60) each, the
+//! engine alone (baseline), with opsdeck (`docker = "ssh"`, stats every 5 s, staggered) and
+//! with oxker when an `oxker` binary is on PATH or in OXKER_BIN; it reports engine CPU, the
+//! client's CPU and RSS.
 //!   lab/up && cargo bench --bench docker_load
 
 use std::collections::HashMap;
