@@ -21,6 +21,9 @@ use crate::transport::docker::{DockerEndpoint, connect};
 
 /// A full list is fetched this often even when events keep the view current.
 const RESYNC: Duration = Duration::from_secs(30);
+/// One-shot stats requests per second per engine, at most (podman spends ~0.4 % of a core
+/// per request/s): 80 containers are then read every 20 s instead of every 5 s.
+const STATS_PER_SECOND: f64 = 4.0;
 /// Events arriving within this window cause one re-list, not one each.
 const EVENT_DEBOUNCE: Duration = Duration::from_millis(150);
 
@@ -309,7 +312,9 @@ async fn poll_stats(
             tokio::time::sleep(every).await;
             continue;
         }
-        let gap = every / batch.len() as u32;
+        // Every request costs the engine; at most STATS_PER_SECOND of them, so a host with
+        // many containers gets a longer cycle instead of a busier engine.
+        let gap = (every / batch.len() as u32).max(Duration::from_secs_f64(1.0 / STATS_PER_SECOND));
         for (id, _name) in batch {
             let started = tokio::time::Instant::now();
             let opts = StatsOptions {

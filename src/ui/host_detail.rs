@@ -54,7 +54,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, index: usize, theme:
         render_cores(frame, cores, host, theme);
     }
     render_disks(frame, disk_area, host, theme);
-    render_services(frame, services, host, state, theme);
+    if host.docker.is_some() {
+        let wanted = host.services.len() as u16 + 2;
+        let [list, containers] =
+            Layout::vertical([Constraint::Length(wanted), Constraint::Min(0)]).areas(services);
+        render_services(frame, list, host, state, theme);
+        super::container_stats::render(frame, containers, host, state, theme);
+    } else {
+        render_services(frame, services, host, state, theme);
+    }
 }
 
 fn info_lines<'a>(host: &'a HostState, state: &State, theme: &Theme) -> Vec<Line<'a>> {

@@ -9,6 +9,7 @@
 //! ```
 
 pub mod action_popup;
+pub mod container_stats;
 pub mod fleet_table;
 pub mod header;
 pub mod help;
