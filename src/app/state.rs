@@ -5,16 +5,20 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::action::{ActionOutcome, Dispatcher, Plan};
+use crate::check::CheckSpec;
 use crate::config::Config;
 use crate::config::keymap::Keymap;
 use crate::config::schema::{ServiceKind, TransportKind};
+use crate::model::check::worst;
 use crate::model::{
-    Health, History, HostId, HostSample, HostStatus, LogLine, RunState, ServiceId,
-    ServiceObservation,
+    CheckId, CheckResult, Health, History, HostId, HostSample, HostStatus, LogLine, RunState,
+    ServiceId, ServiceObservation,
 };
 
 /// About ten minutes of samples at the refresh interval.
 const HISTORY_WINDOW: Duration = Duration::from_secs(600);
+/// Latencies kept per check for its sparkline.
+const CHECK_HISTORY: usize = 120;
 /// Lines of live action output kept for the popup.
 const ACTION_OUTPUT_LINES: usize = 200;
 
@@ -40,6 +44,17 @@ pub struct State {
     /// Set by a first quit while actions run; the second quit goes through.
     pub quit_armed: bool,
     pub logs: Option<LogView>,
+    /// The last smoke suite run from the palette (`:smoke NAME`).
+    pub smoke: Option<SmokeRun>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmokeRun {
+    pub suite: String,
+    pub checks: Vec<CheckId>,
+    /// Filled as results arrive; complete once `finished`.
+    pub results: Vec<(CheckId, CheckResult)>,
+    pub finished: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,9 +118,15 @@ impl LogView {
 #[derive(Debug)]
 pub enum Mode {
     Normal,
-    Filter { input: String },
-    Palette { input: String },
+    Filter {
+        input: String,
+    },
+    Palette {
+        input: String,
+    },
     Help,
+    /// The smoke suite's per-check results over the screen.
+    Smoke,
     Action(Box<ActionView>),
 }
 
@@ -187,7 +208,33 @@ pub struct ServiceState {
     pub id: ServiceId,
     pub kind: ServiceKind,
     pub observation: Option<ServiceObservation>,
-    pub health: Health,
+    pub checks: Vec<CheckState>,
+}
+
+/// A health check of a service: its last result and recent latencies.
+#[derive(Debug)]
+pub struct CheckState {
+    pub id: CheckId,
+    pub kind: &'static str,
+    pub interval: Duration,
+    pub last: Option<CheckResult>,
+    /// Milliseconds, one per run.
+    pub latency_ms: History<u64>,
+}
+
+impl CheckState {
+    pub fn health(&self, now: DateTime<Utc>) -> Health {
+        self.last
+            .as_ref()
+            .map_or(Health::Unknown, |r| r.health(self.interval, now))
+    }
+
+    pub fn record(&mut self, result: CheckResult) {
+        if let Some(l) = result.latency {
+            self.latency_ms.push(l.as_millis() as u64);
+        }
+        self.last = Some(result);
+    }
 }
 
 /// One line of the fleet table.
@@ -221,7 +268,20 @@ impl State {
                             id: ServiceId::new(&id, s.name.get_ref()),
                             kind: s.kind,
                             observation: None,
-                            health: Health::Unknown,
+                            checks: s
+                                .checks
+                                .iter()
+                                .map(|c| {
+                                    let spec = CheckSpec::from_config(h, s, c);
+                                    CheckState {
+                                        kind: spec.kind_label(),
+                                        id: spec.id,
+                                        interval: spec.interval,
+                                        last: None,
+                                        latency_ms: History::new(CHECK_HISTORY),
+                                    }
+                                })
+                                .collect(),
                         })
                         .collect(),
                     id,
@@ -260,7 +320,24 @@ impl State {
             quit: None,
             quit_armed: false,
             logs: None,
+            smoke: None,
         }
+    }
+
+    /// The worst of the service's checks now: a result older than twice its interval is
+    /// stale, never healthy.
+    pub fn service_health(&self, s: &ServiceState) -> Health {
+        worst(s.checks.iter().map(|c| c.health(self.now)))
+    }
+
+    pub fn check_mut(&mut self, id: &CheckId) -> Option<&mut CheckState> {
+        self.hosts
+            .iter_mut()
+            .filter(|h| h.id == id.service.host)
+            .flat_map(|h| h.services.iter_mut())
+            .filter(|s| s.id == id.service)
+            .flat_map(|s| s.checks.iter_mut())
+            .find(|c| c.id == *id)
     }
 
     /// The fleet table's rows after the filter: a host is shown when it or one of its

@@ -1,11 +1,13 @@
 //! Domain types shared by collectors, actions, the app state and the screen.
 
+pub mod check;
 pub mod history;
 pub mod ids;
 pub mod log;
 pub mod metrics;
 pub mod status;
 
+pub use check::{CheckId, CheckResult, Verdict};
 pub use history::History;
 pub use ids::{HostId, ServiceId};
 pub use log::{Level, LogLine};
