@@ -212,9 +212,11 @@ fn excerpt(body: &str, max: usize) -> String {
     }
 }
 
-/// `12 ms`, `1.50 s`.
+/// `0.4 ms`, `12 ms`, `1.50 s`.
 pub fn millis(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
+    if d < Duration::from_millis(10) {
+        format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    } else if d < Duration::from_secs(1) {
         format!("{} ms", d.as_millis())
     } else {
         format!("{:.2} s", d.as_secs_f64())

@@ -87,7 +87,7 @@ pub struct CheckResult {
     /// When the (last) attempt started.
     pub at: DateTime<Utc>,
     /// How long the whole run took, retries included.
-    #[serde(serialize_with = "as_millis")]
+    #[serde(rename = "duration_ms", serialize_with = "as_millis")]
     pub duration: Duration,
     pub verdict: Verdict,
     /// One line: what was observed ("200 in 12 ms", "exit 0") or the first problem.
@@ -96,7 +96,7 @@ pub struct CheckResult {
     pub failures: Vec<String>,
     pub warnings: Vec<String>,
     /// Response time of an HTTP check (or run time of a command) in the last attempt.
-    #[serde(serialize_with = "opt_as_millis")]
+    #[serde(rename = "latency_ms", serialize_with = "opt_as_millis")]
     pub latency: Option<Duration>,
     /// Days until the server certificate's notAfter (HTTPS only).
     pub tls_days_left: Option<i64>,
@@ -104,12 +104,12 @@ pub struct CheckResult {
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(d.as_millis() as u64)
+    s.serialize_f64((d.as_secs_f64() * 1e4).round() / 10.0)
 }
 
 fn opt_as_millis<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
     match d {
-        Some(d) => s.serialize_some(&(d.as_millis() as u64)),
+        Some(d) => s.serialize_some(&((d.as_secs_f64() * 1e4).round() / 10.0)),
         None => s.serialize_none(),
     }
 }
