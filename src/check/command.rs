@@ -103,8 +103,9 @@ impl CommandProbe {
                 .failures
                 .push("killed by a signal, expected exit 0".into()),
         }
+        // A trailing newline would make `^gamelera$` fail on `gamelera\n`.
         if let Some(re) = stdout_regex
-            && !re.is_match(stdout)
+            && !re.is_match(stdout.trim_end_matches(['\n', '\r']))
         {
             ev.failures.push(format!(
                 "stdout does not match /{}/: `{}`",
@@ -141,7 +142,11 @@ mod tests {
 
     #[test]
     fn exit_code_and_stdout_regex() {
-        let ok = eval("accepting connections\n", Some(0), Some("accepting"));
+        let ok = eval(
+            "accepting connections\n",
+            Some(0),
+            Some("^accepting connections$"),
+        );
         assert_eq!(ok.verdict, Verdict::Pass);
         assert_eq!(ok.summary, "exit 0 in 30 ms");
         let bad = eval("no response\n", Some(2), Some("accepting"));
