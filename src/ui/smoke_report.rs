@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::checks_panel::health_style;
 use super::layout::centered;
@@ -13,6 +13,12 @@ use crate::config::theme::Theme;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(run) = &state.smoke else { return };
+    let width = run
+        .checks
+        .iter()
+        .map(|c| c.to_string().len())
+        .max()
+        .unwrap_or(0);
     let mut lines = Vec::new();
     for id in &run.checks {
         let result = run.results.iter().find(|(c, _)| c == id).map(|(_, r)| r);
@@ -21,7 +27,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 let (symbol, style) = health_style(r.verdict.health(), theme);
                 vec![
                     Span::styled(format!(" {symbol} {:<5} ", r.verdict.label()), style),
-                    Span::styled(format!("{id:<40} "), theme.text),
+                    Span::styled(format!("{:<width$} ", id.to_string()), theme.text),
                     Span::styled(format!("{:>8}  ", millis(r.duration)), theme.muted),
                     Span::styled(
                         r.summary.clone(),
@@ -35,7 +41,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             }
             None => vec![
                 Span::styled(" … ", theme.muted),
-                Span::styled(format!("{:<6}{id}", "run"), theme.muted),
+                Span::styled(format!("{:<6}{id}", "runs"), theme.muted),
             ],
         };
         if let Some(r) = result
@@ -75,10 +81,5 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .border_style(theme.accent)
         .title(Span::styled(title, theme.title))
         .style(theme.popup);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
