@@ -226,6 +226,13 @@ impl Supervisor {
                 _ = ticker.tick() => {}
                 _ = self.refresh_requested() => {}
             }
+            // Until its host is connected a command check has nothing to say; the host row
+            // shows why, and an old result turns stale.
+            if let Some(host) = runner.spec.ssh_host()
+                && self.transports().ssh(host).is_none()
+            {
+                continue;
+            }
             let result = runner.run(self.transports(), Persistence::Once).await;
             let update = Update::CheckResult {
                 check: runner.spec.id.clone(),
