@@ -225,14 +225,12 @@ impl CheckRunner {
         loop {
             attempts += 1;
             let mut result = self.run_once(transports).await;
-            // An error (bad config, no connection, unsupported kind) does not heal by waiting,
-            // except a host that may come back before a deadline.
+            // An error (bad config, no connection, unsupported kind) does not heal by waiting.
             let give_up = result.verdict.passed()
+                || result.verdict == Verdict::Error
                 || match persistence {
                     Persistence::Once => true,
-                    Persistence::Retries => {
-                        attempts > self.spec.retries || result.verdict == Verdict::Error
-                    }
+                    Persistence::Retries => attempts > self.spec.retries,
                     Persistence::Until(deadline) => {
                         tokio::time::Instant::now() + self.spec.retry_interval >= deadline
                     }
