@@ -213,3 +213,78 @@ pub fn days_until_expiry(der: &[u8], now: DateTime<Utc>) -> Option<i64> {
     let not_after = cert.validity().not_after.timestamp();
     Some((not_after - now.timestamp()).div_euclid(86_400))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn probe(url: &str, header: &str) -> HttpProbe {
+        let env = |n: &str| (n == "CHECK_TOKEN").then(|| "tok-s3cr3t-4242".to_owned());
+        HttpProbe {
+            method: "GET".into(),
+            url: ConfigString::expand(url, env).unwrap(),
+            headers: vec![(
+                "Authorization".into(),
+                ConfigString::expand(header, env).unwrap(),
+            )],
+            ca_file: None,
+            tls_warn_days: 14,
+            expect: HttpExpectations::default(),
+        }
+    }
+
+    /// The secret goes over the wire; messages carry only the template.
+    #[tokio::test]
+    async fn secrets_are_sent_but_never_shown() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut buf = vec![0u8; 4096];
+            let n = sock.read(&mut buf).await.unwrap();
+            let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+            sock.write_all(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 4\r\nconnection: close\r\n\r\ndown")
+                .await
+                .unwrap();
+            request
+        });
+        let p = probe(
+            &format!("http://127.0.0.1:{port}/health?key=${{CHECK_TOKEN}}"),
+            "Bearer ${CHECK_TOKEN}",
+        );
+        let timeout = Duration::from_secs(5);
+        let result = p
+            .run(&p.client(timeout).unwrap(), timeout, Utc::now())
+            .await;
+        let request = server.await.unwrap();
+        assert!(request.contains("key=tok-s3cr3t-4242"), "{request}");
+        assert!(request.contains("Bearer tok-s3cr3t-4242"), "{request}");
+        assert_eq!(result.verdict, Verdict::Fail);
+        assert_eq!(result.failures, ["status 503, expected 2xx"]);
+
+        // Nothing listens any more: a refused connection names the URL's template.
+        let refused = p
+            .run(&p.client(timeout).unwrap(), timeout, Utc::now())
+            .await;
+        assert_eq!(refused.verdict, Verdict::Fail, "{refused:?}");
+        assert!(
+            refused.summary.contains("key=${CHECK_TOKEN}"),
+            "{}",
+            refused.summary
+        );
+        let shown = format!("{refused:?}");
+        assert!(!shown.contains("tok-s3cr3t-4242"), "{shown}");
+    }
+
+    #[test]
+    fn unreadable_ca_file_is_a_configuration_error() {
+        let mut p = probe("https://127.0.0.1:1/", "x");
+        p.ca_file = Some("/nonexistent/ca.pem".into());
+        let e = p.client(Duration::from_secs(1)).unwrap_err();
+        assert!(
+            e.starts_with("cannot read ca_file /nonexistent/ca.pem"),
+            "{e}"
+        );
+    }
+}
