@@ -495,3 +495,33 @@ stdout_regex = "^gamelera$"
         text(&bad.stderr)
     );
 }
+
+/// `--suite` runs exactly the suite's checks; the lab suite passes when the lab is healthy.
+#[test]
+fn suite_runs_its_checks() {
+    let _lock = lab_lock();
+    let config = lab_config();
+    let suite = config
+        .file
+        .suites
+        .iter()
+        .find(|s| s.name.get_ref() == "lab")
+        .expect("the lab suite in lab/hosts.toml");
+    let out = opsdeck_check(&["--suite", "lab", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("JSON output ({e}): {}", text(&out.stdout)));
+    let ids: Vec<&str> = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    let want: Vec<&str> = suite.checks.iter().map(|c| c.get_ref().as_str()).collect();
+    assert_eq!(ids, want);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "every lab check passes: {}",
+        text(&out.stdout)
+    );
+}
