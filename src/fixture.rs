@@ -10,7 +10,10 @@ use crate::app::reducer::{Msg, update};
 use crate::app::state::State;
 use crate::app::update::Update;
 use crate::config::{self, Config};
-use crate::model::{DiskUsage, HostId, HostSample, RunState, ServiceId, ServiceObservation};
+use crate::model::{
+    CheckId, CheckResult, DiskUsage, HostId, HostSample, RunState, ServiceId, ServiceObservation,
+    Verdict,
+};
 
 pub const FLEET_TOML: &str = include_str!("../examples/fleet.toml");
 
@@ -98,7 +101,75 @@ pub fn state(config: &Config, size: (u16, u16)) -> State {
             }),
         );
     }
+    let checks: Vec<CheckId> = state
+        .hosts
+        .iter()
+        .flat_map(|h| h.services.iter())
+        .flat_map(|s| s.checks.iter().map(|c| c.id.clone()))
+        .collect();
+    for id in checks {
+        for i in 0..24u64 {
+            update(
+                &mut state,
+                config,
+                Msg::Update(Update::CheckResult {
+                    result: check_result(&id, i, now),
+                    check: id.clone(),
+                }),
+            );
+        }
+    }
     state
+}
+
+/// The `i`th of 24 runs of a check, the last one 10 s before `now`: gamelera's backend
+/// fails on its `services` map, minio is slow, mlflow's results are old (stale).
+pub fn check_result(id: &CheckId, i: u64, now: DateTime<Utc>) -> CheckResult {
+    let name = id.to_string();
+    let mut ago = 10 * (24 - i as i64);
+    let mut latency = Duration::from_millis(18 + (i * 37 + name.len() as u64 * 11) % 60);
+    let (verdict, failures, warnings): (Verdict, Vec<String>, Vec<String>) = match name.as_str() {
+        "gamelera/backend/health" if i >= 20 => (
+            Verdict::Fail,
+            vec![
+                "`/status` is `degraded`, expected `healthy`".into(),
+                "`/services/mongodb` is `unhealthy`, expected `healthy`".into(),
+            ],
+            vec![],
+        ),
+        "gamelera/minio/live" => {
+            latency += Duration::from_millis(280);
+            let warn = format!(
+                "latency {} ms over warn_latency 250 ms",
+                latency.as_millis()
+            );
+            (Verdict::Warn, vec![], vec![warn])
+        }
+        "gamelera/mlflow/health" => {
+            ago += 300;
+            (Verdict::Pass, vec![], vec![])
+        }
+        _ => (Verdict::Pass, vec![], vec![]),
+    };
+    let summary = failures
+        .first()
+        .or(warnings.first())
+        .cloned()
+        .unwrap_or_else(|| match name.as_str() {
+            "gamelera/mongodb/ping" => format!("exit 0 in {} ms", latency.as_millis()),
+            _ => format!("200 in {} ms", latency.as_millis()),
+        });
+    CheckResult {
+        at: now - chrono::Duration::seconds(ago),
+        duration: latency,
+        verdict,
+        summary,
+        failures,
+        warnings,
+        latency: Some(latency),
+        tls_days_left: None,
+        attempts: 1,
+    }
 }
 
 /// A deterministic reading: smooth waves, different per host.

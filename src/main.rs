@@ -1,4 +1,4 @@
-//! The `opsdeck` command line: the console (default), `status`.
+//! The `opsdeck` command line: the console (default), `status`, `check`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -45,6 +45,28 @@ enum Command {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+    },
+    /// Run health and smoke checks and exit: 0 all pass, 1 a check failed, 2 configuration
+    /// or connection error (see README, "Health checks and `opsdeck check`").
+    Check {
+        /// Only checks of this host (repeatable).
+        #[arg(long)]
+        host: Vec<String>,
+        /// Only checks of hosts with this tag (repeatable).
+        #[arg(long)]
+        tag: Vec<String>,
+        /// Only checks of this HOST/SERVICE (repeatable).
+        #[arg(long)]
+        service: Vec<String>,
+        /// The checks of a `[[suites]]` entry.
+        #[arg(long)]
+        suite: Option<String>,
+        /// Keep retrying failing checks until all pass or this much time has gone (e.g. 5m).
+        #[arg(long, value_parser = humantime::parse_duration)]
+        wait: Option<std::time::Duration>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = cli::check::Format::Text)]
+        format: cli::check::Format,
     },
 }
 
@@ -97,6 +119,39 @@ fn main() -> ExitCode {
                 Err(e) => {
                     eprintln!("error: {e}");
                     ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Check {
+            host,
+            tag,
+            service,
+            suite,
+            wait,
+            format,
+        } => {
+            let opts = cli::check::CheckOptions {
+                selection: opsdeck::check::select::Selection {
+                    hosts: host,
+                    tags: tag,
+                    services: service,
+                    suite,
+                },
+                wait,
+                format,
+            };
+            let result = runtime.block_on(cli::check::run(
+                &config,
+                &state_dir.join("known_hosts"),
+                &opts,
+                &mut std::io::stdout(),
+            ));
+            runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+            match result {
+                Ok(code) => ExitCode::from(code as u8),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(EXIT_CONFIG)
                 }
             }
         }

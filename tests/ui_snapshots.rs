@@ -105,3 +105,60 @@ fn read_only_banner() {
     assert!(screen.lines().next().unwrap().contains("READ-ONLY"));
     assert!(screen.lines().next().unwrap().contains("PROD"));
 }
+
+/// `:smoke post-deploy` with two results in and one still running, then finished.
+#[test]
+fn smoke_overlay() {
+    use opsdeck::app::Update;
+    use opsdeck::model::CheckId;
+    for finished in [false, true] {
+        let name = if finished {
+            "smoke_finished"
+        } else {
+            "smoke_running"
+        };
+        each_size(name, |config, state| {
+            update(state, config, Msg::Action(Action::Palette));
+            for c in "smoke post-deploy".chars() {
+                update(state, config, Msg::Input(TextInput::Char(c)));
+            }
+            update(state, config, Msg::Input(TextInput::Submit));
+            let now = fixture::clock();
+            let ids = [
+                "gamelera/backend/health",
+                "epagal/backend/health",
+                "triboka/triboka-flask/health",
+            ]
+            .map(|r| CheckId::parse(r).unwrap());
+            let mut results = Vec::new();
+            for (i, id) in ids.iter().enumerate() {
+                if i == 2 && !finished {
+                    break;
+                }
+                let mut result = fixture::check_result(id, 23, now);
+                if i == 1 {
+                    result.attempts = 3;
+                }
+                results.push((id.clone(), result.clone()));
+                update(
+                    state,
+                    config,
+                    Msg::Update(Update::CheckResult {
+                        check: id.clone(),
+                        result,
+                    }),
+                );
+            }
+            if finished {
+                update(
+                    state,
+                    config,
+                    Msg::Update(Update::SuiteFinished {
+                        suite: "post-deploy".into(),
+                        results,
+                    }),
+                );
+            }
+        });
+    }
+}

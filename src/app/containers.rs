@@ -156,7 +156,7 @@ fn observe(svc: &mut ServiceState, view: &DockerView, key: &GroupKey, now: DateT
         .and_then(|t| (now - t).to_std().ok());
     let cpu: Option<f64> = running.iter().map(|c| view.cpu_of(&c.id)).sum();
     let mem: Option<u64> = running.iter().map(|c| view.mem_of(&c.id)).sum();
-    svc.health = if members
+    svc.container_health = if members
         .iter()
         .any(|c| c.health == ContainerHealth::Unhealthy)
     {
@@ -169,7 +169,7 @@ fn observe(svc: &mut ServiceState, view: &DockerView, key: &GroupKey, now: DateT
     } else if !members.is_empty() && members.iter().all(|c| c.health == ContainerHealth::Healthy) {
         Health::Healthy
     } else {
-        svc.health
+        Health::Unknown
     };
     svc.observation = Some(ServiceObservation {
         at: now,

@@ -21,6 +21,8 @@ pub enum Effect {
     },
     /// Stop following logs.
     StopLogs,
+    /// Run a smoke suite's checks once (with their retries) and report each result.
+    RunSuite { suite: String },
     /// Add a host's scanned key to opsdeck's known_hosts and reconnect.
     TrustHostKey {
         host: HostId,

@@ -45,7 +45,7 @@ fn key_msg(state: &State, key: KeyEvent) -> Option<Msg> {
     };
     match &state.mode {
         Mode::Normal => state.keymap.action_for(&key).map(Msg::Action),
-        Mode::Help => Some(Msg::Action(Action::Back)),
+        Mode::Help | Mode::Smoke => Some(Msg::Action(Action::Back)),
         Mode::Filter { .. } | Mode::Palette { .. } => text(key).map(Msg::Input),
         Mode::Action(view) if view.phase != ActionPhase::Confirm => text(key)
             .map(Msg::Input)

@@ -5,13 +5,14 @@ use chrono::{DateTime, Utc};
 use super::action::Action;
 use super::effect::Effect;
 use super::state::{
-    ActionPhase, ActionView, LogView, Mode, Notice, NoticeLevel, QuitReason, Row, Screen, State,
+    ActionPhase, ActionView, LogView, Mode, Notice, NoticeLevel, QuitReason, Row, Screen, SmokeRun,
+    State,
 };
 use super::update::Update;
 use crate::action::dispatcher::Answer;
 use crate::action::{ActionKind, ActionOutcome, Confirmation, Refusal};
 use crate::config::Config;
-use crate::model::{HostStatus, ServiceId};
+use crate::model::{HostStatus, ServiceId, Verdict};
 use crate::ui::layout;
 
 /// How long a notice stays in the status line.
@@ -214,7 +215,7 @@ fn on_input(state: &mut State, config: &Config, input: TextInput) -> Vec<Effect>
                 state.mode = Mode::Palette { input: text };
             }
         },
-        Mode::Help => {}
+        Mode::Help | Mode::Smoke => {}
         Mode::Action(view) => return on_action_input(state, config, view, input),
         Mode::Normal => {}
     }
@@ -296,8 +297,8 @@ fn on_action_input(
     }
 }
 
-const PALETTE_HELP: &str =
-    "host NAME, filter TEXT, theme NAME, restart|stop|start HOST/SERVICE, refresh, help, quit";
+const PALETTE_HELP: &str = "host NAME, filter TEXT, theme NAME, restart|stop|start HOST/SERVICE, \
+     smoke SUITE, refresh, help, quit";
 
 fn run_command(state: &mut State, config: &Config, line: &str) -> Vec<Effect> {
     let (cmd, arg) = line
@@ -308,6 +309,7 @@ fn run_command(state: &mut State, config: &Config, line: &str) -> Vec<Effect> {
         ("q" | "quit", _) => state.quit = Some(QuitReason::Requested),
         ("help", _) => state.mode = Mode::Help,
         ("refresh", _) => return vec![Effect::RefreshNow],
+        ("smoke", name) => return start_smoke(state, config, name),
         ("filter", text) => {
             state.filter = text.to_owned();
             clamp_selection(state);
@@ -389,6 +391,49 @@ fn run_command(state: &mut State, config: &Config, line: &str) -> Vec<Effect> {
         ),
     }
     vec![]
+}
+
+/// `:smoke NAME`: runs the suite once and shows its results as they arrive.
+fn start_smoke(state: &mut State, config: &Config, name: &str) -> Vec<Effect> {
+    let known: Vec<&str> = config
+        .file
+        .suites
+        .iter()
+        .map(|s| s.name.get_ref().as_str())
+        .collect();
+    let Some(suite) = config.file.suites.iter().find(|s| s.name.get_ref() == name) else {
+        let text = if name.is_empty() {
+            format!("usage: :smoke SUITE (suites: {})", known.join(", "))
+        } else {
+            format!("unknown suite `{name}` (suites: {})", known.join(", "))
+        };
+        notice(state, NoticeLevel::Error, text);
+        return vec![];
+    };
+    if state.smoke.as_ref().is_some_and(|s| !s.finished) {
+        notice(
+            state,
+            NoticeLevel::Warn,
+            "a smoke suite is already running; wait for it to finish",
+        );
+        state.mode = Mode::Smoke;
+        return vec![];
+    }
+    state.smoke = Some(SmokeRun {
+        suite: name.to_owned(),
+        checks: suite
+            .checks
+            .iter()
+            .filter_map(|r| crate::model::CheckId::parse(r.get_ref()))
+            .collect(),
+        results: vec![],
+        finished: false,
+    });
+    state.mode = Mode::Smoke;
+    notice(state, NoticeLevel::Info, format!("smoke {name}: running…"));
+    vec![Effect::RunSuite {
+        suite: name.to_owned(),
+    }]
 }
 
 fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
@@ -508,6 +553,63 @@ fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
                 view.outcome = Some(outcome);
             }
             return vec![Effect::RefreshNow];
+        }
+        Update::CheckResult { check, result } => {
+            if let Some(run) = state
+                .smoke
+                .as_mut()
+                .filter(|r| !r.finished && r.checks.contains(&check))
+            {
+                run.results.retain(|(id, _)| *id != check);
+                run.results.push((check.clone(), result.clone()));
+            }
+            if let Some(c) = state.check_mut(&check) {
+                c.record(result);
+            }
+        }
+        Update::SuiteFinished { suite, results } => {
+            let total = results.len();
+            let count = |v: Verdict| results.iter().filter(|(_, r)| r.verdict == v).count();
+            let (passed, warned, failed, errors) = (
+                count(Verdict::Pass),
+                count(Verdict::Warn),
+                count(Verdict::Fail),
+                count(Verdict::Error),
+            );
+            let ok = failed + errors == 0;
+            let text = format!(
+                "{} smoke {suite}: {}/{total} passed{}{}{}",
+                if ok { "✔" } else { "✘" },
+                passed + warned,
+                if warned > 0 {
+                    format!(", {warned} warned")
+                } else {
+                    String::new()
+                },
+                if failed > 0 {
+                    format!(", {failed} failed")
+                } else {
+                    String::new()
+                },
+                if errors > 0 {
+                    format!(", {errors} errors")
+                } else {
+                    String::new()
+                },
+            );
+            if let Some(run) = state.smoke.as_mut().filter(|r| r.suite == suite) {
+                run.results = results;
+                run.finished = true;
+            }
+            notice(
+                state,
+                if ok {
+                    NoticeLevel::Info
+                } else {
+                    NoticeLevel::Error
+                },
+                text,
+            );
         }
         Update::TaskPanicked { task, message } => {
             state.quit = Some(QuitReason::Error(format!(

@@ -397,3 +397,103 @@ fn clicking_a_row_selects_then_opens() {
         RunState::Stopped
     );
 }
+
+fn service<'a>(state: &'a State, id: &str) -> &'a crate::app::state::ServiceState {
+    state
+        .hosts
+        .iter()
+        .flat_map(|h| h.services.iter())
+        .find(|s| s.id.to_string() == id)
+        .expect("service")
+}
+
+#[test]
+fn check_results_set_health_latency_history_and_go_stale() {
+    use crate::model::{CheckId, Health, Verdict};
+    let (config, mut state) = setup();
+    assert_eq!(
+        state.service_health(service(&state, "gamelera/backend")),
+        Health::Failing
+    );
+    assert_eq!(
+        state.service_health(service(&state, "gamelera/minio")),
+        Health::Warning
+    );
+    assert_eq!(
+        state.service_health(service(&state, "gamelera/mlflow")),
+        Health::Stale
+    );
+    assert_eq!(
+        state.service_health(service(&state, "epagal/frontend")),
+        Health::Unknown
+    );
+    let id = CheckId::parse("gamelera/backend/health").unwrap();
+    let mut result = fixture::check_result(&id, 0, state.now);
+    result.at = state.now;
+    assert_eq!(result.verdict, Verdict::Pass);
+    let effects = update(
+        &mut state,
+        &config,
+        Msg::Update(Update::CheckResult { check: id, result }),
+    );
+    assert!(effects.is_empty());
+    let backend = service(&state, "gamelera/backend");
+    assert_eq!(state.service_health(backend), Health::Healthy);
+    assert_eq!(backend.checks[0].latency_ms.len(), 25);
+    // Twice the 30 s interval later, and a bit: stale, never healthy.
+    let later = state.now + chrono::Duration::seconds(61);
+    update(&mut state, &config, Msg::Tick(later));
+    assert_eq!(
+        state.service_health(service(&state, "gamelera/backend")),
+        Health::Stale
+    );
+}
+
+#[test]
+fn smoke_runs_a_suite_and_summarizes() {
+    use crate::model::{CheckId, Verdict};
+    let (config, mut state) = setup();
+    act(&mut state, &config, Action::Palette);
+    type_text(&mut state, &config, "smoke nope");
+    update(&mut state, &config, Msg::Input(TextInput::Submit));
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("unknown suite `nope` (suites: post-deploy)")
+    );
+
+    act(&mut state, &config, Action::Palette);
+    type_text(&mut state, &config, "smoke post-deploy");
+    let effects = update(&mut state, &config, Msg::Input(TextInput::Submit));
+    assert!(matches!(&effects[..], [Effect::RunSuite { suite }] if suite == "post-deploy"));
+    assert!(matches!(state.mode, Mode::Smoke));
+    assert_eq!(state.smoke.as_ref().unwrap().checks.len(), 3);
+
+    let results: Vec<_> = state
+        .smoke
+        .as_ref()
+        .unwrap()
+        .checks
+        .iter()
+        .map(|id: &CheckId| (id.clone(), fixture::check_result(id, 23, state.now)))
+        .collect();
+    assert_eq!(results[0].1.verdict, Verdict::Fail);
+    update(
+        &mut state,
+        &config,
+        Msg::Update(Update::SuiteFinished {
+            suite: "post-deploy".into(),
+            results,
+        }),
+    );
+    let run = state.smoke.as_ref().unwrap();
+    assert!(run.finished);
+    let notice = state.notice.as_ref().unwrap();
+    assert_eq!(notice.text, "✘ smoke post-deploy: 2/3 passed, 1 failed");
+    assert_eq!(notice.level, NoticeLevel::Error);
+    act(&mut state, &config, Action::Back);
+    assert!(matches!(state.mode, Mode::Normal));
+}

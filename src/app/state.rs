@@ -6,17 +6,21 @@ use chrono::{DateTime, Utc};
 
 use crate::action::{ActionOutcome, Dispatcher, Plan};
 use crate::app::containers::DockerView;
+use crate::check::CheckSpec;
 use crate::config::Config;
 use crate::config::keymap::Keymap;
 use crate::config::schema::{ServiceKind, TransportKind};
+use crate::model::check::worst;
 use crate::model::container::GroupKey;
 use crate::model::{
-    Health, History, HostId, HostSample, HostStatus, LogLine, RunState, ServiceId,
-    ServiceObservation,
+    CheckId, CheckResult, Health, History, HostId, HostSample, HostStatus, LogLine, RunState,
+    ServiceId, ServiceObservation,
 };
 
 /// About ten minutes of samples at the refresh interval.
 const HISTORY_WINDOW: Duration = Duration::from_secs(600);
+/// Latencies kept per check for its sparkline.
+const CHECK_HISTORY: usize = 120;
 /// Lines of live action output kept for the popup.
 const ACTION_OUTPUT_LINES: usize = 200;
 
@@ -44,6 +48,17 @@ pub struct State {
     pub logs: Option<LogView>,
     /// Services whose replicas are shown as rows of their own.
     pub expanded: std::collections::BTreeSet<ServiceId>,
+    /// The last smoke suite run from the palette (`:smoke NAME`).
+    pub smoke: Option<SmokeRun>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmokeRun {
+    pub suite: String,
+    pub checks: Vec<CheckId>,
+    /// Filled as results arrive; complete once `finished`.
+    pub results: Vec<(CheckId, CheckResult)>,
+    pub finished: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,9 +129,15 @@ impl LogView {
 #[derive(Debug)]
 pub enum Mode {
     Normal,
-    Filter { input: String },
-    Palette { input: String },
+    Filter {
+        input: String,
+    },
+    Palette {
+        input: String,
+    },
     Help,
+    /// The smoke suite's per-check results over the screen.
+    Smoke,
     Action(Box<ActionView>),
 }
 
@@ -202,7 +223,35 @@ pub struct ServiceState {
     /// The containers this service is made of, for compose and container services.
     pub group: Option<GroupKey>,
     pub observation: Option<ServiceObservation>,
-    pub health: Health,
+    pub checks: Vec<CheckState>,
+    /// Docker's own healthcheck verdict for the service's containers.
+    pub container_health: Health,
+}
+
+/// A health check of a service: its last result and recent latencies.
+#[derive(Debug)]
+pub struct CheckState {
+    pub id: CheckId,
+    pub kind: &'static str,
+    pub interval: Duration,
+    pub last: Option<CheckResult>,
+    /// Milliseconds, one per run.
+    pub latency_ms: History<u64>,
+}
+
+impl CheckState {
+    pub fn health(&self, now: DateTime<Utc>) -> Health {
+        self.last
+            .as_ref()
+            .map_or(Health::Unknown, |r| r.health(self.interval, now))
+    }
+
+    pub fn record(&mut self, result: CheckResult) {
+        if let Some(l) = result.latency {
+            self.latency_ms.push(l.as_millis() as u64);
+        }
+        self.last = Some(result);
+    }
 }
 
 /// One line of the fleet table.
@@ -237,6 +286,7 @@ impl State {
                         .services
                         .iter()
                         .map(|s| ServiceState {
+                            container_health: Health::Unknown,
                             id: ServiceId::new(&id, s.name.get_ref()),
                             kind: s.kind,
                             group: match s.kind {
@@ -263,7 +313,20 @@ impl State {
                                 _ => None,
                             },
                             observation: None,
-                            health: Health::Unknown,
+                            checks: s
+                                .checks
+                                .iter()
+                                .map(|c| {
+                                    let spec = CheckSpec::from_config(h, s, c);
+                                    CheckState {
+                                        kind: spec.kind_label(),
+                                        id: spec.id,
+                                        interval: spec.interval,
+                                        last: None,
+                                        latency_ms: History::new(CHECK_HISTORY),
+                                    }
+                                })
+                                .collect(),
                         })
                         .collect(),
                     id,
@@ -304,7 +367,29 @@ impl State {
             quit_armed: false,
             logs: None,
             expanded: Default::default(),
+            smoke: None,
         }
+    }
+
+    /// The worst of the service's checks now: a result older than twice its interval is
+    /// stale, never healthy.
+    pub fn service_health(&self, s: &ServiceState) -> Health {
+        worst(
+            s.checks
+                .iter()
+                .map(|c| c.health(self.now))
+                .chain([s.container_health]),
+        )
+    }
+
+    pub fn check_mut(&mut self, id: &CheckId) -> Option<&mut CheckState> {
+        self.hosts
+            .iter_mut()
+            .filter(|h| h.id == id.service.host)
+            .flat_map(|h| h.services.iter_mut())
+            .filter(|s| s.id == id.service)
+            .flat_map(|s| s.checks.iter_mut())
+            .find(|c| c.id == *id)
     }
 
     /// The fleet table's rows after the filter: a host is shown when it or one of its

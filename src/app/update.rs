@@ -2,7 +2,9 @@
 
 use crate::action::ActionOutcome;
 use crate::model::container::{ContainerInfo, ContainerSample};
-use crate::model::{HostId, HostSample, LogLine, ServiceId, ServiceObservation};
+use crate::model::{
+    CheckId, CheckResult, HostId, HostSample, LogLine, ServiceId, ServiceObservation,
+};
 
 #[derive(Debug, Clone)]
 pub enum Update {
@@ -59,6 +61,16 @@ pub enum Update {
         action_id: u64,
         service: ServiceId,
         outcome: ActionOutcome,
+    },
+    /// A health or smoke check finished a run.
+    CheckResult {
+        check: CheckId,
+        result: CheckResult,
+    },
+    /// Every check of a smoke suite started with `:smoke` has a result.
+    SuiteFinished {
+        suite: String,
+        results: Vec<(CheckId, CheckResult)>,
     },
     /// A background task died; the console stops rather than show frozen data as live.
     TaskPanicked {

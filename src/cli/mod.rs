@@ -1,3 +1,4 @@
 //! Non-interactive commands: they reuse the collectors and print instead of drawing.
 
+pub mod check;
 pub mod status;

@@ -18,6 +18,7 @@ use crate::action::audit::AuditLog;
 use crate::action::execute::execute;
 use crate::app::effect::Effect;
 use crate::app::update::Update;
+use crate::check::{CheckRunner, CheckSpec, Persistence};
 use crate::config::Config;
 use crate::config::schema::{ServiceKind, TransportKind};
 use crate::model::{HostId, ServiceId};
@@ -147,6 +148,16 @@ impl Supervisor {
                 );
             }
         }
+        let checks = CheckSpec::all(self.config());
+        let count = checks.len() as u32;
+        for (i, spec) in checks.into_iter().enumerate() {
+            // Staggered over one interval so that checks do not all fire at once.
+            let delay = spec.interval.min(Duration::from_secs(30)) * i as u32 / count.max(1);
+            let me = self.clone();
+            self.spawn(format!("check {}", spec.id), async move {
+                me.check_loop(spec, delay).await
+            });
+        }
         if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "task") {
             self.spawn("test-panic".into(), async {
                 panic!("deliberate panic in a background task (OPSDECK_TEST_PANIC=task)")
@@ -168,6 +179,12 @@ impl Supervisor {
                 self.spawn(name, execute(auth, audit, ro, tx, transports));
             }
             Effect::RefreshNow => self.inner.refresh_now.notify_waiters(),
+            Effect::RunSuite { suite } => {
+                let me = self.clone();
+                self.spawn(format!("smoke {suite}"), async move {
+                    me.run_suite(suite).await
+                });
+            }
             Effect::FollowLogs {
                 service,
                 source,
@@ -217,6 +234,64 @@ impl Supervisor {
                 });
             }
         }
+    }
+
+    /// One check, every interval (or at once on refresh), one attempt per run.
+    async fn check_loop(self, spec: CheckSpec, delay: Duration) {
+        tokio::time::sleep(delay).await;
+        let interval = spec.interval;
+        let mut runner = CheckRunner::new(spec);
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = self.refresh_requested() => {}
+            }
+            // Until its host is connected a command check has nothing to say; the host row
+            // shows why, and an old result turns stale.
+            if let Some(host) = runner.spec.ssh_host()
+                && self.transports().ssh(host).is_none()
+            {
+                continue;
+            }
+            let result = runner.run(self.transports(), Persistence::Once).await;
+            let update = Update::CheckResult {
+                check: runner.spec.id.clone(),
+                result,
+            };
+            if !self.send(update).await {
+                return;
+            }
+        }
+    }
+
+    /// A smoke suite once, its checks at the same time, each with its own retries.
+    async fn run_suite(self, suite: String) {
+        let specs = match crate::check::select::suite(self.config(), &suite) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("smoke {suite}: {e}");
+                vec![]
+            }
+        };
+        let results = futures::future::join_all(specs.into_iter().map(|spec| {
+            let me = self.clone();
+            async move {
+                let id = spec.id.clone();
+                let result = CheckRunner::new(spec)
+                    .run(me.transports(), Persistence::Retries)
+                    .await;
+                me.send(Update::CheckResult {
+                    check: id.clone(),
+                    result: result.clone(),
+                })
+                .await;
+                (id, result)
+            }
+        }))
+        .await;
+        self.send(Update::SuiteFinished { suite, results }).await;
     }
 
     async fn trust(self, host: HostId, key_lines: Vec<String>) {

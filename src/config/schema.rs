@@ -212,6 +212,8 @@ pub struct Check {
     pub retries: Option<u32>,
     pub retry_interval: Option<HumanDuration>,
     pub tls_warn_days: Option<u32>,
+    /// A PEM CA certificate to trust for this check (self-signed endpoints); absolute path.
+    pub ca_file: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

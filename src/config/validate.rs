@@ -452,12 +452,12 @@ fn service_rules(c: &mut Checker, host: &Host, s: &Service, p: &str) {
         "check",
     );
     for (i, chk) in s.checks.iter().enumerate() {
-        check_rules(c, chk, &format!("{p}.checks[{i}]"));
+        check_rules(c, host, chk, &format!("{p}.checks[{i}]"));
     }
     log_sources(c, &s.logs, Some(s), &format!("{p}.logs"));
 }
 
-fn check_rules(c: &mut Checker, k: &Check, p: &str) {
+fn check_rules(c: &mut Checker, host: &Host, k: &Check, p: &str) {
     c.name(&k.name, p);
     let span = k.name.span();
     match k.kind {
@@ -488,6 +488,25 @@ fn check_rules(c: &mut Checker, k: &Check, p: &str) {
         }
     }
     c.command(&k.command, false, p, "command");
+    if k.kind != CheckKind::Http {
+        c.only_for(&k.ca_file, p, "ca_file", "kind = \"http\"");
+    }
+    if let Some(ca) = &k.ca_file
+        && !ca.get_ref().starts_with('/')
+    {
+        c.err(
+            ca.span(),
+            format!("{p}.ca_file"),
+            format!("`{}` is not an absolute path", ca.get_ref()),
+        );
+    }
+    if k.kind == CheckKind::Command && host.transport == TransportKind::Http {
+        c.err(
+            span.clone(),
+            format!("{p}.kind"),
+            "command checks need an ssh or local host (this host is http-only)",
+        );
+    }
     for (field, re) in [
         ("body_regex", &k.body_regex),
         ("stdout_regex", &k.stdout_regex),

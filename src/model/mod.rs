@@ -1,5 +1,6 @@
 //! Domain types shared by collectors, actions, the app state and the screen.
 
+pub mod check;
 pub mod container;
 pub mod history;
 pub mod ids;
@@ -7,6 +8,7 @@ pub mod log;
 pub mod metrics;
 pub mod status;
 
+pub use check::{CheckId, CheckResult, Verdict};
 pub use history::History;
 pub use ids::{HostId, ServiceId};
 pub use log::{Level, LogLine};

@@ -267,7 +267,11 @@ fn service_cells<'a>(
                 }
                 Cell::from(Line::from(spans))
             }
-            Column::Health => Cell::from(Span::styled(svc.health.label(), theme.muted)),
+            Column::Health => {
+                let health = state.service_health(svc);
+                let (_, style) = super::checks_panel::health_style(health, theme);
+                Cell::from(Span::styled(health.label(), style))
+            }
             Column::Uptime => Cell::from(
                 obs.and_then(|o| o.uptime)
                     .map(units::uptime)

@@ -33,7 +33,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         theme.muted,
     )));
     lines.push(Line::from(Span::styled(
-        "  palette: :host NAME  :theme NAME  :filter TEXT  :restart HOST/SERVICE  :quit",
+        "  palette: :host NAME  :filter TEXT  :restart HOST/SERVICE  :smoke SUITE  :quit",
         theme.muted,
     )));
     lines.push(Line::from(Span::styled(

@@ -39,9 +39,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, index: usize, theme:
 
     let sample = host.last_sample.as_ref();
     let disks = sample.map_or(0, |s| s.disks.len()) as u16;
+    // Small terminals give the sparklines one row each, leaving room for services and checks.
+    let spark_rows = if inner.height > 24 { 9 } else { 6 };
     let [info, sparks, cores, disk_area, services] = Layout::vertical([
         Constraint::Length(2),
-        Constraint::Length(9),
+        Constraint::Length(spark_rows),
         Constraint::Length(if inner.height > 24 { 3 } else { 0 }),
         Constraint::Length(disks.min(6) + 1),
         Constraint::Min(0),
@@ -116,7 +118,7 @@ fn info_lines<'a>(host: &'a HostState, state: &State, theme: &Theme) -> Vec<Line
 }
 
 fn render_sparklines(frame: &mut Frame, area: Rect, host: &HostState, theme: &Theme) {
-    let [cpu, mem, load] = Layout::vertical([Constraint::Length(3); 3]).areas(area);
+    let [cpu, mem, load] = Layout::vertical([Constraint::Length(area.height / 3); 3]).areas(area);
     let sample = host.last_sample.as_ref();
     let cpu_now = sample
         .and_then(|s| s.cpu_total)
@@ -235,8 +237,9 @@ fn render_services(frame: &mut Frame, area: Rect, host: &HostState, state: &Stat
     if area.height == 0 {
         return;
     }
+    let checks: usize = host.services.iter().map(|s| s.checks.len()).sum();
     let mut lines = vec![Line::from(Span::styled(
-        format!("services ({})", host.services.len()),
+        format!("services ({}) · checks ({checks})", host.services.len()),
         theme.accent,
     ))];
     for svc in &host.services {
@@ -255,6 +258,7 @@ fn render_services(frame: &mut Frame, area: Rect, host: &HostState, state: &Stat
             ));
         }
         lines.push(Line::from(spans));
+        lines.extend(super::checks_panel::lines(svc, state, theme));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }

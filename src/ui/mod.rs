@@ -4,11 +4,12 @@
 //! ┌ header: fleet summary · READ-ONLY / PROD banners · clock ──────────────┐
 //! │ body: fleet table (hosts → services)  or  host detail (sparklines)     │
 //! │                                                                        │
-//! │          overlays: help (?) · action plan / confirm / output           │
+//! │   overlays: help (?) · action plan / confirm / output · smoke results  │
 //! └ status line: keys that work here · notices · filter / palette input ───┘
 //! ```
 
 pub mod action_popup;
+pub mod checks_panel;
 pub mod container_stats;
 pub mod fleet_table;
 pub mod header;
@@ -16,6 +17,7 @@ pub mod help;
 pub mod host_detail;
 pub mod layout;
 pub mod log_view;
+pub mod smoke_report;
 pub mod status_line;
 pub mod units;
 
@@ -36,6 +38,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     status_line::render(frame, regions.status, state, theme);
     match &state.mode {
         Mode::Help => help::render(frame, area, state, theme),
+        Mode::Smoke => smoke_report::render(frame, area, state, theme),
         Mode::Action(view) => action_popup::render(frame, area, view, state, theme),
         Mode::Normal | Mode::Filter { .. } | Mode::Palette { .. } => {}
     }

@@ -44,7 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 /// The keys that do something on this screen, from the key map.
 fn hints(state: &State, theme: &Theme) -> Line<'static> {
     let mut actions: Vec<Action> = match (&state.mode, &state.screen) {
-        (Mode::Help, _) => vec![Action::Back],
+        (Mode::Help | Mode::Smoke, _) => vec![Action::Back],
         (Mode::Action(view), _) => {
             let text = match view.phase {
                 crate::app::state::ActionPhase::Confirm => " answer in the popup · esc cancels",
