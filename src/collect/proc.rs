@@ -104,17 +104,19 @@ pub fn parse_uptime(text: &str) -> Duration {
     Duration::from_secs_f64(secs.max(0.0))
 }
 
+/// Filesystem types that are disks (overlay only as a container's root).
+const REAL_FS: &[&str] = &[
+    "ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "vfat", "exfat", "f2fs", "ntfs", "ntfs3",
+    "overlay",
+];
+
 /// Mount points of real filesystems from /proc/mounts, without duplicates of one device.
 pub fn parse_mounts(text: &str) -> Vec<String> {
-    const REAL: &[&str] = &[
-        "ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "vfat", "exfat", "f2fs", "ntfs", "ntfs3",
-        "overlay",
-    ];
     let mut devices = Vec::new();
     let mut mounts = Vec::new();
     for line in text.lines() {
         let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() < 3 || !REAL.contains(&f[2]) || devices.contains(&f[0]) {
+        if f.len() < 3 || !REAL_FS.contains(&f[2]) || devices.contains(&f[0]) {
             continue;
         }
         devices.push(f[0]);
@@ -133,17 +135,55 @@ fn unescape_mount(s: &str) -> String {
 
 /// `df -P -k` output (POSIX format) into disk usages.
 pub fn parse_df(text: &str) -> Vec<DiskUsage> {
-    text.lines()
-        .skip(1)
+    // Container engines mount every container's root and volumes; they are not disks.
+    const ENGINE_DIRS: &[&str] = &[
+        "/var/lib/containers",
+        "/var/lib/docker",
+        "/run",
+        "/proc",
+        "/sys",
+        "/dev",
+    ];
+    let mut lines = text.lines();
+    // `df -T` adds a Type column after the device: then only real filesystems count.
+    let typed = lines
+        .next()
+        .is_some_and(|h| h.split_whitespace().nth(1) == Some("Type"));
+    let skip = usize::from(typed);
+    let mut devices: Vec<&str> = Vec::new();
+    lines
         .filter_map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
-            if f.len() < 6 {
+            if f.len() < 6 + skip {
                 return None;
             }
-            let total: u64 = f[1].parse().ok()?;
-            let used: u64 = f[2].parse().ok()?;
+            let (device, mount) = (f[0], f[5 + skip..].join(" "));
+            let under = |d: &&str| mount == **d || mount.starts_with(&format!("{d}/"));
+            if ENGINE_DIRS.iter().any(under) {
+                return None;
+            }
+            if typed {
+                let fs = f[1];
+                let real = REAL_FS.contains(&fs) && (fs != "overlay" || mount == "/");
+                if !real {
+                    return None;
+                }
+            } else if ["tmpfs", "devtmpfs", "udev", "shm", "none"].contains(&device)
+                || (device == "overlay" && mount != "/")
+            {
+                return None;
+            }
+            // The same device mounted twice (bind mounts) is one disk.
+            if device.starts_with('/') {
+                if devices.contains(&device) {
+                    return None;
+                }
+                devices.push(device);
+            }
+            let total: u64 = f[1 + skip].parse().ok()?;
+            let used: u64 = f[2 + skip].parse().ok()?;
             Some(DiskUsage {
-                mount: f[5..].join(" "),
+                mount,
                 total_bytes: total * 1024,
                 used_bytes: used * 1024,
             })
@@ -232,13 +272,25 @@ mod tests {
     }
 
     #[test]
+    fn typed_df_keeps_real_filesystems() {
+        let df = "Filesystem Type 1024-blocks Used Available Capacity Mounted on\n/dev/vda ext4 1000 250 750 25% /\ntmpfs-opsdk tmpfs 10 1 9 10% /tmp\n/dev/vdb fuse 4 0 4 0% /mnt/x\n";
+        assert_eq!(
+            parse_df(df)
+                .iter()
+                .map(|d| d.mount.as_str())
+                .collect::<Vec<_>>(),
+            ["/"]
+        );
+    }
+
+    #[test]
     fn mounts_and_df() {
         let mounts = "/dev/vda / ext4 rw 0 0\nproc /proc proc rw 0 0\n/dev/vda /etc/hosts ext4 rw 0 0\n/dev/vdb /mnt/my\\040disk xfs rw 0 0\n";
         assert_eq!(
             parse_mounts(mounts),
             vec!["/".to_owned(), "/mnt/my disk".to_owned()]
         );
-        let df = "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda 1000 250 750 25% /\n";
+        let df = "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda 1000 250 750 25% /\ntmpfs 10 1 9 10% /tmp\n/dev/vda 1000 250 750 25% /var/lib/containers\noverlay 1000 250 750 25% /var/lib/containers/storage/overlay/x/merged\n/dev/vda 1000 250 750 25% /home\n";
         assert_eq!(
             parse_df(df),
             vec![DiskUsage {

@@ -14,7 +14,7 @@ const MARK: &str = "@@opsdeck:";
 pub fn poll_command(units: &[String]) -> CommandSpec {
     let script = format!(
         "cat /proc/stat; echo {MARK}meminfo; cat /proc/meminfo; echo {MARK}loadavg; cat /proc/loadavg; \
-         echo {MARK}uptime; cat /proc/uptime; echo {MARK}df; df -P -k 2>/dev/null; \
+         echo {MARK}uptime; cat /proc/uptime; echo {MARK}df; df -P -k -T 2>/dev/null || df -P -k 2>/dev/null; \
          if [ $# -gt 0 ]; then echo {MARK}systemd; systemctl show --no-pager -p {PROPERTIES} -- \"$@\"; fi; true"
     );
     let mut argv = vec![

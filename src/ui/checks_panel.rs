@@ -51,7 +51,7 @@ fn check_lines<'a>(check: &'a CheckState, state: &State, theme: &Theme) -> Vec<L
             "{:>7} ",
             result
                 .latency
-                .map(|l| format!("{} ms", l.as_millis()))
+                .map(|l| format!("{:.1} ms", l.as_secs_f64() * 1000.0))
                 .unwrap_or_default()
         ),
         theme.text,
