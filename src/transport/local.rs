@@ -85,7 +85,8 @@ pub async fn stream(
     Ok(child.wait().await?.code())
 }
 
-async fn collect(
+/// Reads a command's output to the end, also sending each line to `lines` as it comes.
+pub(super) async fn collect(
     reader: impl AsyncRead + Unpin,
     lines: Option<mpsc::Sender<String>>,
 ) -> std::io::Result<String> {

@@ -6,7 +6,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
@@ -295,7 +295,10 @@ impl SshConnection {
             let mut child = self.spawn(spec, true).await?;
             let stdout = child.stdout().take().expect("piped");
             let stderr = child.stderr().take().expect("piped");
-            let (out, err) = tokio::join!(collect(stdout, lines.clone()), collect(stderr, lines));
+            let (out, err) = tokio::join!(
+                super::local::collect(stdout, lines.clone()),
+                super::local::collect(stderr, lines)
+            );
             let status = child.wait().await.map_err(ssh_io)?;
             Ok::<_, TransportError>((status, out?, err?))
         };
@@ -413,24 +416,4 @@ impl SshConnection {
 
 fn ssh_io(e: openssh::Error) -> TransportError {
     TransportError::Io(std::io::Error::other(e.to_string()))
-}
-
-async fn collect(
-    reader: impl AsyncRead + Unpin,
-    lines: Option<mpsc::Sender<String>>,
-) -> Result<String, TransportError> {
-    let mut reader = BufReader::new(reader);
-    let mut all = String::new();
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf).await? == 0 {
-            return Ok(all);
-        }
-        let line = String::from_utf8_lossy(&buf);
-        all.push_str(&line);
-        if let Some(tx) = &lines {
-            let _ = tx.try_send(line.trim_end_matches(['\n', '\r']).to_owned());
-        }
-    }
 }
