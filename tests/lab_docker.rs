@@ -581,3 +581,55 @@ async fn stats_cpu_of_a_busy_container_matches_proc() {
         "opsdeck says {ours:.1} %, /proc says {procs:.1} %"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merged_logs_of_both_api_replicas_are_in_time_order() {
+    let config = preventia_config("none", "ssh");
+    let mut run = Run::start(config);
+    run.until(Duration::from_secs(20), "listed", |u, _| {
+        listed(u, "preventia")
+    })
+    .await;
+    let service = ServiceId::new(&HostId::new("preventia"), "api");
+    run.sup.perform(Effect::FollowLogs {
+        service: service.clone(),
+        source: "containers".into(),
+        spec: LogSpec::Docker {
+            containers: vec!["preventia-api-1".into(), "preventia-api-2".into()],
+        },
+        target: Target::Ssh(HostId::new("preventia")),
+        tail: 20,
+    });
+    let mut view = opsdeck::app::state::LogView::new(service, "containers".into(), 10_000);
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(4) {
+        let u = run
+            .until(Duration::from_secs(5), "api log lines", |u, _| {
+                matches!(u, Update::LogLines { .. })
+            })
+            .await;
+        if let Update::LogLines { lines, .. } = u {
+            view.push(lines);
+        }
+    }
+    let entries: Vec<_> = view
+        .ring
+        .iter()
+        .map(|(_, e)| {
+            (
+                e.at().expect("docker lines carry timestamps"),
+                view.ring.origin(e).to_owned(),
+            )
+        })
+        .collect();
+    assert!(entries.len() >= 8, "{} lines", entries.len());
+    for w in entries.windows(2) {
+        assert!(w[0].0 <= w[1].0, "out of order: {:?} then {:?}", w[0], w[1]);
+    }
+    for replica in ["preventia-api-1", "preventia-api-2"] {
+        assert!(
+            entries.iter().any(|(_, o)| o == replica),
+            "no line from {replica}"
+        );
+    }
+}

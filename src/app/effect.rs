@@ -21,6 +21,8 @@ pub enum Effect {
     },
     /// Stop following logs.
     StopLogs,
+    /// Write the log view to a new file named after `name` in opsdeck's state dir.
+    SaveLog { name: String, text: String },
     /// Run a smoke suite's checks once (with their retries) and report each result.
     RunSuite { suite: String },
     /// Add a host's scanned key to opsdeck's known_hosts and reconnect.

@@ -46,7 +46,10 @@ fn key_msg(state: &State, key: KeyEvent) -> Option<Msg> {
     match &state.mode {
         Mode::Normal => state.keymap.action_for(&key).map(Msg::Action),
         Mode::Help | Mode::Smoke => Some(Msg::Action(Action::Back)),
-        Mode::Filter { .. } | Mode::Palette { .. } => text(key).map(Msg::Input),
+        Mode::Filter { .. } | Mode::Palette { .. } | Mode::LogQuery { .. } => {
+            text(key).map(Msg::Input)
+        }
+        Mode::LogLine { .. } => Some(Msg::Action(Action::Back)),
         Mode::Action(view) if view.phase != ActionPhase::Confirm => text(key)
             .map(Msg::Input)
             .or(Some(Msg::Input(TextInput::Cancel))),

@@ -5,6 +5,7 @@ pub mod action;
 pub mod containers;
 pub mod effect;
 pub mod input;
+pub mod log_view;
 pub mod reducer;
 pub mod run;
 pub mod state;

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use super::action::Action;
 use super::effect::Effect;
 use super::state::{
-    ActionPhase, ActionView, LogView, Mode, Notice, NoticeLevel, QuitReason, Row, Screen, SmokeRun,
-    State,
+    ActionPhase, ActionView, LogView, Mode, Notice, NoticeLevel, QueryKind, QuitReason, Row,
+    Screen, SmokeRun, State,
 };
 use super::update::Update;
 use crate::action::dispatcher::Answer;
@@ -47,6 +47,13 @@ pub fn update(state: &mut State, config: &Config, msg: Msg) -> Vec<Effect> {
         Msg::Input(i) => on_input(state, config, i),
         Msg::Click { column, row } => {
             on_click(state, column, row);
+            vec![]
+        }
+        Msg::Scroll(n) if state.screen == Screen::Logs => {
+            let action = if n < 0 { Action::Up } else { Action::Down };
+            for _ in 0..n.unsigned_abs() {
+                on_log_action(state, action);
+            }
             vec![]
         }
         Msg::Scroll(n) => {
@@ -121,6 +128,13 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
         Action::Bottom => move_selection(state, i64::MAX / 2),
         Action::Open => open_selected(state),
         Action::OpenLogs => return open_logs(state, config),
+        // Keys of the log screen; elsewhere they do nothing.
+        Action::LogFilter
+        | Action::NextMatch
+        | Action::PrevMatch
+        | Action::MoreContext
+        | Action::LessContext
+        | Action::SaveLog => {}
         Action::ToggleExpand => {
             if let Some(id) = state
                 .selected_service()
@@ -215,7 +229,45 @@ fn on_input(state: &mut State, config: &Config, input: TextInput) -> Vec<Effect>
                 state.mode = Mode::Palette { input: text };
             }
         },
-        Mode::Help | Mode::Smoke => {}
+        Mode::Help | Mode::Smoke | Mode::LogLine { .. } => {}
+        Mode::LogQuery {
+            kind,
+            input: mut text,
+            ..
+        } => {
+            let Some(view) = state.logs.as_mut() else {
+                return vec![];
+            };
+            let apply = |view: &mut LogView, raw: &str| match kind {
+                QueryKind::Search => view.set_search(raw),
+                QueryKind::Filter => view.set_filter(raw),
+            };
+            match input {
+                // An invalid pattern stays open with its error; a valid one is kept.
+                TextInput::Submit => {
+                    if let Err(e) = apply(view, &text) {
+                        state.mode = Mode::LogQuery {
+                            kind,
+                            input: text,
+                            error: Some(e),
+                        };
+                    }
+                }
+                TextInput::Cancel => {
+                    let _ = apply(view, "");
+                }
+                edit => {
+                    edit_text(&mut text, &edit);
+                    // Applied as typed; while the pattern does not compile the last good one stays.
+                    let error = apply(view, &text).err();
+                    state.mode = Mode::LogQuery {
+                        kind,
+                        input: text,
+                        error,
+                    };
+                }
+            }
+        }
         Mode::Action(view) => return on_action_input(state, config, view, input),
         Mode::Normal => {}
     }
@@ -509,6 +561,18 @@ fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
                 view.push(lines);
             }
         }
+        Update::LogSaved { result } => match result {
+            Ok((path, lines)) => notice(
+                state,
+                NoticeLevel::Info,
+                format!("saved {lines} lines to {}", path.display()),
+            ),
+            Err(e) => notice(
+                state,
+                NoticeLevel::Error,
+                format!("could not save the log view: {e}"),
+            ),
+        },
         Update::LogGap {
             service,
             source,
@@ -624,7 +688,7 @@ fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
 fn on_log_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
     let page = layout::fleet_visible_rows(state.size).max(1);
     let view = state.logs.as_mut()?;
-    let max = view.lines.len().saturating_sub(1);
+    let max = view.visible_len().saturating_sub(1);
     let scroll_to = |view: &mut LogView, to: usize| {
         view.scroll = to.min(max);
         if view.scroll == 0 {
@@ -643,6 +707,62 @@ fn on_log_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
         Action::PageDown => scroll_to(view, view.scroll.saturating_sub(page)),
         Action::Top => scroll_to(view, max),
         Action::Bottom => scroll_to(view, 0),
+        Action::Filter => {
+            let input = view
+                .search
+                .as_ref()
+                .map(|q| q.raw.clone())
+                .unwrap_or_default();
+            state.mode = Mode::LogQuery {
+                kind: QueryKind::Search,
+                input,
+                error: None,
+            };
+        }
+        Action::LogFilter => {
+            let input = view
+                .filter
+                .as_ref()
+                .map(|q| q.raw.clone())
+                .unwrap_or_default();
+            state.mode = Mode::LogQuery {
+                kind: QueryKind::Filter,
+                input,
+                error: None,
+            };
+        }
+        Action::NextMatch | Action::PrevMatch => {
+            if view.search.is_none() {
+                notice(state, NoticeLevel::Warn, "no search: press / first");
+            } else if !view.jump(action == Action::NextMatch) {
+                notice(state, NoticeLevel::Info, "no more matches");
+            }
+        }
+        Action::MoreContext | Action::LessContext => {
+            let n = if action == Action::MoreContext {
+                view.context + 1
+            } else {
+                view.context.saturating_sub(1)
+            };
+            view.set_context(n);
+            notice(
+                state,
+                NoticeLevel::Info,
+                format!("{n} lines of context around filter matches"),
+            );
+        }
+        Action::SaveLog => {
+            let name = format!("{}-{}", view.service, view.source).replace('/', "_");
+            return Some(vec![Effect::SaveLog {
+                name,
+                text: view.export(),
+            }]);
+        }
+        Action::Open => {
+            if let Some(seq) = view.cursor() {
+                state.mode = Mode::LogLine { seq };
+            }
+        }
         _ => return None,
     }
     Some(vec![])
@@ -748,7 +868,11 @@ fn open_logs(state: &mut State, config: &Config) -> Vec<Effect> {
             return vec![];
         }
     };
-    state.logs = Some(LogView::new(service.clone(), name.clone()));
+    state.logs = Some(LogView::new(
+        service.clone(),
+        name.clone(),
+        config.file.settings.log_buffer_lines,
+    ));
     state.screen = Screen::Logs;
     vec![Effect::FollowLogs {
         service,

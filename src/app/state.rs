@@ -13,8 +13,8 @@ use crate::config::schema::{ServiceKind, TransportKind};
 use crate::model::check::worst;
 use crate::model::container::GroupKey;
 use crate::model::{
-    CheckId, CheckResult, Health, History, HostId, HostSample, HostStatus, LogLine, RunState,
-    ServiceId, ServiceObservation,
+    CheckId, CheckResult, Health, History, HostId, HostSample, HostStatus, RunState, ServiceId,
+    ServiceObservation,
 };
 
 /// About ten minutes of samples at the refresh interval.
@@ -74,61 +74,27 @@ pub enum Screen {
     Logs,
 }
 
-/// Lines kept by the log screen; the full viewer with its own ring arrives later.
-pub const LOG_VIEW_LINES: usize = 10_000;
+pub use super::log_view::LogView;
 
-#[derive(Debug)]
-pub struct LogView {
-    pub service: ServiceId,
-    pub source: String,
-    pub lines: std::collections::VecDeque<LogLine>,
-    pub dropped: u64,
-    /// Lines up from the newest; 0 follows.
-    pub scroll: usize,
-    /// Lines that arrived while scrolled up.
-    pub unseen: usize,
-    pub gap: Option<String>,
-}
-
-impl LogView {
-    pub fn new(service: ServiceId, source: String) -> Self {
-        Self {
-            service,
-            source,
-            lines: Default::default(),
-            dropped: 0,
-            scroll: 0,
-            unseen: 0,
-            gap: None,
-        }
-    }
-
-    pub fn push(&mut self, lines: Vec<LogLine>) {
-        let n = lines.len();
-        for l in lines {
-            if self.lines.len() == LOG_VIEW_LINES {
-                self.lines.pop_front();
-                self.dropped += 1;
-            }
-            // Merged sources (replicas) interleave by time; most lines belong at the end.
-            let mut at = self.lines.len();
-            if let Some(t) = l.at {
-                while at > 0 && self.lines[at - 1].at.is_some_and(|prev| prev > t) {
-                    at -= 1;
-                }
-            }
-            self.lines.insert(at, l);
-        }
-        if self.scroll > 0 {
-            self.scroll = (self.scroll + n).min(self.lines.len().saturating_sub(1));
-            self.unseen += n;
-        }
-    }
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryKind {
+    Search,
+    Filter,
 }
 
 #[derive(Debug)]
 pub enum Mode {
     Normal,
+    /// Typing a log search (`/`) or filter (`f`); applied as it is typed.
+    LogQuery {
+        kind: QueryKind,
+        input: String,
+        error: Option<String>,
+    },
+    /// One log line in full (long lines are cut on the log screen).
+    LogLine {
+        seq: u64,
+    },
     Filter {
         input: String,
     },

@@ -47,6 +47,10 @@ pub enum Update {
         source: String,
         lines: Vec<LogLine>,
     },
+    /// A log view was written to a file (or could not be).
+    LogSaved {
+        result: Result<(std::path::PathBuf, usize), String>,
+    },
     /// A log stream stopped (host lost, command ended); it resumes by itself.
     LogGap {
         service: ServiceId,

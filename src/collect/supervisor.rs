@@ -216,6 +216,15 @@ impl Supervisor {
                     old.abort();
                 }
             }
+            Effect::SaveLog { name, text } => {
+                let me = self.clone();
+                self.spawn(format!("save {name}"), async move {
+                    let result = tokio::task::spawn_blocking(move || save_log(&name, &text))
+                        .await
+                        .unwrap_or_else(|e| Err(e.to_string()));
+                    me.send(Update::LogSaved { result }).await;
+                });
+            }
             Effect::StopLogs => {
                 if let Some(old) = self
                     .inner
@@ -428,4 +437,18 @@ impl Supervisor {
         });
         abort
     }
+}
+
+/// Writes a log view to `$XDG_STATE_HOME/opsdeck/logs/NAME-TIMESTAMP.log`; returns the
+/// path and the number of lines.
+fn save_log(name: &str, text: &str) -> Result<(PathBuf, usize), String> {
+    let dir = crate::config::xdg_dir("XDG_STATE_HOME", ".local/state").join("logs");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join(format!(
+        "{name}-{}.log",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+    ));
+    std::fs::write(&path, crate::config::secret::redact(text))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((path, text.lines().count()))
 }

@@ -5,6 +5,7 @@ pub mod container;
 pub mod history;
 pub mod ids;
 pub mod log;
+pub mod log_ring;
 pub mod metrics;
 pub mod status;
 

@@ -11,35 +11,42 @@ use crate::app::state::State;
 use crate::config::theme::Theme;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let mut lines = Vec::new();
-    for action in Action::ALL {
-        let keys: Vec<String> = state
-            .keymap
-            .keys_for(*action)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        if keys.is_empty() {
-            continue;
-        }
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:>22}  ", keys.join(", ")), theme.accent),
-            Span::styled(action.describe(), theme.text),
-        ]));
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::from(Span::styled(
+    let entries: Vec<(String, &str)> = Action::ALL
+        .iter()
+        .filter_map(|action| {
+            let keys: Vec<String> = state.keymap.keys_for(*action).iter().map(ToString::to_string).collect();
+            (!keys.is_empty()).then(|| (keys.join(", "), action.describe()))
+        })
+        .collect();
+    let footer = [
         "  mouse: wheel scrolls, click selects, click again opens",
-        theme.muted,
-    )));
-    lines.push(Line::from(Span::styled(
         "  palette: :host NAME  :filter TEXT  :restart HOST/SERVICE  :smoke SUITE  :quit",
-        theme.muted,
-    )));
-    lines.push(Line::from(Span::styled(
         "  keys are set in hosts.toml [keys], e.g. \"ctrl-r\" = \"refresh\"",
-        theme.muted,
-    )));
+    ];
+    let mut lines = Vec::new();
+    if entries.len() + footer.len() + 3 <= area.height as usize {
+        for (keys, what) in &entries {
+            lines.push(Line::from(vec![Span::styled(format!("{keys:>22}  "), theme.accent), Span::styled(*what, theme.text)]));
+        }
+        lines.push(Line::raw(""));
+        lines.extend(footer.iter().map(|f| Line::from(Span::styled(*f, theme.muted))));
+    } else {
+        // Short terminals: two columns, keys and words cut to fit.
+        let col = (area.width.saturating_sub(4) / 2) as usize;
+        let cell = |(keys, what): &(String, &str)| {
+            let keys: String = keys.chars().take(11).collect();
+            let what: String = what.trim_start_matches("logs: ").chars().take(col.saturating_sub(14)).collect();
+            vec![Span::styled(format!("{keys:>11}  "), theme.accent), Span::styled(format!("{what:<w$}", w = col.saturating_sub(13)), theme.text)]
+        };
+        let half = entries.len().div_ceil(2);
+        for i in 0..half {
+            let mut spans = cell(&entries[i]);
+            if let Some(right) = entries.get(half + i) {
+                spans.extend(cell(right));
+            }
+            lines.push(Line::from(spans));
+        }
+    }
     let height = lines.len() as u16 + 2;
     let rect = centered(area, 84, height);
     frame.render_widget(Clear, rect);

@@ -1,14 +1,25 @@
-//! The log screen: the newest lines of one followed source, or a paused scroll position.
+//! The log screen: the newest lines of a followed source (or a scrolled-back position),
+//! search matches highlighted, an optional filter with context. Log text never reaches
+//! the terminal raw: control characters (escape sequences included) are shown as `·`,
+//! and very long lines are cut with a marker (enter shows the whole line).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use super::layout::centered;
+use crate::app::log_view::LogView;
 use crate::app::state::State;
 use crate::config::theme::Theme;
 use crate::model::Level;
+use crate::model::log_ring::LogEntry;
+
+/// Characters of one line drawn on the log screen; the rest is behind enter.
+pub const SHOWN_CHARS: usize = 2_000;
+/// Characters shown in the full-line popup.
+const FULL_CHARS: usize = 65_536;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(view) = &state.logs else { return };
@@ -24,49 +35,147 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             theme.warn,
         ));
     }
-    if view.dropped > 0 {
+    if let Some(q) = &view.search {
         title.push(Span::styled(
-            format!("· {} dropped ", view.dropped),
+            format!("· /{} {} matches ", q.raw, view.matches.len()),
+            theme.accent,
+        ));
+    }
+    if let Some(q) = &view.filter {
+        title.push(Span::styled(
+            format!(
+                "· filter {} ±{} ({} lines) ",
+                q.raw,
+                view.context,
+                view.visible_len()
+            ),
+            theme.accent,
+        ));
+    }
+    if view.ring.dropped() > 0 {
+        title.push(Span::styled(
+            format!("· {} dropped ", view.ring.dropped()),
             theme.muted,
         ));
     }
     if let Some(gap) = &view.gap {
-        title.push(Span::styled(format!("· gap: {gap} "), theme.bad));
+        title.push(Span::styled(
+            format!("· gap: {} ", printable(gap, 200)),
+            theme.bad,
+        ));
     }
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
         .title(Line::from(title));
     let inner = block.inner(area);
-    let height = inner.height as usize;
-    let end = view.lines.len().saturating_sub(view.scroll);
-    let start = end.saturating_sub(height);
     let lines: Vec<Line> = view
-        .lines
-        .range(start..end)
-        .map(|l| {
-            let style = level_style(l.level, theme);
-            let mut spans = Vec::with_capacity(3);
-            if let Some(at) = l.at {
-                spans.push(Span::styled(
-                    at.format("%H:%M:%S ").to_string(),
-                    theme.muted,
-                ));
-            }
-            if !l.origin.is_empty() {
-                spans.push(Span::styled(format!("{} ", l.origin), theme.accent));
-            }
-            if l.stderr {
-                spans.push(Span::styled("err ", theme.bad));
-            }
-            if l.level != Level::Unknown {
-                spans.push(Span::styled(format!("{:<5} ", l.level.label()), style));
-            }
-            spans.push(Span::styled(printable(&l.message), theme.text));
-            Line::from(spans)
-        })
+        .window(inner.height as usize)
+        .filter_map(|pos| view.seq_at(pos))
+        .filter_map(|seq| view.ring.get(seq))
+        .map(|e| line_of(view, e, theme))
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn line_of<'a>(view: &'a LogView, e: &'a LogEntry, theme: &Theme) -> Line<'a> {
+    let mut spans = Vec::with_capacity(6);
+    if view.timestamps
+        && let Some(at) = e.at()
+    {
+        spans.push(Span::styled(
+            at.format("%H:%M:%S ").to_string(),
+            theme.muted,
+        ));
+    }
+    let origin = view.ring.origin(e);
+    if !origin.is_empty() {
+        spans.push(Span::styled(format!("{origin} "), theme.accent));
+    }
+    if e.stderr {
+        spans.push(Span::styled("err ", theme.bad));
+    }
+    let text = display_text(&e.text);
+    let level = if e.level == Level::Unknown {
+        json_level(&e.text).unwrap_or(Level::Unknown)
+    } else {
+        e.level
+    };
+    if level != Level::Unknown {
+        spans.push(Span::styled(
+            format!("{:<5} ", level.label()),
+            level_style(level, theme),
+        ));
+    }
+    // Cut lines say so up front, where the screen shows it whatever the width.
+    if e.text.len() > SHOWN_CHARS {
+        spans.push(Span::styled(
+            format!("[{} bytes, cut: enter shows all] ", e.text.len()),
+            theme.warn,
+        ));
+    }
+    let highlight = theme.selection.add_modifier(Modifier::BOLD);
+    match &view.search {
+        Some(q) => {
+            let mut last = 0;
+            for m in q.re.find_iter(&text) {
+                spans.push(Span::styled(text[last..m.start()].to_owned(), theme.text));
+                spans.push(Span::styled(text[m.start()..m.end()].to_owned(), highlight));
+                last = m.end();
+            }
+            spans.push(Span::styled(text[last..].to_owned(), theme.text));
+        }
+        None => spans.push(Span::styled(text, theme.text)),
+    }
+    Line::from(spans)
+}
+
+/// What the screen shows of a line: JSON objects as `message key=value …`, the rest as is;
+/// cut to [`SHOWN_CHARS`], control characters replaced.
+pub fn display_text(raw: &str) -> String {
+    if raw.starts_with('{')
+        && raw.len() <= 64 * 1024
+        && let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(raw)
+    {
+        let message = ["message", "msg", "event"]
+            .iter()
+            .find_map(|k| map.get(*k).and_then(|v| v.as_str()))
+            .unwrap_or("");
+        let skip = [
+            "message",
+            "msg",
+            "event",
+            "level",
+            "levelname",
+            "severity",
+            "asctime",
+            "time",
+            "timestamp",
+            "ts",
+        ];
+        let mut out = message.to_owned();
+        for (k, v) in map.iter().filter(|(k, _)| !skip.contains(&k.as_str())) {
+            let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            out.push_str(&format!("  {k}={v}"));
+        }
+        return printable(&out, SHOWN_CHARS);
+    }
+    printable(raw, SHOWN_CHARS)
+}
+
+/// The level of a JSON line (`level`, `levelname`, `severity`).
+pub fn json_level(raw: &str) -> Option<Level> {
+    if !raw.starts_with('{') || raw.len() > 64 * 1024 {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(raw).ok()?;
+    let l = ["level", "levelname", "severity"]
+        .iter()
+        .find_map(|k| v.get(*k)?.as_str())?;
+    match Level::detect(l) {
+        Level::Unknown => None,
+        l => Some(l),
+    }
 }
 
 fn level_style(level: Level, theme: &Theme) -> Style {
@@ -78,9 +187,63 @@ fn level_style(level: Level, theme: &Theme) -> Style {
     }
 }
 
-/// Control characters (escape sequences included) never reach the terminal.
-fn printable(s: &str) -> String {
+/// At most `max` characters, with control characters (ESC, BEL, CR…) shown as `·`.
+pub fn printable(s: &str, max: usize) -> String {
     s.chars()
+        .take(max)
         .map(|c| if c.is_control() { '·' } else { c })
         .collect()
+}
+
+/// The full-line popup.
+pub fn render_full_line(frame: &mut Frame, area: Rect, state: &State, seq: u64, theme: &Theme) {
+    let Some(view) = &state.logs else { return };
+    let Some(e) = view.ring.get(seq) else { return };
+    let rect = centered(
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+    );
+    let text = printable(&e.text, FULL_CHARS);
+    let more = e.text.chars().count().saturating_sub(FULL_CHARS);
+    let title = if more > 0 {
+        format!(
+            " line {seq} · {} bytes · first {FULL_CHARS} characters (w saves the view) · any key closes ",
+            e.text.len()
+        )
+    } else {
+        format!(" line {seq} · {} bytes · any key closes ", e.text.len())
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.accent)
+        .title(Span::styled(title, theme.title))
+        .style(theme.popup);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_lines_read_as_message_and_fields() {
+        let raw = r#"{"asctime": "2026-11-25 10:00:01", "levelname": "WARNING", "message": "slow query", "ms": 812}"#;
+        assert_eq!(display_text(raw), "slow query  ms=812");
+        assert_eq!(json_level(raw), Some(Level::Warn));
+        assert_eq!(
+            json_level(r#"{"severity":"error","msg":"x"}"#),
+            Some(Level::Error)
+        );
+    }
+
+    #[test]
+    fn control_characters_never_pass() {
+        assert_eq!(printable("a\u{1b}[2Jb\u{7}c", 100), "a·[2Jb·c");
+        assert_eq!(display_text(&"x".repeat(5000)).chars().count(), SHOWN_CHARS);
+    }
 }

@@ -40,6 +40,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         Mode::Help => help::render(frame, area, state, theme),
         Mode::Smoke => smoke_report::render(frame, area, state, theme),
         Mode::Action(view) => action_popup::render(frame, area, view, state, theme),
-        Mode::Normal | Mode::Filter { .. } | Mode::Palette { .. } => {}
+        Mode::LogLine { seq } => log_view::render_full_line(frame, area, state, *seq, theme),
+        Mode::Normal | Mode::Filter { .. } | Mode::Palette { .. } | Mode::LogQuery { .. } => {}
     }
 }

@@ -17,6 +17,28 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Span::styled("█", theme.accent),
             Span::styled("   enter keep · esc clear", theme.muted),
         ]),
+        Mode::LogQuery { kind, input, error } => {
+            let (prompt, help) = match kind {
+                crate::app::state::QueryKind::Search => (
+                    "/",
+                    "   regex, smart case (=text: literal) · enter keep · esc clear · n/N jump",
+                ),
+                crate::app::state::QueryKind::Filter => (
+                    "filter ",
+                    "   only matching lines · +/- context · enter keep · esc clear",
+                ),
+            };
+            let mut spans = vec![
+                Span::styled(prompt, theme.accent),
+                Span::styled(input.as_str(), theme.text),
+                Span::styled("█", theme.accent),
+            ];
+            match error {
+                Some(e) => spans.push(Span::styled(format!("   invalid: {e}"), theme.bad)),
+                None => spans.push(Span::styled(help, theme.muted)),
+            }
+            Line::from(spans)
+        }
         Mode::Palette { input } => Line::from(vec![
             Span::styled(":", theme.accent),
             Span::styled(input.as_str(), theme.text),

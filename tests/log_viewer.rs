@@ -1,0 +1,170 @@
+//! The log screen with hostile and huge input: escape sequences never reach the rendered
+//! buffer, a 1 MB line and 10 MB of random bytes render, keys drive search, filter and save.
+
+use opsdeck::app::reducer::{Msg, update};
+use opsdeck::app::state::{Mode, Screen, State};
+use opsdeck::app::{Action, Effect, TextInput};
+use opsdeck::config::theme::Theme;
+use opsdeck::fixture;
+use opsdeck::model::{HostId, LogLine, ServiceId};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn logs_state(lines: Vec<LogLine>) -> (opsdeck::config::Config, State) {
+    let config = fixture::config();
+    let mut state = fixture::state(&config, (120, 40));
+    let mut view = opsdeck::app::state::LogView::new(
+        ServiceId::new(&HostId::new("gamelera"), "backend"),
+        "stdout".into(),
+        100_000,
+    );
+    view.push(lines);
+    state.logs = Some(view);
+    state.screen = Screen::Logs;
+    (config, state)
+}
+
+fn render(state: &State) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| opsdeck::ui::render(f, state, &Theme::default()))
+        .unwrap();
+    t
+}
+
+fn assert_no_control(t: &Terminal<TestBackend>) {
+    for cell in t.backend().buffer().content() {
+        assert!(
+            !cell.symbol().chars().any(|c| c.is_control()),
+            "control character reached the screen: {:?}",
+            cell.symbol()
+        );
+    }
+}
+
+const HOSTILE: &[&str] = &[
+    "cursor \x1b[2J\x1b[H home and clear",
+    "move \x1b[10;10H here \x1b[5A up",
+    "title \x1b]0;pwned\x07 set",
+    "title st \x1b]2;pwned\x1b\\ set",
+    "clipboard \x1b]52;c;cm0gLXJmIC8K\x07 write",
+    "dcs \x1bP1$r0m\x1b\\ request",
+    "c1 csi \u{9b}31m red \u{9b}0m",
+    "bell \x07 and backspace \x08\x08 and cr \r overwrite",
+    "colour \x1b[31mred\x1b[0m text",
+    "private mode \x1b[?1049l leave alt screen",
+];
+
+#[test]
+fn escape_sequences_never_reach_the_rendered_buffer() {
+    let lines = HOSTILE
+        .iter()
+        .map(|l| LogLine::plain((*l).to_owned()))
+        .collect();
+    let (config, mut state) = logs_state(lines);
+    assert_no_control(&render(&state));
+    let screen = render(&state).backend().to_string();
+    assert!(
+        screen.contains("clipboard"),
+        "the lines are shown, neutralised"
+    );
+    // The full-line popup too.
+    update(&mut state, &config, Msg::Action(Action::Open));
+    assert!(matches!(state.mode, Mode::LogLine { .. }));
+    assert_no_control(&render(&state));
+}
+
+#[test]
+fn a_one_megabyte_line_and_random_bytes_render_cut_with_a_marker() {
+    let mut seed: u64 = 7;
+    let bytes: Vec<u8> = (0..10 * 1024 * 1024)
+        .map(|_| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as u8
+        })
+        .collect();
+    let garbage = String::from_utf8_lossy(&bytes);
+    let mut lines: Vec<LogLine> = garbage
+        .split('\n')
+        .map(|l| LogLine::plain(l.to_owned()))
+        .collect();
+    lines.push(LogLine::plain("x".repeat(1024 * 1024)));
+    let (config, mut state) = logs_state(lines);
+    let t = render(&state);
+    assert_no_control(&t);
+    assert!(
+        t.backend()
+            .to_string()
+            .contains("1048576 bytes, cut: enter shows all"),
+        "the long line is cut with a marker"
+    );
+    update(&mut state, &config, Msg::Action(Action::Open));
+    let Mode::LogLine { seq } = state.mode else {
+        panic!("full line expected")
+    };
+    assert_eq!(
+        state
+            .logs
+            .as_ref()
+            .unwrap()
+            .ring
+            .get(seq)
+            .unwrap()
+            .text
+            .len(),
+        1024 * 1024
+    );
+    assert_no_control(&render(&state));
+}
+
+#[test]
+fn keys_drive_search_filter_context_and_save() {
+    let lines = [
+        "start",
+        "GET /health 200",
+        "db timeout",
+        "GET /api 500",
+        "retry",
+        "Error: DB down",
+        "stop",
+    ]
+    .iter()
+    .map(|l| LogLine::plain((*l).to_owned()))
+    .collect();
+    let (config, mut state) = logs_state(lines);
+    let type_text = |state: &mut State, s: &str| {
+        for c in s.chars() {
+            update(state, &config, Msg::Input(TextInput::Char(c)));
+        }
+    };
+    update(&mut state, &config, Msg::Action(Action::Filter));
+    type_text(&mut state, "db");
+    update(&mut state, &config, Msg::Input(TextInput::Submit));
+    assert_eq!(state.logs.as_ref().unwrap().matches.len(), 2);
+    update(&mut state, &config, Msg::Action(Action::PrevMatch));
+    assert_eq!(state.logs.as_ref().unwrap().cursor(), Some(5));
+    update(&mut state, &config, Msg::Action(Action::PrevMatch));
+    assert_eq!(state.logs.as_ref().unwrap().cursor(), Some(2));
+    let screen = render(&state).backend().to_string();
+    assert!(screen.contains("/db 2 matches"), "{screen}");
+
+    // An invalid pattern is an inline error, the last good search stays.
+    update(&mut state, &config, Msg::Action(Action::Filter));
+    type_text(&mut state, "(");
+    assert!(matches!(&state.mode, Mode::LogQuery { error: Some(e), .. } if e.contains("unclosed")));
+    assert!(render(&state).backend().to_string().contains("invalid:"));
+    update(&mut state, &config, Msg::Input(TextInput::Cancel));
+
+    update(&mut state, &config, Msg::Action(Action::LogFilter));
+    type_text(&mut state, "500");
+    update(&mut state, &config, Msg::Input(TextInput::Submit));
+    update(&mut state, &config, Msg::Action(Action::MoreContext));
+    assert_eq!(state.logs.as_ref().unwrap().visible_len(), 3);
+    let effects = update(&mut state, &config, Msg::Action(Action::SaveLog));
+    let [Effect::SaveLog { name, text }] = effects.as_slice() else {
+        panic!("save effect expected")
+    };
+    assert_eq!(name, "gamelera_backend-stdout");
+    assert_eq!(text, "db timeout\nGET /api 500\nretry\n");
+}
