@@ -14,7 +14,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let entries: Vec<(String, &str)> = Action::ALL
         .iter()
         .filter_map(|action| {
-            let keys: Vec<String> = state.keymap.keys_for(*action).iter().map(ToString::to_string).collect();
+            let keys: Vec<String> = state
+                .keymap
+                .keys_for(*action)
+                .iter()
+                .map(ToString::to_string)
+                .collect();
             (!keys.is_empty()).then(|| (keys.join(", "), action.describe()))
         })
         .collect();
@@ -26,17 +31,34 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut lines = Vec::new();
     if entries.len() + footer.len() + 3 <= area.height as usize {
         for (keys, what) in &entries {
-            lines.push(Line::from(vec![Span::styled(format!("{keys:>22}  "), theme.accent), Span::styled(*what, theme.text)]));
+            lines.push(Line::from(vec![
+                Span::styled(format!("{keys:>22}  "), theme.accent),
+                Span::styled(*what, theme.text),
+            ]));
         }
         lines.push(Line::raw(""));
-        lines.extend(footer.iter().map(|f| Line::from(Span::styled(*f, theme.muted))));
+        lines.extend(
+            footer
+                .iter()
+                .map(|f| Line::from(Span::styled(*f, theme.muted))),
+        );
     } else {
         // Short terminals: two columns, keys and words cut to fit.
         let col = (area.width.saturating_sub(4) / 2) as usize;
         let cell = |(keys, what): &(String, &str)| {
             let keys: String = keys.chars().take(11).collect();
-            let what: String = what.trim_start_matches("logs: ").chars().take(col.saturating_sub(14)).collect();
-            vec![Span::styled(format!("{keys:>11}  "), theme.accent), Span::styled(format!("{what:<w$}", w = col.saturating_sub(13)), theme.text)]
+            let what: String = what
+                .trim_start_matches("logs: ")
+                .chars()
+                .take(col.saturating_sub(14))
+                .collect();
+            vec![
+                Span::styled(format!("{keys:>11}  "), theme.accent),
+                Span::styled(
+                    format!("{what:<w$}", w = col.saturating_sub(13)),
+                    theme.text,
+                ),
+            ]
         };
         let half = entries.len().div_ceil(2);
         for i in 0..half {

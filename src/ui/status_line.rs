@@ -78,8 +78,12 @@ fn hints(state: &State, theme: &Theme) -> Line<'static> {
             Action::Back,
             Action::Up,
             Action::Bottom,
+            Action::Filter,
+            Action::NextMatch,
+            Action::LogFilter,
+            Action::MoreContext,
+            Action::SaveLog,
             Action::Help,
-            Action::Quit,
         ],
         (_, Screen::Host(_)) => vec![
             Action::Back,
@@ -118,7 +122,12 @@ fn hints(state: &State, theme: &Theme) -> Line<'static> {
             key
         };
         spans.push(Span::styled(key, theme.accent));
-        spans.push(Span::styled(format!(" {}  ", a.label()), theme.muted));
+        let label = if a == Action::Filter && state.screen == Screen::Logs {
+            "search"
+        } else {
+            a.label()
+        };
+        spans.push(Span::styled(format!(" {label}  "), theme.muted));
     }
     Line::from(spans)
 }
