@@ -1,0 +1,142 @@
+//! The `:` palette: commands typed by the operator, and smoke suites started from it.
+
+use super::*;
+
+const PALETTE_HELP: &str = "host NAME, filter TEXT, theme NAME, restart|stop|start HOST/SERVICE, \
+     smoke SUITE, refresh, help, quit";
+
+pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec<Effect> {
+    let (cmd, arg) = line
+        .split_once(char::is_whitespace)
+        .map_or((line, ""), |(c, a)| (c, a.trim()));
+    match (cmd, arg) {
+        ("", _) => {}
+        ("q" | "quit", _) => state.quit = Some(QuitReason::Requested),
+        ("help", _) => state.mode = Mode::Help,
+        ("refresh", _) => return vec![Effect::RefreshNow],
+        ("smoke", name) => return start_smoke(state, config, name),
+        ("filter", text) => {
+            state.filter = text.to_owned();
+            clamp_selection(state);
+        }
+        ("host", name) => match state.hosts.iter().position(|h| h.id.as_str() == name) {
+            Some(i) => {
+                state.screen = Screen::Host(i);
+                if let Some(row) = state.rows().iter().position(|r| *r == Row::Host(i)) {
+                    state.selected = row;
+                    keep_selection_visible(state);
+                }
+            }
+            None => {
+                let names: Vec<&str> = state.hosts.iter().map(|h| h.id.as_str()).collect();
+                notice(
+                    state,
+                    NoticeLevel::Error,
+                    format!("unknown host `{name}` (hosts: {})", names.join(", ")),
+                );
+            }
+        },
+        ("trust", name) => match state.hosts.iter_mut().find(|h| h.id.as_str() == name) {
+            Some(h) => match h.pending_key.take() {
+                Some(key) => {
+                    let host = h.id.clone();
+                    notice(
+                        state,
+                        NoticeLevel::Info,
+                        format!("trusting {host} ({}); reconnecting", key.fingerprint),
+                    );
+                    return vec![Effect::TrustHostKey {
+                        host,
+                        key_lines: key.key_lines,
+                    }];
+                }
+                None => notice(
+                    state,
+                    NoticeLevel::Error,
+                    format!("no unknown host key is waiting for {name}"),
+                ),
+            },
+            None => notice(state, NoticeLevel::Error, format!("unknown host `{name}`")),
+        },
+        ("theme", name) => match state.themes.iter().position(|t| t == name) {
+            Some(i) => {
+                state.theme = i;
+                notice(state, NoticeLevel::Info, format!("theme {name}"));
+            }
+            None => {
+                let msg = format!(
+                    "unknown theme `{name}` (themes: {})",
+                    state.themes.join(", ")
+                );
+                notice(state, NoticeLevel::Error, msg);
+            }
+        },
+        ("restart" | "stop" | "start", target) => {
+            let kind = match cmd {
+                "restart" => ActionKind::Restart,
+                "stop" => ActionKind::Stop,
+                _ => ActionKind::Start,
+            };
+            match target.split_once('/') {
+                Some((h, s)) if !s.contains('/') => {
+                    let host = crate::model::HostId::new(h);
+                    request(state, config, kind, Some(ServiceId::new(&host, s)));
+                }
+                _ => notice(
+                    state,
+                    NoticeLevel::Error,
+                    format!("usage: :{cmd} HOST/SERVICE"),
+                ),
+            }
+        }
+        (other, _) => notice(
+            state,
+            NoticeLevel::Error,
+            format!("unknown command `{other}` (try: {PALETTE_HELP})"),
+        ),
+    }
+    vec![]
+}
+
+/// `:smoke NAME`: runs the suite once and shows its results as they arrive.
+fn start_smoke(state: &mut State, config: &Config, name: &str) -> Vec<Effect> {
+    let known: Vec<&str> = config
+        .file
+        .suites
+        .iter()
+        .map(|s| s.name.get_ref().as_str())
+        .collect();
+    let Some(suite) = config.file.suites.iter().find(|s| s.name.get_ref() == name) else {
+        let text = if name.is_empty() {
+            format!("usage: :smoke SUITE (suites: {})", known.join(", "))
+        } else {
+            format!("unknown suite `{name}` (suites: {})", known.join(", "))
+        };
+        notice(state, NoticeLevel::Error, text);
+        return vec![];
+    };
+    if state.smoke.as_ref().is_some_and(|s| !s.finished) {
+        notice(
+            state,
+            NoticeLevel::Warn,
+            "a smoke suite is already running; wait for it to finish",
+        );
+        state.mode = Mode::Smoke;
+        return vec![];
+    }
+    state.smoke = Some(SmokeRun {
+        suite: name.to_owned(),
+        checks: suite
+            .checks
+            .iter()
+            .filter_map(|r| crate::model::CheckId::parse(r.get_ref()))
+            .collect(),
+        results: vec![],
+        finished: false,
+    });
+    state.mode = Mode::Smoke;
+    notice(state, NoticeLevel::Info, format!("smoke {name}: running…"));
+    vec![Effect::RunSuite {
+        suite: name.to_owned(),
+    }]
+}

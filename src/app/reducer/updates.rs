@@ -1,0 +1,199 @@
+//! Facts from collectors and actions applied to the state.
+
+use super::*;
+
+pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
+    match update {
+        Update::HostSampled { host, sample } => {
+            if let Some(h) = state.hosts.iter_mut().find(|h| h.id == host) {
+                h.status = HostStatus::Up;
+                h.pending_key = None;
+                if let Some(cpu) = sample.cpu_total {
+                    h.cpu_history.push(cpu.round() as u64);
+                }
+                h.mem_history.push(sample.mem_percent().round() as u64);
+                h.load_history.push((sample.load[0] * 100.0).round() as u64);
+                h.last_sample = Some(sample);
+            }
+        }
+        Update::HostUnreachable { host, reason } => {
+            let now = state.now;
+            if let Some(h) = state.hosts.iter_mut().find(|h| h.id == host) {
+                let since = match &h.status {
+                    HostStatus::Unreachable { since, .. } => *since,
+                    _ => now,
+                };
+                h.status = HostStatus::Unreachable { since, reason };
+            }
+        }
+        Update::HostKeyUnknown {
+            host,
+            fingerprint,
+            key_lines,
+        } => {
+            if let Some(h) = state.hosts.iter_mut().find(|h| h.id == host) {
+                h.pending_key = Some(crate::app::state::PendingKey {
+                    fingerprint,
+                    key_lines,
+                });
+            }
+        }
+        Update::ServiceObserved {
+            service,
+            observation,
+        } => {
+            if let Some(s) = state
+                .hosts
+                .iter_mut()
+                .filter(|h| h.id == service.host)
+                .flat_map(|h| h.services.iter_mut())
+                .find(|s| s.id == service)
+            {
+                s.observation = Some(observation);
+            }
+        }
+        Update::ContainersListed { host, containers } => {
+            crate::app::containers::apply_list(state, &host, containers)
+        }
+        Update::ContainerStats { host, id, sample } => {
+            crate::app::containers::apply_stats(state, &host, id, sample)
+        }
+        Update::DockerGap { host, reason } => {
+            crate::app::containers::apply_gap(state, &host, reason)
+        }
+        Update::LogLines {
+            service,
+            source,
+            lines,
+        } => {
+            if let Some(view) = state
+                .logs
+                .as_mut()
+                .filter(|v| v.service == service && v.source == source)
+            {
+                view.gap = None;
+                view.push(lines);
+            }
+        }
+        Update::LogSaved { result } => match result {
+            Ok((path, lines)) => notice(
+                state,
+                NoticeLevel::Info,
+                format!("saved {lines} lines to {}", path.display()),
+            ),
+            Err(e) => notice(
+                state,
+                NoticeLevel::Error,
+                format!("could not save the log view: {e}"),
+            ),
+        },
+        Update::LogGap {
+            service,
+            source,
+            reason,
+        } => {
+            if let Some(view) = state
+                .logs
+                .as_mut()
+                .filter(|v| v.service == service && v.source == source)
+            {
+                view.gap = Some(reason);
+            }
+        }
+        Update::ActionOutput { action_id, line } => {
+            if let Mode::Action(view) = &mut state.mode
+                && view.plan.id == action_id
+            {
+                view.output.push(line);
+            }
+        }
+        Update::ActionFinished {
+            action_id,
+            service,
+            outcome,
+        } => {
+            state.dispatcher.finished(&service);
+            let (level, verb) = match &outcome {
+                ActionOutcome::Succeeded { .. } => (NoticeLevel::Info, "✔"),
+                _ => (NoticeLevel::Error, "✘"),
+            };
+            let text = match &state.mode {
+                Mode::Action(v) if v.plan.id == action_id => {
+                    format!("{verb} {}: {}", v.plan.title(), outcome.summary())
+                }
+                _ => format!("{verb} action on {service}: {}", outcome.summary()),
+            };
+            notice(state, level, text);
+            if let Mode::Action(view) = &mut state.mode
+                && view.plan.id == action_id
+            {
+                view.phase = ActionPhase::Done;
+                view.outcome = Some(outcome);
+            }
+            return vec![Effect::RefreshNow];
+        }
+        Update::CheckResult { check, result } => {
+            if let Some(run) = state
+                .smoke
+                .as_mut()
+                .filter(|r| !r.finished && r.checks.contains(&check))
+            {
+                run.results.retain(|(id, _)| *id != check);
+                run.results.push((check.clone(), result.clone()));
+            }
+            if let Some(c) = state.check_mut(&check) {
+                c.record(result);
+            }
+        }
+        Update::SuiteFinished { suite, results } => {
+            let total = results.len();
+            let count = |v: Verdict| results.iter().filter(|(_, r)| r.verdict == v).count();
+            let (passed, warned, failed, errors) = (
+                count(Verdict::Pass),
+                count(Verdict::Warn),
+                count(Verdict::Fail),
+                count(Verdict::Error),
+            );
+            let ok = failed + errors == 0;
+            let text = format!(
+                "{} smoke {suite}: {}/{total} passed{}{}{}",
+                if ok { "✔" } else { "✘" },
+                passed + warned,
+                if warned > 0 {
+                    format!(", {warned} warned")
+                } else {
+                    String::new()
+                },
+                if failed > 0 {
+                    format!(", {failed} failed")
+                } else {
+                    String::new()
+                },
+                if errors > 0 {
+                    format!(", {errors} errors")
+                } else {
+                    String::new()
+                },
+            );
+            if let Some(run) = state.smoke.as_mut().filter(|r| r.suite == suite) {
+                run.results = results;
+                run.finished = true;
+            }
+            notice(
+                state,
+                if ok {
+                    NoticeLevel::Info
+                } else {
+                    NoticeLevel::Error
+                },
+                text,
+            );
+        }
+        Update::TaskPanicked { task, message } => {
+            state.quit = Some(QuitReason::Error(format!(
+                "background task `{task}` panicked: {message}"
+            )));
+        }
+    }
+    vec![]
+}
