@@ -432,6 +432,7 @@ async fn engine_restart_shows_a_gap_then_resumes_logs_without_loss_or_repeat() {
         },
         target: Target::Ssh(HostId::new("preventia")),
         tail: 5,
+        since: None,
     });
     let mut seqs: Vec<u64> = Vec::new();
     let mut collect = |u: &Update| {
@@ -599,6 +600,7 @@ async fn merged_logs_of_both_api_replicas_are_in_time_order() {
         },
         target: Target::Ssh(HostId::new("preventia")),
         tail: 20,
+        since: None,
     });
     let mut view = opsdeck::app::state::LogView::new(service, "containers".into(), 10_000);
     let t = Instant::now();

@@ -196,6 +196,7 @@ async fn dead_sshd_and_dead_network_are_detected_and_recovered() {
         },
         target: Target::Ssh(triboka.clone()),
         tail: 20,
+        since: None,
     });
     w.until(Duration::from_secs(15), "first app.log lines", |u| {
         matches!(u, Update::LogLines { .. })

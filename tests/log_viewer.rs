@@ -168,3 +168,93 @@ fn keys_drive_search_filter_context_and_save() {
     assert_eq!(name, "gamelera_backend-stdout");
     assert_eq!(text, "db timeout\nGET /api 500\nretry\n");
 }
+
+#[test]
+fn since_reads_a_time_window_on_the_server_and_toggles_change_the_screen() {
+    use opsdeck::app::log_view::StreamArgs;
+    use opsdeck::collect::logs::LogSpec;
+    let at = |s: i64, text: &str| LogLine {
+        at: chrono::DateTime::from_timestamp(s, 0),
+        ..LogLine::plain(text.to_owned())
+    };
+    let long = format!("long {}", "y".repeat(300));
+    let (config, mut state) =
+        logs_state(vec![at(1_795_600_000, "first"), at(1_795_600_001, &long)]);
+
+    // Timestamps and wrap.
+    assert!(render(&state).backend().to_string().contains("│"));
+    let with_time = render(&state).backend().to_string();
+    update(&mut state, &config, Msg::Action(Action::ToggleTimestamps));
+    let without = render(&state).backend().to_string();
+    let clock = chrono::DateTime::from_timestamp(1_795_600_000, 0)
+        .unwrap()
+        .format("%H:%M:%S")
+        .to_string();
+    assert!(with_time.contains(&clock) && !without.contains(&clock));
+    update(&mut state, &config, Msg::Action(Action::ToggleWrap));
+    let wrapped = render(&state).backend().to_string();
+    assert!(
+        wrapped.matches("yyyyyyyyyy").count() > without.matches("yyyyyyyyyy").count(),
+        "the long line wraps onto more rows"
+    );
+
+    // A file cannot be read from a time.
+    let service = state.logs.as_ref().unwrap().service.clone();
+    state.logs.as_mut().unwrap().stream = Some(StreamArgs {
+        spec: LogSpec::File {
+            path: "/var/log/x.log".into(),
+        },
+        target: opsdeck::transport::Target::Local,
+        tail: 100,
+    });
+    update(&mut state, &config, Msg::Action(Action::Palette));
+    for c in "since 10m".chars() {
+        update(&mut state, &config, Msg::Input(TextInput::Char(c)));
+    }
+    assert!(update(&mut state, &config, Msg::Input(TextInput::Submit)).is_empty());
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("cannot be read from a time")
+    );
+
+    // A journald unit is read again from ten minutes ago, cut on the server.
+    state.logs.as_mut().unwrap().stream = Some(StreamArgs {
+        spec: LogSpec::Journald {
+            unit: "app.service".into(),
+        },
+        target: opsdeck::transport::Target::Local,
+        tail: 100,
+    });
+    update(&mut state, &config, Msg::Action(Action::Palette));
+    for c in "since 10m".chars() {
+        update(&mut state, &config, Msg::Input(TextInput::Char(c)));
+    }
+    let effects = update(&mut state, &config, Msg::Input(TextInput::Submit));
+    let [
+        Effect::FollowLogs {
+            service: s,
+            since: Some(t),
+            ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(s, &service);
+    assert_eq!(*t, state.now.timestamp() - 600);
+    assert_eq!(
+        state.logs.as_ref().unwrap().ring.len(),
+        0,
+        "the view starts over from the window"
+    );
+    assert!(
+        render(&state)
+            .backend()
+            .to_string()
+            .contains("(server side)")
+    );
+}

@@ -18,6 +18,7 @@ pub enum Effect {
         spec: LogSpec,
         target: Target,
         tail: usize,
+        since: Option<i64>,
     },
     /// Stop following logs.
     StopLogs,

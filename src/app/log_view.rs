@@ -70,6 +70,17 @@ pub struct LogView {
     trailing: usize,
     pub wrap: bool,
     pub timestamps: bool,
+    /// How the stream was opened, to open it again from a time (`:since`).
+    pub stream: Option<StreamArgs>,
+    /// The start of a server-side time window, when one was asked for.
+    pub since: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StreamArgs {
+    pub spec: crate::collect::logs::LogSpec,
+    pub target: crate::transport::Target,
+    pub tail: usize,
 }
 
 impl LogView {
@@ -89,6 +100,8 @@ impl LogView {
             trailing: 0,
             wrap: false,
             timestamps: true,
+            stream: None,
+            since: None,
         }
     }
 

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
+use super::logs::StreamStart;
 use crate::app::update::Update;
 use crate::model::{HostId, Level, LogLine, ServiceId};
 use crate::transport::Transports;
@@ -79,7 +80,7 @@ pub async fn follow(
     host: HostId,
     containers: Vec<String>,
     transports: Arc<Transports>,
-    tail: usize,
+    start: StreamStart,
     tx: mpsc::Sender<Update>,
 ) {
     let tasks = containers.into_iter().map(|c| {
@@ -90,7 +91,7 @@ pub async fn follow(
             transports.clone(),
             tx.clone(),
         );
-        follow_one(service, source, host, c, transports, tail, tx)
+        follow_one(service, source, host, c, transports, start, tx)
     });
     futures::future::join_all(tasks).await;
 }
@@ -101,10 +102,18 @@ async fn follow_one(
     host: HostId,
     container: String,
     transports: Arc<Transports>,
-    tail: usize,
+    start: StreamStart,
     tx: mpsc::Sender<Update>,
 ) {
-    let mut resume = Resume::default();
+    let StreamStart { tail, since } = start;
+    // A time window starts the stream at that second, with nothing of it seen yet.
+    let mut resume = Resume {
+        cursor: Cursor {
+            second: since,
+            seen: 0,
+        },
+        skip: 0,
+    };
     loop {
         let Some(docker) = transports.docker(&host) else {
             tokio::time::sleep(Duration::from_millis(200)).await;

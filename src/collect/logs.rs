@@ -30,12 +30,21 @@ pub enum LogSpec {
     },
 }
 
+/// Where a new stream begins: the last `tail` lines, or everything since a Unix time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamStart {
+    pub tail: usize,
+    pub since: Option<i64>,
+}
+
 /// Where a stream stopped, so that a new one continues without gaps or repeats.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Position {
     /// Nothing read yet: start with the last `tail` lines.
     #[default]
     Start,
+    /// Only what was written since this Unix time, read on the server (a time window).
+    Since(i64),
     JournalCursor(String),
     FileOffset(u64),
 }
@@ -54,6 +63,16 @@ impl LogSpec {
                 "--no-pager",
                 "-f",
                 &format!("--after-cursor={c}"),
+            ]),
+            (LogSpec::Journald { unit }, Position::Since(t)) => CommandSpec::argv([
+                "journalctl",
+                "-u",
+                unit,
+                "-o",
+                "json",
+                "--no-pager",
+                "-f",
+                &format!("--since=@{t}"),
             ]),
             (LogSpec::Journald { unit }, _) => CommandSpec::argv([
                 "journalctl",
@@ -102,7 +121,7 @@ impl Reader {
     }
 
     pub fn restart(&mut self) {
-        self.in_history = matches!(self.position, Position::Start);
+        self.in_history = matches!(self.position, Position::Start | Position::Since(_));
     }
 
     /// One raw line from the stream; `None` for bookkeeping lines.
@@ -190,10 +209,14 @@ pub async fn follow(
     spec: LogSpec,
     target: Target,
     transports: Arc<Transports>,
-    tail: usize,
+    start: StreamStart,
     tx: mpsc::Sender<Update>,
 ) {
+    let StreamStart { tail, since } = start;
     let mut reader = Reader::new(spec.clone());
+    if let Some(t) = since {
+        reader.position = Position::Since(t);
+    }
     loop {
         let (raw_tx, mut raw_rx) = mpsc::channel::<String>(4096);
         let command = spec.command(&reader.position, tail);
@@ -308,6 +331,18 @@ mod tests {
         }
         .command(&r.position, 10);
         assert_eq!(cmd.to_string(), "tail -c +106 -F -- '/x y'");
+    }
+
+    #[test]
+    fn journal_window_is_read_on_the_server() {
+        let spec = LogSpec::Journald {
+            unit: "a.service".into(),
+        };
+        let cmd = spec.command(&Position::Since(1_795_600_000), 50);
+        assert_eq!(
+            cmd.to_string(),
+            "journalctl -u a.service -o json --no-pager -f --since=@1795600000"
+        );
     }
 
     #[test]

@@ -191,19 +191,22 @@ impl Supervisor {
                 spec,
                 target,
                 tail,
+                since,
             } => {
                 let name = format!("logs {service} {source}");
+                let start = logs::StreamStart { tail, since };
                 let (transports, tx) = (self.inner.transports.clone(), self.inner.tx.clone());
                 let handle = match spec {
                     LogSpec::Docker { containers } => {
                         let host = service.host.clone();
                         let fut = docker_logs::follow(
-                            service, source, host, containers, transports, tail, tx,
+                            service, source, host, containers, transports, start, tx,
                         );
                         self.spawn_abortable(name, fut)
                     }
                     spec => {
-                        let fut = logs::follow(service, source, spec, target, transports, tail, tx);
+                        let fut =
+                            logs::follow(service, source, spec, target, transports, start, tx);
                         self.spawn_abortable(name, fut)
                     }
                 };

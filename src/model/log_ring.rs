@@ -64,6 +64,10 @@ impl LogRing {
         self.lines.is_empty()
     }
 
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     pub fn dropped(&self) -> u64 {
         self.dropped
     }

@@ -52,6 +52,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             theme.accent,
         ));
     }
+    if let Some(t) = view
+        .since
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+    {
+        title.push(Span::styled(
+            format!("· since {} (server side) ", t.format("%Y-%m-%d %H:%M:%S")),
+            theme.accent,
+        ));
+    }
     if view.ring.dropped() > 0 {
         title.push(Span::styled(
             format!("· {} dropped ", view.ring.dropped()),
@@ -69,13 +78,41 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .border_style(theme.border)
         .title(Line::from(title));
     let inner = block.inner(area);
-    let lines: Vec<Line> = view
-        .window(inner.height as usize)
+    let height = inner.height as usize;
+    let positions: Vec<usize> = if view.wrap {
+        // Wrapped lines take several rows: take from the newest back until the screen is full.
+        let width = inner.width.max(1) as usize;
+        let end = view.visible_len().saturating_sub(view.scroll);
+        let (mut start, mut rows) = (end, 0);
+        while let Some(e) = start
+            .checked_sub(1)
+            .and_then(|p| view.seq_at(p))
+            .and_then(|s| view.ring.get(s))
+        {
+            let needed = (24 + e.text.chars().take(SHOWN_CHARS).count())
+                .div_ceil(width)
+                .max(1);
+            if rows + needed > height && rows > 0 {
+                break;
+            }
+            rows += needed;
+            start -= 1;
+        }
+        (start..end).collect()
+    } else {
+        view.window(height).collect()
+    };
+    let lines: Vec<Line> = positions
+        .into_iter()
         .filter_map(|pos| view.seq_at(pos))
         .filter_map(|seq| view.ring.get(seq))
         .map(|e| line_of(view, e, theme))
         .collect();
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    let mut paragraph = Paragraph::new(lines).block(block);
+    if view.wrap {
+        paragraph = paragraph.wrap(Wrap { trim: false });
+    }
+    frame.render_widget(paragraph, area);
 }
 
 fn line_of<'a>(view: &'a LogView, e: &'a LogEntry, theme: &Theme) -> Line<'a> {

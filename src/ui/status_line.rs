@@ -83,6 +83,7 @@ fn hints(state: &State, theme: &Theme) -> Line<'static> {
             Action::LogFilter,
             Action::MoreContext,
             Action::SaveLog,
+            Action::ToggleWrap,
             Action::Help,
         ],
         (_, Screen::Host(_)) => vec![

@@ -1,6 +1,7 @@
 //! The log screen: scrolling, search and filter input, and opening a service's logs.
 
 use super::*;
+use crate::app::log_view::StreamArgs;
 
 pub(super) fn on_log_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
     let page = layout::fleet_visible_rows(state.size).max(1);
@@ -75,6 +76,8 @@ pub(super) fn on_log_action(state: &mut State, action: Action) -> Option<Vec<Eff
                 text: view.export(),
             }]);
         }
+        Action::ToggleTimestamps => view.timestamps = !view.timestamps,
+        Action::ToggleWrap => view.wrap = !view.wrap,
         Action::Open => {
             if let Some(seq) = view.cursor() {
                 state.mode = Mode::LogLine { seq };
@@ -191,13 +194,99 @@ pub(super) fn open_logs(state: &mut State, config: &Config) -> Vec<Effect> {
         config.file.settings.log_buffer_lines,
     ));
     state.screen = Screen::Logs;
+    if let Some(view) = state.logs.as_mut() {
+        view.stream = Some(StreamArgs {
+            spec: spec.clone(),
+            target: target.clone(),
+            tail,
+        });
+    }
     vec![Effect::FollowLogs {
         service,
         source: name,
         spec,
         target,
         tail,
+        since: None,
     }]
+}
+
+/// `:since 10m` or `:since 2026-11-25 09:30`: the log is read again from that time, the
+/// window cut on the server (journald `--since`, Docker `since`), not pulled and dropped.
+pub(in crate::app::reducer) fn narrow_logs(state: &mut State, arg: &str) -> Vec<Effect> {
+    use crate::collect::logs::LogSpec;
+    let Some(view) = state.logs.as_ref() else {
+        notice(
+            state,
+            NoticeLevel::Warn,
+            ":since works on the log screen (L on a service)",
+        );
+        return vec![];
+    };
+    let Some(stream) = view.stream.clone() else {
+        return vec![];
+    };
+    if matches!(stream.spec, LogSpec::File { .. }) {
+        notice(
+            state,
+            NoticeLevel::Warn,
+            "a file cannot be read from a time: scroll back with k or g instead",
+        );
+        return vec![];
+    }
+    let since = match humantime::parse_duration(arg) {
+        Ok(d) => state.now.timestamp() - d.as_secs() as i64,
+        Err(_) => match parse_time(arg) {
+            Some(t) => t,
+            None => {
+                notice(
+                    state,
+                    NoticeLevel::Error,
+                    format!(
+                        "`{arg}` is neither a duration (10m, 2h) nor a time (2026-11-25 09:30[:00], UTC)"
+                    ),
+                );
+                return vec![];
+            }
+        },
+    };
+    let (service, source) = (view.service.clone(), view.source.clone());
+    let (search, filter, context) = (
+        view.search.as_ref().map(|q| q.raw.clone()),
+        view.filter.as_ref().map(|q| q.raw.clone()),
+        view.context,
+    );
+    let capacity = view.ring.capacity();
+    let mut fresh = LogView::new(service.clone(), source.clone(), capacity);
+    fresh.stream = Some(stream.clone());
+    fresh.since = Some(since);
+    fresh.context = context;
+    if let Some(q) = search {
+        let _ = fresh.set_search(&q);
+    }
+    if let Some(q) = filter {
+        let _ = fresh.set_filter(&q);
+    }
+    state.logs = Some(fresh);
+    vec![Effect::FollowLogs {
+        service,
+        source,
+        spec: stream.spec,
+        target: stream.target,
+        tail: stream.tail,
+        since: Some(since),
+    }]
+}
+
+/// `2026-11-25 09:30`, `2026-11-25 09:30:15` or RFC 3339, as Unix seconds (UTC).
+fn parse_time(s: &str) -> Option<i64> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp());
+    }
+    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+        .map(|t| t.and_utc().timestamp())
 }
 
 /// Typing a search or filter: applied as typed; an invalid pattern shows its error and the

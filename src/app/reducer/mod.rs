@@ -134,7 +134,9 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
         | Action::PrevMatch
         | Action::MoreContext
         | Action::LessContext
-        | Action::SaveLog => {}
+        | Action::SaveLog
+        | Action::ToggleTimestamps
+        | Action::ToggleWrap => {}
         Action::ToggleExpand => {
             if let Some(id) = state
                 .selected_service()

@@ -58,6 +58,7 @@ pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec
             },
             None => notice(state, NoticeLevel::Error, format!("unknown host `{name}`")),
         },
+        ("since", arg) => return super::logs::narrow_logs(state, arg),
         ("theme", name) => match state.themes.iter().position(|t| t == name) {
             Some(i) => {
                 state.theme = i;
