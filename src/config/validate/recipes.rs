@@ -1,0 +1,97 @@
+//! Rules for deploy recipes and runbooks.
+
+use super::*;
+
+pub(super) fn deploy_step(c: &mut Checker, refs: &References, s: &DeployStep, p: &str) {
+    if let Some(h) = &s.host {
+        refs.host(c, h, &format!("{p}.host"));
+    }
+    c.command(&Some(s.run.clone()), s.shell, p, "run");
+}
+
+const RUNBOOK_ACTIONS: &[&str] = &["restart", "stop", "start", "deploy", "rollback", "backup"];
+
+pub(super) fn runbook_step(
+    c: &mut Checker,
+    refs: &References,
+    r: &Runbook,
+    s: &RunbookStep,
+    p: &str,
+) {
+    let span = r.name.span();
+    if let Some(h) = &s.host {
+        refs.host(c, h, &format!("{p}.host"));
+    }
+    if let Some(svc) = &s.service {
+        refs.service(c, svc.get_ref(), svc.span(), &format!("{p}.service"));
+    }
+    if let Some(chk) = &s.check {
+        refs.check(c, chk, &format!("{p}.check"));
+    }
+    c.command(&s.command, s.shell, p, "command");
+    match s.kind {
+        RunbookStepKind::Command => {
+            c.required(
+                &s.host,
+                span.clone(),
+                p,
+                "host",
+                "a command step runs on a host",
+            );
+            c.required(
+                &s.command,
+                span,
+                p,
+                "command",
+                "a command step needs a command",
+            );
+        }
+        RunbookStepKind::Action => {
+            c.required(
+                &s.service,
+                span.clone(),
+                p,
+                "service",
+                "an action step acts on a `host/service`",
+            );
+            match &s.action {
+                None => c.err(
+                    span,
+                    p.to_owned(),
+                    "missing field `action` (restart, stop, start, deploy, rollback or backup)",
+                ),
+                Some(a) if !RUNBOOK_ACTIONS.contains(&a.get_ref().as_str()) => c.err(
+                    a.span(),
+                    format!("{p}.action"),
+                    format!(
+                        "unknown action `{}`, expected one of {}",
+                        a.get_ref(),
+                        RUNBOOK_ACTIONS.join(", ")
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+        RunbookStepKind::Check => c.required(
+            &s.check,
+            span,
+            p,
+            "check",
+            "a check step names a `host/service/check`",
+        ),
+        RunbookStepKind::Wait => c.required(
+            &s.duration,
+            span,
+            p,
+            "duration",
+            "a wait step needs a duration",
+        ),
+        RunbookStepKind::Manual => c.required(
+            &s.text,
+            span,
+            p,
+            "text",
+            "a manual step tells the operator what to do",
+        ),
+    }
+}
