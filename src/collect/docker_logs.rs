@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use super::logs::StreamStart;
+use super::logs::{LogSink, StreamStart};
 use crate::app::update::Update;
 use crate::model::{HostId, Level, LogLine, ServiceId};
 use crate::transport::Transports;
@@ -107,6 +107,11 @@ async fn follow_one(
 ) {
     let StreamStart { tail, since } = start;
     // A time window starts the stream at that second, with nothing of it seen yet.
+    let sink = LogSink {
+        service,
+        source,
+        tx,
+    };
     let mut resume = Resume {
         cursor: Cursor {
             second: since,
@@ -161,16 +166,7 @@ async fn follow_one(
                             stderr,
                         });
                     }
-                    if !lines.is_empty()
-                        && tx
-                            .send(Update::LogLines {
-                                service: service.clone(),
-                                source: source.clone(),
-                                lines,
-                            })
-                            .await
-                            .is_err()
-                    {
+                    if !lines.is_empty() && !sink.lines(lines).await {
                         return;
                     }
                 }
@@ -178,12 +174,7 @@ async fn follow_one(
                 None => break "log stream ended".to_owned(),
             }
         };
-        let gap = Update::LogGap {
-            service: service.clone(),
-            source: source.clone(),
-            reason: format!("{container}: {reason}"),
-        };
-        if tx.send(gap).await.is_err() {
+        if !sink.gap(format!("{container}: {reason}")).await {
             return;
         }
         tokio::time::sleep(Duration::from_millis(300)).await;

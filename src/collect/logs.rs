@@ -30,6 +30,40 @@ pub enum LogSpec {
     },
 }
 
+/// Where a followed source's lines and gaps go.
+pub struct LogSink {
+    pub service: ServiceId,
+    pub source: String,
+    pub tx: mpsc::Sender<Update>,
+}
+
+impl LogSink {
+    /// False once the app has gone: the follower stops.
+    pub async fn lines(&self, lines: Vec<LogLine>) -> bool {
+        let (service, source) = (self.service.clone(), self.source.clone());
+        self.tx
+            .send(Update::LogLines {
+                service,
+                source,
+                lines,
+            })
+            .await
+            .is_ok()
+    }
+
+    pub async fn gap(&self, reason: String) -> bool {
+        let (service, source) = (self.service.clone(), self.source.clone());
+        self.tx
+            .send(Update::LogGap {
+                service,
+                source,
+                reason,
+            })
+            .await
+            .is_ok()
+    }
+}
+
 /// Where a new stream begins: the last `tail` lines, or everything since a Unix time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StreamStart {
@@ -213,6 +247,11 @@ pub async fn follow(
     tx: mpsc::Sender<Update>,
 ) {
     let StreamStart { tail, since } = start;
+    let sink = LogSink {
+        service,
+        source,
+        tx,
+    };
     let mut reader = Reader::new(spec.clone());
     if let Some(t) = since {
         reader.position = Position::Since(t);
@@ -246,19 +285,8 @@ pub async fn follow(
                         Err(_) => break,
                     }
                 }
-                if !batch.is_empty() {
-                    let lines = std::mem::take(&mut batch);
-                    if tx
-                        .send(Update::LogLines {
-                            service: service.clone(),
-                            source: source.clone(),
-                            lines,
-                        })
-                        .await
-                        .is_err()
-                    {
-                        return false;
-                    }
+                if !batch.is_empty() && !sink.lines(std::mem::take(&mut batch)).await {
+                    return false;
                 }
             }
             true
@@ -271,15 +299,7 @@ pub async fn follow(
             Ok(code) => format!("log stream ended (exit {code:?})"),
             Err(e) => e.to_string(),
         };
-        if tx
-            .send(Update::LogGap {
-                service: service.clone(),
-                source: source.clone(),
-                reason,
-            })
-            .await
-            .is_err()
-        {
+        if !sink.gap(reason).await {
             return;
         }
         wait_for_transport(&target, &transports).await;
