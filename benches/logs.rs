@@ -11,7 +11,7 @@ use criterion::{Criterion, criterion_group};
 use opsdeck::app::state::{LogView, Screen};
 use opsdeck::config::theme::Theme;
 use opsdeck::fixture;
-use opsdeck::model::{HostId, LogLine, ServiceId};
+use opsdeck::model::LogLine;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -60,7 +60,7 @@ fn lines(n: usize) -> Vec<LogLine> {
 }
 
 fn view() -> LogView {
-    LogView::new(ServiceId::new(&HostId::new("h"), "api"), "stdout".into(), N)
+    LogView::new(1, "h/api".into(), N)
 }
 
 fn figures() {

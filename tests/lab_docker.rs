@@ -12,21 +12,17 @@ use std::time::{Duration, Instant};
 use bollard::Docker;
 use bollard::models::ContainerCreateBody;
 use bollard::query_parameters::{CreateContainerOptions, RemoveContainerOptions};
-use chrono::Utc;
 use common::*;
-use opsdeck::action::audit::AuditLog;
 use opsdeck::app::reducer::{Msg, update};
 use opsdeck::app::state::{Mode, Row, State};
 use opsdeck::app::{Action, Effect, TextInput, Update};
-use opsdeck::collect::Supervisor;
-use opsdeck::collect::logs::LogSpec;
-use opsdeck::collect::supervisor::SupervisorOptions;
+use opsdeck::collect::logs::{FollowSource, LogSpec};
 use opsdeck::config::Config;
 use opsdeck::model::container::rates;
 use opsdeck::model::{HostId, RunState, ServiceId};
 use opsdeck::transport::Target;
 use opsdeck::transport::docker::{DockerEndpoint, connect};
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::Mutex;
 
 static SERIAL: Mutex<()> = Mutex::const_new(());
 
@@ -151,85 +147,6 @@ project = "preventia"
         opsdeck::config::parse(Path::new("preventia-test.toml"), &text)
             .unwrap_or_else(|e| panic!("{e}")),
     )
-}
-
-struct Run {
-    sup: Supervisor,
-    rx: mpsc::Receiver<Update>,
-    state: State,
-    config: Arc<Config>,
-    _dir: tempfile::TempDir,
-}
-
-impl Run {
-    fn start(config: Arc<Config>) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let (tx, rx) = mpsc::channel(4096);
-        let opts = SupervisorOptions {
-            audit: AuditLog::new(dir.path().join("audit.jsonl")),
-            read_only: false,
-            known_hosts: dir.path().join("kh"),
-        };
-        let sup = Supervisor::new(config.clone(), tx, opts);
-        sup.start();
-        let mut state = State::new(&config, false, vec!["default".into()], 0, Utc::now());
-        state.size = (160, 50);
-        Run {
-            sup,
-            rx,
-            state,
-            config,
-            _dir: dir,
-        }
-    }
-
-    /// Applies updates to the state until `pred` holds for one of them.
-    async fn until(
-        &mut self,
-        limit: Duration,
-        what: &str,
-        mut pred: impl FnMut(&Update, &State) -> bool,
-    ) -> Update {
-        let deadline = Instant::now() + limit;
-        loop {
-            let left = deadline
-                .checked_duration_since(Instant::now())
-                .unwrap_or_else(|| panic!("{what}: not within {limit:?}"));
-            let u = tokio::time::timeout(left, self.rx.recv())
-                .await
-                .unwrap_or_else(|_| panic!("{what}: not within {limit:?}"))
-                .unwrap();
-            update(&mut self.state, &self.config, Msg::Tick(Utc::now()));
-            if std::env::var_os("LAB_DEBUG").is_some() {
-                match &u {
-                    Update::ContainersListed { containers, .. } => eprintln!(
-                        "{:?} listed {:?}",
-                        Instant::now(),
-                        containers
-                            .iter()
-                            .map(|c| (&c.name, c.started_at))
-                            .collect::<Vec<_>>()
-                    ),
-                    Update::ContainerStats { .. } | Update::HostSampled { .. } => {}
-                    other => eprintln!("{:?} {other:?}", Instant::now()),
-                }
-            }
-            for e in update(&mut self.state, &self.config, Msg::Update(u.clone())) {
-                self.sup.perform(e);
-            }
-            if pred(&u, &self.state) {
-                return u;
-            }
-        }
-    }
-
-    fn audit(&self) -> Vec<serde_json::Value> {
-        let text =
-            std::fs::read_to_string(self._dir.path().join("audit.jsonl")).unwrap_or_default();
-        text.lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
 }
 
 fn listed(u: &Update, host: &str) -> bool {
@@ -425,14 +342,20 @@ async fn engine_restart_shows_a_gap_then_resumes_logs_without_loss_or_repeat() {
     })
     .await;
     run.sup.perform(Effect::FollowLogs {
-        service: ServiceId::new(&HostId::new("preventia"), "scratch"),
-        source: "containers".into(),
-        spec: LogSpec::Docker {
-            containers: vec![name.clone()],
-        },
-        target: Target::Ssh(HostId::new("preventia")),
-        tail: 5,
-        since: None,
+        view: 1,
+        sources: vec![(
+            0,
+            FollowSource {
+                host: HostId::new("preventia"),
+                spec: LogSpec::Docker {
+                    containers: vec![name.clone()],
+                },
+                target: Target::Ssh(HostId::new("preventia")),
+                tail: 5,
+                label: String::new(),
+            },
+        )],
+        window: Default::default(),
     });
     let mut seqs: Vec<u64> = Vec::new();
     let mut collect = |u: &Update| {
@@ -593,16 +516,22 @@ async fn merged_logs_of_both_api_replicas_are_in_time_order() {
     .await;
     let service = ServiceId::new(&HostId::new("preventia"), "api");
     run.sup.perform(Effect::FollowLogs {
-        service: service.clone(),
-        source: "containers".into(),
-        spec: LogSpec::Docker {
-            containers: vec!["preventia-api-1".into(), "preventia-api-2".into()],
-        },
-        target: Target::Ssh(HostId::new("preventia")),
-        tail: 20,
-        since: None,
+        view: 1,
+        sources: vec![(
+            0,
+            FollowSource {
+                host: HostId::new("preventia"),
+                spec: LogSpec::Docker {
+                    containers: vec!["preventia-api-1".into(), "preventia-api-2".into()],
+                },
+                target: Target::Ssh(HostId::new("preventia")),
+                tail: 20,
+                label: String::new(),
+            },
+        )],
+        window: Default::default(),
     });
-    let mut view = opsdeck::app::state::LogView::new(service, "containers".into(), 10_000);
+    let mut view = opsdeck::app::state::LogView::new(1, service.to_string(), 10_000);
     let t = Instant::now();
     while t.elapsed() < Duration::from_secs(4) {
         let u = run

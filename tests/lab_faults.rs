@@ -9,9 +9,9 @@ use common::*;
 use opsdeck::action::audit::AuditLog;
 use opsdeck::app::{Effect, Update};
 use opsdeck::collect::Supervisor;
-use opsdeck::collect::logs::LogSpec;
+use opsdeck::collect::logs::{FollowSource, LogSpec};
 use opsdeck::collect::supervisor::SupervisorOptions;
-use opsdeck::model::{HostId, ServiceId};
+use opsdeck::model::HostId;
 use opsdeck::transport::Target;
 use opsdeck::transport::ssh::{SshError, connect, scan_host_key, trust};
 use tokio::sync::{Mutex, mpsc};
@@ -189,14 +189,20 @@ async fn dead_sshd_and_dead_network_are_detected_and_recovered() {
     }
     let triboka = HostId::new("triboka");
     sup.perform(Effect::FollowLogs {
-        service: ServiceId::new(&triboka, "triboka-flask"),
-        source: "app".into(),
-        spec: LogSpec::File {
-            path: "/var/log/triboka/app.log".into(),
-        },
-        target: Target::Ssh(triboka.clone()),
-        tail: 20,
-        since: None,
+        view: 1,
+        sources: vec![(
+            0,
+            FollowSource {
+                host: triboka.clone(),
+                spec: LogSpec::File {
+                    path: "/var/log/triboka/app.log".into(),
+                },
+                target: Target::Ssh(triboka.clone()),
+                tail: 20,
+                label: String::new(),
+            },
+        )],
+        window: Default::default(),
     });
     w.until(Duration::from_secs(15), "first app.log lines", |u| {
         matches!(u, Update::LogLines { .. })

@@ -260,7 +260,7 @@ async fn journal_follow_shows_a_line_written_after_it_started() {
         unit: "triboka-flask.service".into(),
     };
     let (tx, mut rx) = mpsc::channel(1024);
-    let command = spec.command(&Position::Start, 5);
+    let command = spec.command(&Position::Start, 5, &Default::default());
     let follow = tokio::spawn(async move {
         let _ = conn.stream(&command, tx).await;
     });

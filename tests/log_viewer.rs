@@ -6,18 +6,14 @@ use opsdeck::app::state::{Mode, Screen, State};
 use opsdeck::app::{Action, Effect, TextInput};
 use opsdeck::config::theme::Theme;
 use opsdeck::fixture;
-use opsdeck::model::{HostId, LogLine, ServiceId};
+use opsdeck::model::{HostId, LogLine};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 fn logs_state(lines: Vec<LogLine>) -> (opsdeck::config::Config, State) {
     let config = fixture::config();
     let mut state = fixture::state(&config, (120, 40));
-    let mut view = opsdeck::app::state::LogView::new(
-        ServiceId::new(&HostId::new("gamelera"), "backend"),
-        "stdout".into(),
-        100_000,
-    );
+    let mut view = opsdeck::app::state::LogView::new(1, "gamelera/backend".into(), 100_000);
     view.push(lines);
     state.logs = Some(view);
     state.screen = Screen::Logs;
@@ -165,14 +161,14 @@ fn keys_drive_search_filter_context_and_save() {
     let [Effect::SaveLog { name, text }] = effects.as_slice() else {
         panic!("save effect expected")
     };
-    assert_eq!(name, "gamelera_backend-stdout");
+    assert_eq!(name, "gamelera_backend");
     assert_eq!(text, "db timeout\nGET /api 500\nretry\n");
 }
 
 #[test]
 fn since_reads_a_time_window_on_the_server_and_toggles_change_the_screen() {
-    use opsdeck::app::log_view::StreamArgs;
-    use opsdeck::collect::logs::LogSpec;
+    use opsdeck::app::log_view::ViewSource;
+    use opsdeck::collect::logs::{FollowSource, LogSpec};
     let at = |s: i64, text: &str| LogLine {
         at: chrono::DateTime::from_timestamp(s, 0),
         ..LogLine::plain(text.to_owned())
@@ -199,19 +195,32 @@ fn since_reads_a_time_window_on_the_server_and_toggles_change_the_screen() {
     );
 
     // A file cannot be read from a time.
-    let service = state.logs.as_ref().unwrap().service.clone();
-    state.logs.as_mut().unwrap().stream = Some(StreamArgs {
-        spec: LogSpec::File {
+    let source = |name: &str, spec: LogSpec| {
+        ViewSource::new(
+            name.to_owned(),
+            FollowSource {
+                host: HostId::new("gamelera"),
+                spec,
+                target: opsdeck::transport::Target::Local,
+                tail: 100,
+                label: name.to_owned(),
+            },
+        )
+    };
+    let file = source(
+        "gamelera/backend:app",
+        LogSpec::File {
             path: "/var/log/x.log".into(),
         },
-        target: opsdeck::transport::Target::Local,
-        tail: 100,
-    });
-    update(&mut state, &config, Msg::Action(Action::Palette));
-    for c in "since 10m".chars() {
-        update(&mut state, &config, Msg::Input(TextInput::Char(c)));
-    }
-    assert!(update(&mut state, &config, Msg::Input(TextInput::Submit)).is_empty());
+    );
+    let journal = source(
+        "gamelera/backend:journal",
+        LogSpec::Journald {
+            unit: "app.service".into(),
+        },
+    );
+    state.logs.as_mut().unwrap().sources = vec![file.clone()];
+    assert!(palette(&mut state, &config, "since 10m").is_empty());
     assert!(
         state
             .notice
@@ -221,31 +230,34 @@ fn since_reads_a_time_window_on_the_server_and_toggles_change_the_screen() {
             .contains("cannot be read from a time")
     );
 
-    // A journald unit is read again from ten minutes ago, cut on the server.
-    state.logs.as_mut().unwrap().stream = Some(StreamArgs {
-        spec: LogSpec::Journald {
-            unit: "app.service".into(),
-        },
-        target: opsdeck::transport::Target::Local,
-        tail: 100,
-    });
-    update(&mut state, &config, Msg::Action(Action::Palette));
-    for c in "since 10m".chars() {
-        update(&mut state, &config, Msg::Input(TextInput::Char(c)));
-    }
-    let effects = update(&mut state, &config, Msg::Input(TextInput::Submit));
+    // A merged view of a journald unit and a file: the unit is read again from ten minutes
+    // ago, cut on the server; the file is left out of the window, and the operator is told.
+    state.logs.as_mut().unwrap().sources = vec![journal, file];
+    let old_id = state.logs.as_ref().unwrap().id;
+    let effects = palette(&mut state, &config, "since 10m");
     let [
         Effect::FollowLogs {
-            service: s,
-            since: Some(t),
-            ..
+            view,
+            sources,
+            window,
         },
     ] = effects.as_slice()
     else {
         panic!("{effects:?}")
     };
-    assert_eq!(s, &service);
-    assert_eq!(*t, state.now.timestamp() - 600);
+    assert_ne!(*view, old_id, "a reopened view has a new id");
+    assert_eq!(sources.len(), 1);
+    assert_eq!(sources[0].0, 0);
+    assert!(matches!(sources[0].1.spec, LogSpec::Journald { .. }));
+    assert_eq!(window.since, Some(state.now.timestamp() - 600));
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("gamelera/backend:app")
+    );
     assert_eq!(
         state.logs.as_ref().unwrap().ring.len(),
         0,
@@ -257,4 +269,79 @@ fn since_reads_a_time_window_on_the_server_and_toggles_change_the_screen() {
             .to_string()
             .contains("(server side)")
     );
+
+    // Lines still in flight from the stream before do not land in the new view.
+    update(
+        &mut state,
+        &config,
+        Msg::Update(opsdeck::app::Update::LogLines {
+            view: old_id,
+            source: 0,
+            lines: vec![LogLine::plain("late line of the old stream".into())],
+        }),
+    );
+    assert_eq!(state.logs.as_ref().unwrap().ring.len(), 0);
+
+    // An end, a pattern, and back to live.
+    let effects = palette(&mut state, &config, "until 2m");
+    let [Effect::FollowLogs { window, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(window.until, Some(state.now.timestamp() - 120));
+    assert!(window.since.is_some(), "the window keeps its start");
+    assert!(palette(&mut state, &config, "until 20m").is_empty());
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("ends before it starts")
+    );
+    let effects = palette(&mut state, &config, "grep Timeout");
+    let [Effect::FollowLogs { window, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(window.grep.as_deref(), Some("Timeout"));
+    let view = state.logs.as_ref().unwrap();
+    assert_eq!(
+        view.filter.as_ref().map(|q| q.raw.as_str()),
+        Some("Timeout"),
+        "sources the server cannot grep are filtered here"
+    );
+    let id = view.id;
+    assert!(!state.logs.as_ref().unwrap().complete());
+    update(
+        &mut state,
+        &config,
+        Msg::Update(opsdeck::app::Update::LogEnd {
+            view: id,
+            source: 0,
+        }),
+    );
+    assert!(state.logs.as_ref().unwrap().complete());
+    assert!(render(&state).backend().to_string().contains("window read"));
+    assert!(palette(&mut state, &config, "grep (").is_empty());
+    assert!(state.notice.as_ref().unwrap().text.contains("unclosed"));
+    let effects = palette(&mut state, &config, "live");
+    let [
+        Effect::FollowLogs {
+            window, sources, ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(window, &opsdeck::collect::logs::Window::default());
+    assert_eq!(sources.len(), 2, "the file is followed again");
+    assert!(state.logs.as_ref().unwrap().filter.is_none());
+}
+
+/// Types a palette command and submits it.
+fn palette(state: &mut State, config: &opsdeck::config::Config, line: &str) -> Vec<Effect> {
+    update(state, config, Msg::Action(Action::Palette));
+    for c in line.chars() {
+        update(state, config, Msg::Input(TextInput::Char(c)));
+    }
+    update(state, config, Msg::Input(TextInput::Submit))
 }

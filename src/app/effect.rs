@@ -1,9 +1,8 @@
 //! `Effect`: I/O the reducer asks for; the supervisor carries it out.
 
 use crate::action::Authorized;
-use crate::collect::logs::LogSpec;
-use crate::model::{HostId, ServiceId};
-use crate::transport::Target;
+use crate::collect::logs::{FollowSource, Window};
+use crate::model::HostId;
 
 #[derive(Debug)]
 pub enum Effect {
@@ -11,14 +10,12 @@ pub enum Effect {
     Execute(Authorized),
     /// Collect everything now instead of waiting for the next interval.
     RefreshNow,
-    /// Follow one log source of a service (replacing any stream followed before).
+    /// Follow sources of log view `view` (each with its index there), narrowed by `window`
+    /// where they can be (replacing whatever was followed before).
     FollowLogs {
-        service: ServiceId,
-        source: String,
-        spec: LogSpec,
-        target: Target,
-        tail: usize,
-        since: Option<i64>,
+        view: u64,
+        sources: Vec<(usize, FollowSource)>,
+        window: Window,
     },
     /// Stop following logs.
     StopLogs,

@@ -4,8 +4,9 @@
 
 use regex::Regex;
 
+use crate::app::effect::Effect;
+use crate::collect::logs::{FollowSource, Window};
 use crate::model::LogLine;
-use crate::model::ServiceId;
 use crate::model::log_ring::{LogRing, Pushed};
 
 /// A compiled search or filter. Smart case: lower-case patterns ignore case; a leading `=`
@@ -48,16 +49,47 @@ impl Query {
     }
 }
 
+/// One source of a log view: what is followed, and how the view names it.
+#[derive(Debug, Clone)]
+pub struct ViewSource {
+    /// `host/service:source` (or `host/source` for a host's own logs).
+    pub name: String,
+    pub follow: FollowSource,
+    /// Why the stream stopped, until lines flow again.
+    pub gap: Option<String>,
+    /// A windowed stream read to its end.
+    pub ended: bool,
+    /// Why the source is not read in the current window (files cannot be read from a time).
+    pub left_out: Option<String>,
+}
+
+impl ViewSource {
+    pub fn new(name: String, follow: FollowSource) -> Self {
+        Self {
+            name,
+            follow,
+            gap: None,
+            ended: false,
+            left_out: None,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct LogView {
-    pub service: ServiceId,
-    pub source: String,
+    /// Lines and gaps name the view they belong to; a reopened view gets a new id, so lines
+    /// of a stream being stopped never land in it.
+    pub id: u64,
+    /// What the view shows: a service, a host, or the operator's marked set.
+    pub title: String,
+    pub sources: Vec<ViewSource>,
+    /// What the server narrows the sources to (`:since`, `:until`, `:grep`).
+    pub window: Window,
     pub ring: LogRing,
     /// Lines up from the newest visible one; 0 follows.
     pub scroll: usize,
     /// Lines that arrived while scrolled up.
     pub unseen: usize,
-    pub gap: Option<String>,
     pub search: Option<Query>,
     /// Sequence numbers of lines matching the search, ascending.
     pub matches: Vec<u64>,
@@ -70,28 +102,18 @@ pub struct LogView {
     trailing: usize,
     pub wrap: bool,
     pub timestamps: bool,
-    /// How the stream was opened, to open it again from a time (`:since`).
-    pub stream: Option<StreamArgs>,
-    /// The start of a server-side time window, when one was asked for.
-    pub since: Option<i64>,
-}
-
-#[derive(Debug, Clone)]
-pub struct StreamArgs {
-    pub spec: crate::collect::logs::LogSpec,
-    pub target: crate::transport::Target,
-    pub tail: usize,
 }
 
 impl LogView {
-    pub fn new(service: ServiceId, source: String, capacity: usize) -> Self {
+    pub fn new(id: u64, title: String, capacity: usize) -> Self {
         Self {
-            service,
-            source,
+            id,
+            title,
+            sources: Vec::new(),
+            window: Window::default(),
             ring: LogRing::new(capacity),
             scroll: 0,
             unseen: 0,
-            gap: None,
             search: None,
             matches: Vec::new(),
             filter: None,
@@ -100,9 +122,27 @@ impl LogView {
             trailing: 0,
             wrap: false,
             timestamps: true,
-            stream: None,
-            since: None,
         }
+    }
+
+    /// The effect that follows the view's sources (those the window leaves in).
+    pub fn follow(&self) -> Effect {
+        Effect::FollowLogs {
+            view: self.id,
+            sources: self
+                .sources
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.left_out.is_none())
+                .map(|(i, s)| (i, s.follow.clone()))
+                .collect(),
+            window: self.window.clone(),
+        }
+    }
+
+    /// Every source read in the window has been read to its end.
+    pub fn complete(&self) -> bool {
+        self.window.until.is_some() && self.sources.iter().all(|s| s.ended || s.left_out.is_some())
     }
 
     pub fn push(&mut self, lines: Vec<LogLine>) {
@@ -284,10 +324,9 @@ impl LogView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::HostId;
 
     fn view(lines: &[&str]) -> LogView {
-        let mut v = LogView::new(ServiceId::new(&HostId::new("h"), "s"), "f".into(), 1000);
+        let mut v = LogView::new(1, "h/s".into(), 1000);
         v.push(
             lines
                 .iter()
@@ -367,7 +406,7 @@ mod tests {
 
     #[test]
     fn dropped_lines_leave_the_indexes() {
-        let mut v = LogView::new(ServiceId::new(&HostId::new("h"), "s"), "f".into(), 3);
+        let mut v = LogView::new(1, "h/s".into(), 3);
         v.set_search("x").unwrap();
         v.push(
             ["x1", "a", "x2", "b", "x3"]

@@ -46,6 +46,10 @@ pub struct State {
     /// Set by a first quit while actions run; the second quit goes through.
     pub quit_armed: bool,
     pub logs: Option<LogView>,
+    /// Log views opened so far; the next one gets the next number as its id.
+    pub log_views: u64,
+    /// Services the operator marked (`m`) to read their logs merged in one view.
+    pub marked: std::collections::BTreeSet<ServiceId>,
     /// Services whose replicas are shown as rows of their own.
     pub expanded: std::collections::BTreeSet<ServiceId>,
     /// The last smoke suite run from the palette (`:smoke NAME`).
@@ -332,6 +336,8 @@ impl State {
             quit: None,
             quit_armed: false,
             logs: None,
+            log_views: 0,
+            marked: Default::default(),
             expanded: Default::default(),
             smoke: None,
         }

@@ -41,10 +41,10 @@ pub enum Update {
         host: HostId,
         reason: String,
     },
-    /// New lines of a followed log source.
+    /// New lines of a followed log source: `source` indexes the sources of log view `view`.
     LogLines {
-        service: ServiceId,
-        source: String,
+        view: u64,
+        source: usize,
         lines: Vec<LogLine>,
     },
     /// A log view was written to a file (or could not be).
@@ -53,9 +53,14 @@ pub enum Update {
     },
     /// A log stream stopped (host lost, command ended); it resumes by itself.
     LogGap {
-        service: ServiceId,
-        source: String,
+        view: u64,
+        source: usize,
         reason: String,
+    },
+    /// A windowed log stream (one with an end time) was read to its end.
+    LogEnd {
+        view: u64,
+        source: usize,
     },
     ActionOutput {
         action_id: u64,

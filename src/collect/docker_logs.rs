@@ -10,11 +10,9 @@ use bollard::container::LogOutput;
 use bollard::query_parameters::LogsOptions;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use tokio::sync::mpsc;
 
 use super::logs::{LogSink, StreamStart};
-use crate::app::update::Update;
-use crate::model::{HostId, Level, LogLine, ServiceId};
+use crate::model::{HostId, Level, LogLine};
 use crate::transport::Transports;
 
 /// Where a container's stream stopped.
@@ -74,47 +72,53 @@ pub fn parse_line(raw: &str) -> (Option<DateTime<Utc>>, &str) {
     }
 }
 
+/// Follows every container of `containers` into one sink; each line says which container
+/// wrote it (the container's name, or in a merged view the source's label and replica).
 pub async fn follow(
-    service: ServiceId,
-    source: String,
     host: HostId,
     containers: Vec<String>,
-    transports: Arc<Transports>,
     start: StreamStart,
-    tx: mpsc::Sender<Update>,
+    sink: LogSink,
+    transports: Arc<Transports>,
 ) {
-    let tasks = containers.into_iter().map(|c| {
-        let (service, source, host, transports, tx) = (
-            service.clone(),
-            source.clone(),
+    let n = containers.len();
+    let tasks = containers.into_iter().enumerate().map(|(i, c)| {
+        let origin = match (sink.label.is_empty(), n) {
+            (true, _) => c.clone(),
+            (false, 1) => sink.label.clone(),
+            (false, _) => format!("{}#{}", sink.label, i + 1),
+        };
+        let sink = LogSink {
+            view: sink.view,
+            source: sink.source,
+            label: String::new(),
+            tx: sink.tx.clone(),
+        };
+        follow_one(
             host.clone(),
+            c,
+            origin,
+            start.clone(),
+            sink,
             transports.clone(),
-            tx.clone(),
-        );
-        follow_one(service, source, host, c, transports, start, tx)
+        )
     });
     futures::future::join_all(tasks).await;
 }
 
 async fn follow_one(
-    service: ServiceId,
-    source: String,
     host: HostId,
     container: String,
-    transports: Arc<Transports>,
+    origin: String,
     start: StreamStart,
-    tx: mpsc::Sender<Update>,
+    sink: LogSink,
+    transports: Arc<Transports>,
 ) {
-    let StreamStart { tail, since } = start;
+    let StreamStart { tail, window } = start;
     // A time window starts the stream at that second, with nothing of it seen yet.
-    let sink = LogSink {
-        service,
-        source,
-        tx,
-    };
     let mut resume = Resume {
         cursor: Cursor {
-            second: since,
+            second: window.since,
             seen: 0,
         },
         skip: 0,
@@ -125,18 +129,19 @@ async fn follow_one(
             continue;
         };
         resume.restart();
+        // A window with an end is read once; an open one is followed.
         let opts = LogsOptions {
-            follow: true,
+            follow: window.until.is_none(),
             stdout: true,
             stderr: true,
             timestamps: true,
             since: resume.cursor.second.map_or(0, |s| s as i32),
+            until: window.until.map_or(0, |s| s as i32),
             tail: if resume.cursor.second.is_some() {
                 "all".into()
             } else {
                 tail.to_string()
             },
-            ..Default::default()
         };
         let mut stream = docker.logs(&container, Some(opts));
         let reason = loop {
@@ -162,7 +167,7 @@ async fn follow_one(
                             at,
                             level: Level::detect(message),
                             message: message.to_owned(),
-                            origin: container.clone(),
+                            origin: origin.clone(),
                             stderr,
                         });
                     }
@@ -171,6 +176,10 @@ async fn follow_one(
                     }
                 }
                 Some(Err(e)) => break e.to_string(),
+                None if window.until.is_some() => {
+                    sink.end().await;
+                    return;
+                }
                 None => break "log stream ended".to_owned(),
             }
         };

@@ -9,10 +9,12 @@ use chrono::{DateTime, TimeZone, Utc};
 use tokio::sync::mpsc;
 
 use crate::app::update::Update;
-use crate::model::{Level, LogLine, ServiceId};
+use crate::model::{HostId, Level, LogLine, log_time};
 use crate::transport::{CommandSpec, Target, Transports, local};
 
 const OFFSET_MARK: &str = "@@opsdeck:offset ";
+/// The host's UTC offset (`date +%z`), for times written in log text without a zone.
+const ZONE_MARK: &str = "@@opsdeck:zone ";
 /// Lines sent to the app in one update.
 const BATCH: usize = 256;
 
@@ -30,45 +32,111 @@ pub enum LogSpec {
     },
 }
 
-/// Where a followed source's lines and gaps go.
+impl LogSpec {
+    /// Whether the source can be read from a time (journald and Docker can; files cannot).
+    pub fn has_time(&self) -> bool {
+        !matches!(self, LogSpec::File { .. })
+    }
+
+    /// Whether a pattern can narrow the source on the server (journalctl `--grep`).
+    pub fn has_grep(&self) -> bool {
+        matches!(self, LogSpec::Journald { .. })
+    }
+}
+
+/// One source of a log view: what to follow, where, and the label its lines carry in a
+/// merged view (empty when the view shows one source).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowSource {
+    pub host: HostId,
+    pub spec: LogSpec,
+    pub target: Target,
+    pub tail: usize,
+    pub label: String,
+}
+
+/// What the server is asked to narrow a source to: a time window and a pattern. Live
+/// following needs an open end (`until` unset).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Window {
+    /// Unix seconds.
+    pub since: Option<i64>,
+    /// Unix seconds; the stream ends there instead of following.
+    pub until: Option<i64>,
+    /// A pattern in the viewer's syntax (smart case; a leading `=` is literal text).
+    pub grep: Option<String>,
+}
+
+impl Window {
+    /// `journalctl --grep` arguments for the viewer's pattern syntax: the same smart case,
+    /// and `=text` escaped to a literal.
+    fn journal_grep(&self) -> Vec<String> {
+        let Some(raw) = self.grep.as_deref().filter(|g| !g.is_empty()) else {
+            return vec![];
+        };
+        let pattern = match raw.strip_prefix('=') {
+            Some(text) => regex::escape(text),
+            None => raw.to_owned(),
+        };
+        let sensitive = raw.chars().any(char::is_uppercase);
+        vec![
+            format!("--grep={pattern}"),
+            format!("--case-sensitive={sensitive}"),
+        ]
+    }
+}
+
+/// Where a followed source's lines, gaps and end go: the view it belongs to and its index
+/// there.
 pub struct LogSink {
-    pub service: ServiceId,
-    pub source: String,
+    pub view: u64,
+    pub source: usize,
+    /// Set on lines without an origin (merged views).
+    pub label: String,
     pub tx: mpsc::Sender<Update>,
 }
 
 impl LogSink {
     /// False once the app has gone: the follower stops.
-    pub async fn lines(&self, lines: Vec<LogLine>) -> bool {
-        let (service, source) = (self.service.clone(), self.source.clone());
-        self.tx
-            .send(Update::LogLines {
-                service,
-                source,
-                lines,
-            })
-            .await
-            .is_ok()
+    pub async fn lines(&self, mut lines: Vec<LogLine>) -> bool {
+        if !self.label.is_empty() {
+            for line in lines.iter_mut().filter(|l| l.origin.is_empty()) {
+                line.origin.clone_from(&self.label);
+            }
+        }
+        self.send(|view, source| Update::LogLines {
+            view,
+            source,
+            lines,
+        })
+        .await
     }
 
     pub async fn gap(&self, reason: String) -> bool {
-        let (service, source) = (self.service.clone(), self.source.clone());
-        self.tx
-            .send(Update::LogGap {
-                service,
-                source,
-                reason,
-            })
+        self.send(|view, source| Update::LogGap {
+            view,
+            source,
+            reason,
+        })
+        .await
+    }
+
+    /// A windowed stream read to its end.
+    pub async fn end(&self) -> bool {
+        self.send(|view, source| Update::LogEnd { view, source })
             .await
-            .is_ok()
+    }
+
+    async fn send(&self, update: impl FnOnce(u64, usize) -> Update) -> bool {
+        self.tx.send(update(self.view, self.source)).await.is_ok()
     }
 }
 
-/// Where a new stream begins: the last `tail` lines, or everything since a Unix time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a new stream begins: the last `tail` lines, or the window asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamStart {
     pub tail: usize,
-    pub since: Option<i64>,
+    pub window: Window,
 }
 
 /// Where a stream stopped, so that a new one continues without gaps or repeats.
@@ -84,54 +152,45 @@ pub enum Position {
 }
 
 impl LogSpec {
-    /// The command for a stream from `pos`. Arguments, never pasted into scripts.
-    pub fn command(&self, pos: &Position, tail: usize) -> CommandSpec {
-        match (self, pos) {
-            (LogSpec::Docker { .. }, _) => unreachable!("docker logs are read through the API"),
-            (LogSpec::Journald { unit }, Position::JournalCursor(c)) => CommandSpec::argv([
-                "journalctl",
-                "-u",
-                unit,
-                "-o",
-                "json",
-                "--no-pager",
-                "-f",
-                &format!("--after-cursor={c}"),
-            ]),
-            (LogSpec::Journald { unit }, Position::Since(t)) => CommandSpec::argv([
-                "journalctl",
-                "-u",
-                unit,
-                "-o",
-                "json",
-                "--no-pager",
-                "-f",
-                &format!("--since=@{t}"),
-            ]),
-            (LogSpec::Journald { unit }, _) => CommandSpec::argv([
-                "journalctl",
-                "-u",
-                unit,
-                "-o",
-                "json",
-                "--no-pager",
-                "-f",
-                "-n",
-                &tail.to_string(),
-            ]),
-            (LogSpec::File { path }, Position::FileOffset(off)) => {
-                CommandSpec::argv(["tail", "-c", &format!("+{}", off + 1), "-F", "--", path])
+    /// The command for a stream from `pos`, narrowed by `window` where the source can.
+    /// Arguments, never pasted into scripts.
+    pub fn command(&self, pos: &Position, tail: usize, window: &Window) -> CommandSpec {
+        match self {
+            LogSpec::Docker { .. } => unreachable!("docker logs are read through the API"),
+            LogSpec::Journald { unit } => {
+                let mut args: Vec<String> = ["journalctl", "-u", unit, "-o", "json", "--no-pager"]
+                    .map(str::to_owned)
+                    .into();
+                // A window with an end is read once; an open one is followed.
+                match window.until {
+                    // The whole second named is in the window.
+                    Some(t) => args.push(format!("--until=@{t}.999999")),
+                    None => args.push("-f".into()),
+                }
+                args.extend(window.journal_grep());
+                match pos {
+                    Position::JournalCursor(c) => args.push(format!("--after-cursor={c}")),
+                    Position::Since(t) => args.push(format!("--since=@{t}")),
+                    _ => args.extend(["-n".to_owned(), tail.to_string()]),
+                }
+                CommandSpec::argv(args)
             }
-            (LogSpec::File { path }, _) => CommandSpec::argv([
-                "sh",
-                "-c",
-                // The size is read first; the tail before it is history, the stream starts after it.
-                "size=$(stat -c %s -- \"$1\" 2>/dev/null || echo 0); head -c \"$size\" -- \"$1\" 2>/dev/null | tail -n \"$2\"; \
-                 echo \"@@opsdeck:offset $size\"; exec tail -c +$((size + 1)) -F -- \"$1\"",
-                "opsdeck-tail",
-                path,
-                &tail.to_string(),
-            ]),
+            LogSpec::File { path } => match pos {
+                Position::FileOffset(off) => {
+                    CommandSpec::argv(["tail", "-c", &format!("+{}", off + 1), "-F", "--", path])
+                }
+                _ => CommandSpec::argv([
+                    "sh",
+                    "-c",
+                    // The host's zone first; then the size: the tail before it is history, the
+                    // stream starts after it.
+                    "echo \"@@opsdeck:zone $(date +%z)\"; size=$(stat -c %s -- \"$1\" 2>/dev/null || echo 0); head -c \"$size\" -- \"$1\" 2>/dev/null | tail -n \"$2\"; \
+                     echo \"@@opsdeck:offset $size\"; exec tail -c +$((size + 1)) -F -- \"$1\"",
+                    "opsdeck-tail",
+                    path,
+                    &tail.to_string(),
+                ]),
+            },
         }
     }
 }
@@ -143,6 +202,8 @@ pub struct Reader {
     pub position: Position,
     /// For files started from `Start`: lines before the offset marker are history.
     in_history: bool,
+    /// The host's zone, for file lines whose own time has none (UTC until the host says).
+    zone: chrono::FixedOffset,
 }
 
 impl Reader {
@@ -151,6 +212,7 @@ impl Reader {
             spec,
             position: Position::Start,
             in_history: true,
+            zone: chrono::FixedOffset::east_opt(0).expect("UTC"),
         }
     }
 
@@ -170,6 +232,12 @@ impl Reader {
             }
             LogSpec::Docker { .. } => Some(plain_line(raw)),
             LogSpec::File { .. } => {
+                if let Some(zone) = raw.strip_prefix(ZONE_MARK) {
+                    if let Some(z) = log_time::parse_offset(zone) {
+                        self.zone = z;
+                    }
+                    return None;
+                }
                 if let Some(off) = raw.strip_prefix(OFFSET_MARK) {
                     if let Ok(off) = off.trim().parse() {
                         self.position = Position::FileOffset(off);
@@ -182,7 +250,10 @@ impl Reader {
                 {
                     *off += raw.len() as u64 + 1;
                 }
-                Some(plain_line(raw))
+                // A file has no times of its own: the one the line writes, if any.
+                let mut line = plain_line(raw);
+                line.at = log_time::leading_time(raw, self.zone);
+                Some(line)
             }
         }
     }
@@ -235,30 +306,23 @@ pub fn parse_journal_json(raw: &str) -> Option<(LogLine, Option<String>)> {
     ))
 }
 
-/// Follows one source forever: streams while the host is connected, reports the gap,
-/// and resumes from the last position once it is back.
+/// Follows one source: streams while the host is connected, reports each gap and resumes
+/// from the last position once it is back. A window with an end is read once.
 pub async fn follow(
-    service: ServiceId,
-    source: String,
-    spec: LogSpec,
-    target: Target,
-    transports: Arc<Transports>,
+    source: FollowSource,
     start: StreamStart,
-    tx: mpsc::Sender<Update>,
+    sink: LogSink,
+    transports: Arc<Transports>,
 ) {
-    let StreamStart { tail, since } = start;
-    let sink = LogSink {
-        service,
-        source,
-        tx,
-    };
+    let FollowSource { spec, target, .. } = source;
+    let StreamStart { tail, window } = start;
     let mut reader = Reader::new(spec.clone());
-    if let Some(t) = since {
+    if let Some(t) = window.since {
         reader.position = Position::Since(t);
     }
     loop {
         let (raw_tx, mut raw_rx) = mpsc::channel::<String>(4096);
-        let command = spec.command(&reader.position, tail);
+        let command = spec.command(&reader.position, tail, &window);
         reader.restart();
         let stream = {
             let transports = transports.clone();
@@ -296,6 +360,11 @@ pub async fn follow(
             return;
         }
         let reason = match result {
+            // journalctl exits 1 when --grep finds nothing: the window is simply empty.
+            Ok(code) if window.until.is_some() && matches!(code, Some(0 | 1)) => {
+                sink.end().await;
+                return;
+            }
             Ok(code) => format!("log stream ended (exit {code:?})"),
             Err(e) => e.to_string(),
         };
@@ -340,7 +409,16 @@ mod tests {
     #[test]
     fn file_offsets_count_complete_lines_after_the_marker() {
         let mut r = Reader::new(LogSpec::File { path: "/x".into() });
+        assert!(r.line("@@opsdeck:zone +0100").is_none());
         assert!(r.line("old history").is_some());
+        let line = r
+            .line("2026-11-25 13:32:24,442 - INFO - history with a time")
+            .unwrap();
+        assert_eq!(
+            line.at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-11-25T12:32:24.442+00:00"),
+            "naive times are in the host's zone"
+        );
         assert_eq!(r.position, Position::Start);
         assert!(r.line("@@opsdeck:offset 100").is_none());
         r.line("abc");
@@ -349,7 +427,7 @@ mod tests {
         let cmd = LogSpec::File {
             path: "/x y".into(),
         }
-        .command(&r.position, 10);
+        .command(&r.position, 10, &Window::default());
         assert_eq!(cmd.to_string(), "tail -c +106 -F -- '/x y'");
     }
 
@@ -358,11 +436,38 @@ mod tests {
         let spec = LogSpec::Journald {
             unit: "a.service".into(),
         };
-        let cmd = spec.command(&Position::Since(1_795_600_000), 50);
+        let cmd = spec.command(&Position::Since(1_795_600_000), 50, &Window::default());
         assert_eq!(
             cmd.to_string(),
             "journalctl -u a.service -o json --no-pager -f --since=@1795600000"
         );
+        let window = Window {
+            since: Some(1_795_600_000),
+            until: Some(1_795_600_600),
+            grep: Some("=a.b (x)".into()),
+        };
+        let cmd = spec.command(&Position::Since(1_795_600_000), 50, &window);
+        assert_eq!(
+            cmd.args(),
+            [
+                "-u",
+                "a.service",
+                "-o",
+                "json",
+                "--no-pager",
+                "--until=@1795600600.999999",
+                r"--grep=a\.b \(x\)",
+                "--case-sensitive=false",
+                "--since=@1795600000",
+            ]
+        );
+        let smart = Window {
+            grep: Some("Timeout".into()),
+            ..Window::default()
+        };
+        let cmd = spec.command(&Position::Start, 20, &smart);
+        assert!(cmd.args().contains(&"--case-sensitive=true".to_owned()));
+        assert!(cmd.args().ends_with(&["-n".to_owned(), "20".to_owned()]));
     }
 
     #[test]
@@ -370,7 +475,11 @@ mod tests {
         let spec = LogSpec::Journald {
             unit: "a.service".into(),
         };
-        let cmd = spec.command(&Position::JournalCursor("s=1;i=2".into()), 50);
+        let cmd = spec.command(
+            &Position::JournalCursor("s=1;i=2".into()),
+            50,
+            &Window::default(),
+        );
         assert!(cmd.args().contains(&"--after-cursor=s=1;i=2".to_owned()));
     }
 }

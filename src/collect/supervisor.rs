@@ -186,30 +186,38 @@ impl Supervisor {
                 });
             }
             Effect::FollowLogs {
-                service,
-                source,
-                spec,
-                target,
-                tail,
-                since,
+                view,
+                sources,
+                window,
             } => {
-                let name = format!("logs {service} {source}");
-                let start = logs::StreamStart { tail, since };
+                let name = format!("logs view {view} ({} sources)", sources.len());
                 let (transports, tx) = (self.inner.transports.clone(), self.inner.tx.clone());
-                let handle = match spec {
-                    LogSpec::Docker { containers } => {
-                        let host = service.host.clone();
-                        let fut = docker_logs::follow(
-                            service, source, host, containers, transports, start, tx,
-                        );
-                        self.spawn_abortable(name, fut)
+                let followers = sources.into_iter().map(|(i, source)| {
+                    let start = logs::StreamStart {
+                        tail: source.tail,
+                        window: window.clone(),
+                    };
+                    let sink = logs::LogSink {
+                        view,
+                        source: i,
+                        label: source.label.clone(),
+                        tx: tx.clone(),
+                    };
+                    let transports = transports.clone();
+                    async move {
+                        match source.spec {
+                            LogSpec::Docker { containers } => {
+                                let host = source.host.clone();
+                                docker_logs::follow(host, containers, start, sink, transports).await
+                            }
+                            _ => logs::follow(source, start, sink, transports).await,
+                        }
                     }
-                    spec => {
-                        let fut =
-                            logs::follow(service, source, spec, target, transports, start, tx);
-                        self.spawn_abortable(name, fut)
-                    }
-                };
+                });
+                let all = futures::future::join_all(followers);
+                let handle = self.spawn_abortable(name, async move {
+                    all.await;
+                });
                 let mut slot = self
                     .inner
                     .log_stream

@@ -8,6 +8,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use super::log::{Level, LogLine};
 
 const NO_TIME: i64 = i64::MIN;
+/// How far back a late line of a merged view is placed by its time; older is appended.
+const MERGE_LOOK_BACK: usize = 8192;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
@@ -86,6 +88,11 @@ impl LogRing {
         self.lines.get(seq.checked_sub(self.dropped)? as usize)
     }
 
+    /// Every origin seen so far (the first is "none").
+    pub fn origins(&self) -> &[String] {
+        &self.origins
+    }
+
     pub fn origin(&self, entry: &LogEntry) -> &str {
         &self.origins[entry.origin as usize]
     }
@@ -110,15 +117,29 @@ impl LogRing {
             self.lines.pop_front();
             self.dropped += 1;
         }
-        // Merged sources interleave by time; nearly every line belongs at the end.
+        // Merged sources interleave by time; nearly every line belongs at the end. A timed
+        // line goes after the newest timed line of another source not later than it. A
+        // source's own lines keep their arrival order, and lines without a time stay where
+        // they arrived and are passed over, within a bounded look-back.
         let mut at = self.lines.len();
         if entry.at_ms != NO_TIME {
-            while at > 0
-                && self.lines[at - 1].at_ms != NO_TIME
-                && self.lines[at - 1].at_ms > entry.at_ms
-            {
-                at -= 1;
+            let mut cut = at;
+            let mut i = at;
+            while i > 0 && at - i < MERGE_LOOK_BACK {
+                let prev = &self.lines[i - 1];
+                if prev.origin == entry.origin {
+                    break;
+                }
+                let t = prev.at_ms;
+                if t != NO_TIME {
+                    if t <= entry.at_ms {
+                        break;
+                    }
+                    cut = i - 1;
+                }
+                i -= 1;
             }
+            at = cut;
         }
         let appended = at == self.lines.len();
         self.lines.insert(at, entry);
@@ -180,6 +201,39 @@ mod tests {
         let texts: Vec<&str> = r.iter().map(|(_, e)| &*e.text).collect();
         assert_eq!(texts, ["a", "b", "c"]);
         assert_eq!(r.origin(r.get(1).unwrap()), "api-2");
+    }
+
+    #[test]
+    fn untimed_lines_keep_arrival_order_and_do_not_stop_the_merge() {
+        let mut r = LogRing::new(10);
+        let at = |s: i64, text: &str| LogLine {
+            at: Utc.timestamp_opt(s, 0).single(),
+            origin: text.split(' ').next().unwrap().into(),
+            ..LogLine::plain(text.into())
+        };
+        r.push(at(10, "journal a"));
+        r.push(at(20, "journal c"));
+        r.push(LogLine {
+            origin: "file".into(),
+            ..line("file x")
+        });
+        r.push(at(15, "other b"));
+        let texts: Vec<&str> = r.iter().map(|(_, e)| &*e.text).collect();
+        assert_eq!(texts, ["journal a", "other b", "journal c", "file x"]);
+        r.push(at(30, "journal d"));
+        r.push(at(5, "oldest"));
+        let texts: Vec<&str> = r.iter().map(|(_, e)| &*e.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "oldest",
+                "journal a",
+                "other b",
+                "journal c",
+                "file x",
+                "journal d"
+            ]
+        );
     }
 
     #[test]

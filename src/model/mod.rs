@@ -6,6 +6,7 @@ pub mod history;
 pub mod ids;
 pub mod log;
 pub mod log_ring;
+pub mod log_time;
 pub mod metrics;
 pub mod status;
 

@@ -244,10 +244,18 @@ fn service_cells<'a>(
     let busy = state.dispatcher.is_busy(&svc.id);
     cols.iter()
         .map(|c| match c {
-            Column::Name => Cell::from(Line::from(vec![
-                Span::styled(if last { " └─ " } else { " ├─ " }, theme.muted),
-                Span::styled(&*svc.id.name, theme.text),
-            ])),
+            Column::Name => {
+                let mut spans = vec![Span::styled(
+                    if last { " └─ " } else { " ├─ " },
+                    theme.muted,
+                )];
+                // Marked for a merged log view.
+                if state.marked.contains(&svc.id) {
+                    spans.push(Span::styled("◆ ", theme.accent));
+                }
+                spans.push(Span::styled(&*svc.id.name, theme.text));
+                Cell::from(Line::from(spans))
+            }
             Column::Kind => Cell::from(Span::styled(kind_label(svc.kind), theme.muted)),
             Column::Status => {
                 let run = state.run_state(svc);

@@ -18,21 +18,38 @@ use crate::model::log_ring::LogEntry;
 
 /// Characters of one line drawn on the log screen; the rest is behind enter.
 pub const SHOWN_CHARS: usize = 2_000;
+/// The widest source column of a merged view.
+const MAX_ORIGIN_WIDTH: usize = 24;
 /// Characters shown in the full-line popup.
 const FULL_CHARS: usize = 65_536;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(view) = &state.logs else { return };
     let mut title = vec![Span::styled(
-        format!(" logs · {} · {} ", view.service, view.source),
+        format!(" logs · {} ", view.title),
         theme.title,
     )];
-    if view.scroll == 0 {
+    if view.sources.len() > 1 {
+        title.push(Span::styled(
+            format!("· {} sources ", view.sources.len()),
+            theme.muted,
+        ));
+    }
+    if view.complete() {
+        title.push(Span::styled("window read ", theme.ok));
+    } else if view.scroll == 0 {
         title.push(Span::styled("following ", theme.ok));
     } else {
         title.push(Span::styled(
             format!("paused · {} new ", view.unseen),
             theme.warn,
+        ));
+    }
+    let window = window_label(&view.window);
+    if !window.is_empty() {
+        title.push(Span::styled(
+            format!("· {window} (server side) "),
+            theme.accent,
         ));
     }
     if let Some(q) = &view.search {
@@ -52,26 +69,24 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             theme.accent,
         ));
     }
-    if let Some(t) = view
-        .since
-        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-    {
-        title.push(Span::styled(
-            format!("· since {} (server side) ", t.format("%Y-%m-%d %H:%M:%S")),
-            theme.accent,
-        ));
-    }
     if view.ring.dropped() > 0 {
         title.push(Span::styled(
             format!("· {} dropped ", view.ring.dropped()),
             theme.muted,
         ));
     }
-    if let Some(gap) = &view.gap {
-        title.push(Span::styled(
-            format!("· gap: {} ", printable(gap, 200)),
-            theme.bad,
-        ));
+    for s in &view.sources {
+        if let Some(gap) = &s.gap {
+            let who = if view.sources.len() > 1 {
+                format!("{}: ", s.follow.label)
+            } else {
+                String::new()
+            };
+            title.push(Span::styled(
+                format!("· gap {who}{} ", printable(gap, 200)),
+                theme.bad,
+            ));
+        }
     }
     let block = Block::default()
         .borders(Borders::ALL)
@@ -79,6 +94,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .title(Line::from(title));
     let inner = block.inner(area);
     let height = inner.height as usize;
+    let origin_width = view
+        .ring
+        .origins()
+        .iter()
+        .map(|o| o.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(MAX_ORIGIN_WIDTH);
     let positions: Vec<usize> = if view.wrap {
         // Wrapped lines take several rows: take from the newest back until the screen is full.
         let width = inner.width.max(1) as usize;
@@ -102,11 +125,20 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     } else {
         view.window(height).collect()
     };
-    let lines: Vec<Line> = positions
+    let entries: Vec<&LogEntry> = positions
         .into_iter()
         .filter_map(|pos| view.seq_at(pos))
         .filter_map(|seq| view.ring.get(seq))
-        .map(|e| line_of(view, e, theme))
+        .collect();
+    // The time column stays in place for lines without a time when others on screen have one.
+    let time_column = view.timestamps && entries.iter().any(|e| e.at().is_some());
+    let columns = Columns {
+        time: time_column,
+        origin: origin_width,
+    };
+    let lines: Vec<Line> = entries
+        .into_iter()
+        .map(|e| line_of(view, e, columns, theme))
         .collect();
     let mut paragraph = Paragraph::new(lines).block(block);
     if view.wrap {
@@ -115,19 +147,47 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(paragraph, area);
 }
 
-fn line_of<'a>(view: &'a LogView, e: &'a LogEntry, theme: &Theme) -> Line<'a> {
-    let mut spans = Vec::with_capacity(6);
-    if view.timestamps
-        && let Some(at) = e.at()
-    {
-        spans.push(Span::styled(
-            at.format("%H:%M:%S ").to_string(),
-            theme.muted,
-        ));
+/// `since … until … grep …` of a server-side window; empty when there is none.
+pub fn window_label(w: &crate::collect::logs::Window) -> String {
+    let time = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default()
+    };
+    let mut parts = Vec::new();
+    if let Some(t) = w.since {
+        parts.push(format!("since {}", time(t)));
     }
-    let origin = view.ring.origin(e);
-    if !origin.is_empty() {
-        spans.push(Span::styled(format!("{origin} "), theme.accent));
+    if let Some(t) = w.until {
+        parts.push(format!("until {}", time(t)));
+    }
+    if let Some(g) = &w.grep {
+        parts.push(format!("grep {}", printable(g, 80)));
+    }
+    parts.join(" ")
+}
+
+/// The columns before the text: time, and the source in merged views.
+#[derive(Clone, Copy)]
+struct Columns {
+    time: bool,
+    /// Width of the source column; 0 without one.
+    origin: usize,
+}
+
+fn line_of<'a>(view: &'a LogView, e: &'a LogEntry, columns: Columns, theme: &Theme) -> Line<'a> {
+    let mut spans = Vec::with_capacity(6);
+    if columns.time {
+        let time = e
+            .at()
+            .map_or_else(|| " ".repeat(9), |at| at.format("%H:%M:%S ").to_string());
+        spans.push(Span::styled(time, theme.muted));
+    }
+    // Merged views: a source column as wide as the longest source name (up to a limit).
+    if columns.origin > 0 {
+        let width = columns.origin;
+        let origin = printable(view.ring.origin(e), width);
+        spans.push(Span::styled(format!("{origin:<width$} "), theme.accent));
     }
     if e.stderr {
         spans.push(Span::styled("err ", theme.bad));

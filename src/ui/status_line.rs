@@ -95,7 +95,10 @@ fn hints(state: &State, theme: &Theme) -> Line<'static> {
             Action::Quit,
         ],
         (_, Screen::Fleet) => {
-            let mut a = vec![Action::Up, Action::Open];
+            let mut a = vec![Action::Up, Action::Open, Action::OpenLogs];
+            if state.selected_service().is_some() {
+                a.push(Action::ToggleMark);
+            }
             if state.selected_service().is_some() && !state.read_only() {
                 a.extend([
                     Action::RestartService,
@@ -109,6 +112,15 @@ fn hints(state: &State, theme: &Theme) -> Line<'static> {
     };
     actions.dedup();
     let mut spans = vec![Span::raw(" ")];
+    if state.screen == Screen::Fleet && !state.marked.is_empty() {
+        spans.push(Span::styled(
+            format!(
+                "◆ {} marked (L merges their logs, esc clears) ",
+                state.marked.len()
+            ),
+            theme.accent,
+        ));
+    }
     for a in actions {
         let Some(key) = state.keymap.hint(a) else {
             continue;

@@ -7,7 +7,16 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use opsdeck::action::audit::AuditLog;
+use opsdeck::app::Update;
+use opsdeck::app::reducer::{Msg, update};
+use opsdeck::app::state::State;
+use opsdeck::collect::Supervisor;
+use opsdeck::collect::supervisor::SupervisorOptions;
+use tokio::sync::mpsc;
 
 use opsdeck::config::Config;
 use opsdeck::model::HostId;
@@ -87,4 +96,84 @@ pub fn http_get(addr: &str, path: &str) -> (u16, String) {
         .split_once("\r\n\r\n")
         .map_or(String::new(), |(_, b)| b.to_owned());
     (status, body)
+}
+
+/// The app without a terminal: the supervisor collecting from the lab, updates applied to
+/// the state by the reducer, effects carried out — what the event loop does.
+pub struct Run {
+    pub sup: Supervisor,
+    pub rx: mpsc::Receiver<Update>,
+    pub state: State,
+    pub config: Arc<Config>,
+    pub dir: tempfile::TempDir,
+}
+
+impl Run {
+    pub fn start(config: Arc<Config>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, rx) = mpsc::channel(4096);
+        let opts = SupervisorOptions {
+            audit: AuditLog::new(dir.path().join("audit.jsonl")),
+            read_only: false,
+            known_hosts: dir.path().join("kh"),
+        };
+        let sup = Supervisor::new(config.clone(), tx, opts);
+        sup.start();
+        let mut state = State::new(&config, false, vec!["default".into()], 0, Utc::now());
+        state.size = (160, 50);
+        Run {
+            sup,
+            rx,
+            state,
+            config,
+            dir,
+        }
+    }
+
+    /// Applies updates to the state until `pred` holds for one of them.
+    pub async fn until(
+        &mut self,
+        limit: Duration,
+        what: &str,
+        mut pred: impl FnMut(&Update, &State) -> bool,
+    ) -> Update {
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline
+                .checked_duration_since(Instant::now())
+                .unwrap_or_else(|| panic!("{what}: not within {limit:?}"));
+            let u = tokio::time::timeout(left, self.rx.recv())
+                .await
+                .unwrap_or_else(|_| panic!("{what}: not within {limit:?}"))
+                .unwrap();
+            update(&mut self.state, &self.config, Msg::Tick(Utc::now()));
+            if std::env::var_os("LAB_DEBUG").is_some() {
+                match &u {
+                    Update::ContainersListed { containers, .. } => eprintln!(
+                        "{:?} listed {:?}",
+                        Instant::now(),
+                        containers
+                            .iter()
+                            .map(|c| (&c.name, c.started_at))
+                            .collect::<Vec<_>>()
+                    ),
+                    Update::ContainerStats { .. } | Update::HostSampled { .. } => {}
+                    other => eprintln!("{:?} {other:?}", Instant::now()),
+                }
+            }
+            for e in update(&mut self.state, &self.config, Msg::Update(u.clone())) {
+                self.sup.perform(e);
+            }
+            if pred(&u, &self.state) {
+                return u;
+            }
+        }
+    }
+
+    pub fn audit(&self) -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(self.dir.path().join("audit.jsonl")).unwrap_or_default();
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
 }

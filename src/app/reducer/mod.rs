@@ -117,6 +117,10 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
                 state.filter.clear();
                 clamp_selection(state);
             }
+            (Mode::Normal, Screen::Fleet) if !state.marked.is_empty() => {
+                state.marked.clear();
+                notice(state, NoticeLevel::Info, "marks cleared");
+            }
             (Mode::Normal, Screen::Fleet) => state.notice = None,
             _ => state.mode = Mode::Normal,
         },
@@ -137,6 +141,25 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
         | Action::SaveLog
         | Action::ToggleTimestamps
         | Action::ToggleWrap => {}
+        Action::ToggleMark => match state.selected_service().map(|s| s.id.clone()) {
+            Some(id) => {
+                if !state.marked.remove(&id) {
+                    state.marked.insert(id);
+                }
+                let n = state.marked.len();
+                let text = match n {
+                    0 => "no services marked".to_owned(),
+                    n => format!("{n} marked: L reads their logs merged, esc clears the marks"),
+                };
+                notice(state, NoticeLevel::Info, text);
+                move_selection(state, 1);
+            }
+            None => notice(
+                state,
+                NoticeLevel::Warn,
+                "marks are for services (L on a host row merges the whole host)",
+            ),
+        },
         Action::ToggleExpand => {
             if let Some(id) = state
                 .selected_service()

@@ -3,7 +3,7 @@
 use super::*;
 
 const PALETTE_HELP: &str = "host NAME, filter TEXT, theme NAME, restart|stop|start HOST/SERVICE, \
-     smoke SUITE, refresh, help, quit";
+     smoke SUITE, since|until TIME, grep PATTERN, live, refresh, help, quit";
 
 pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec<Effect> {
     let (cmd, arg) = line
@@ -58,7 +58,9 @@ pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec
             },
             None => notice(state, NoticeLevel::Error, format!("unknown host `{name}`")),
         },
-        ("since", arg) => return super::logs::narrow_logs(state, arg),
+        ("since" | "until" | "grep" | "live", arg) => {
+            return super::logs::narrow_logs(state, cmd, arg);
+        }
         ("theme", name) => match state.themes.iter().position(|t| t == name) {
             Some(i) => {
                 state.theme = i;

@@ -62,17 +62,15 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
             crate::app::containers::apply_gap(state, &host, reason)
         }
         Update::LogLines {
-            service,
+            view,
             source,
             lines,
         } => {
-            if let Some(view) = state
-                .logs
-                .as_mut()
-                .filter(|v| v.service == service && v.source == source)
-            {
-                view.gap = None;
-                view.push(lines);
+            if let Some(v) = state.logs.as_mut().filter(|v| v.id == view) {
+                if let Some(s) = v.sources.get_mut(source) {
+                    s.gap = None;
+                }
+                v.push(lines);
             }
         }
         Update::LogSaved { result } => match result {
@@ -88,16 +86,17 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
             ),
         },
         Update::LogGap {
-            service,
+            view,
             source,
             reason,
         } => {
-            if let Some(view) = state
-                .logs
-                .as_mut()
-                .filter(|v| v.service == service && v.source == source)
-            {
-                view.gap = Some(reason);
+            if let Some(s) = log_source(state, view, source) {
+                s.gap = Some(reason);
+            }
+        }
+        Update::LogEnd { view, source } => {
+            if let Some(s) = log_source(state, view, source) {
+                s.ended = true;
             }
         }
         Update::ActionOutput { action_id, line } => {
@@ -196,4 +195,18 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
         }
     }
     vec![]
+}
+
+/// Source `source` of the log view on screen, if that is view `view`.
+fn log_source(
+    state: &mut State,
+    view: u64,
+    source: usize,
+) -> Option<&mut crate::app::log_view::ViewSource> {
+    state
+        .logs
+        .as_mut()
+        .filter(|v| v.id == view)?
+        .sources
+        .get_mut(source)
 }
