@@ -6,6 +6,10 @@
 //! client's CPU and RSS.
 //!   lab/up && cargo bench --bench docker_load
 
+#[path = "support/process.rs"]
+mod process;
+use process::{cpu_ticks as ticks, rss_kib};
+
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::PathBuf;
@@ -20,23 +24,6 @@ use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 const CONTAINERS: usize = 80;
 const HOST: &str = "epagal";
-
-fn ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let Some(i) = stat.rfind(')') else { return 0 };
-    let f: Vec<&str> = stat[i + 2..].split_whitespace().collect();
-    f[11].parse::<u64>().unwrap_or(0) + f[12].parse::<u64>().unwrap_or(0)
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
 
 /// CPU % of a core used by each pid over `secs`.
 fn measure(pids: &[u32], secs: u64) -> Vec<f64> {

@@ -3,6 +3,10 @@
 //! (targets ≤ 3 s and ≤ 0.5 s for N = 50).
 //!   lab/up && lab/scale up 50 && cargo bench --bench ssh_latency
 
+#[path = "support/process.rs"]
+mod process;
+use process::percentile;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,10 +15,6 @@ use opsdeck::collect::remote::{parse_poll, poll_command};
 use opsdeck::config::Config;
 use opsdeck::transport::CommandSpec;
 use opsdeck::transport::ssh::{SshConnection, SshTarget, connect};
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
 
 fn targets(config: &Config) -> Vec<SshTarget> {
     let trusted = std::env::temp_dir().join("opsdeck-bench-known_hosts");

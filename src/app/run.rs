@@ -1,5 +1,6 @@
 //! The loop: one `select!` over terminal events, collector updates, a clock tick and
-//! signals. Draws only when the state changed, at most about 30 times a second.
+//! signals. Draws only when the state changed: at once after a key (or any terminal
+//! event), and at most about 30 times a second for what the collectors report.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,10 +58,12 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut dirty = true;
+    // A key was handled: its frame is drawn now, not at the next frame slot.
+    let mut urgent = false;
     let mut last_draw = Instant::now() - FRAME;
 
     loop {
-        if dirty && last_draw.elapsed() >= FRAME && !terminal::panicked() {
+        if dirty && (urgent || last_draw.elapsed() >= FRAME) && !terminal::panicked() {
             let theme = &opts.themes[state.theme.min(opts.themes.len() - 1)];
             if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "render") {
                 panic!("deliberate panic in render (OPSDECK_TEST_PANIC=render)");
@@ -70,12 +73,16 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
                 .draw(|frame| ui::render(frame, &state, theme))?;
             last_draw = Instant::now();
             dirty = false;
+            urgent = false;
         }
         let next_frame = last_draw + FRAME;
         let mut msgs: Vec<Msg> = Vec::new();
         tokio::select! {
             event = events.next() => match event {
-                Some(Ok(ev)) => msgs.extend(translate(&state, ev)),
+                Some(Ok(ev)) => {
+                    msgs.extend(translate(&state, ev));
+                    urgent = true;
+                }
                 Some(Err(e)) => return Err(eyre!("terminal input failed: {e}")),
                 None => state.quit = Some(QuitReason::Requested),
             },
