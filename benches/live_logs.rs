@@ -84,6 +84,9 @@ fn flood(path: PathBuf, rate: u64, stop: Arc<AtomicBool>, written: Arc<AtomicU64
     }
 }
 
+/// What the screen must show once a key has taken effect.
+type Check = Box<dyn Fn(&Screen) -> bool>;
+
 struct Screen {
     parser: vt100::Parser,
     rx: mpsc::Receiver<Vec<u8>>,
@@ -217,7 +220,7 @@ fn main() {
         let cycle = word.len() + 4;
         let at = step % cycle;
         step += 1;
-        let (key, check): (String, Box<dyn Fn(&Screen) -> bool>) = match at {
+        let (key, check): (String, Check) = match at {
             0 => {
                 typed.clear();
                 (
