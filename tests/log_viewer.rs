@@ -345,3 +345,54 @@ fn palette(state: &mut State, config: &opsdeck::config::Config, line: &str) -> V
     }
     update(state, config, Msg::Input(TextInput::Submit))
 }
+
+#[test]
+fn colours_in_log_text_are_styles_and_search_highlights_over_them() {
+    let (config, mut state) = logs_state(vec![LogLine::plain(
+        "\u{1b}[32mgreen-word\u{1b}[0m then \u{1b}[2Jplain".to_owned(),
+    )]);
+    let t = render(&state);
+    let screen = t.backend().to_string();
+    assert!(screen.contains("green-word then ·plain"), "{screen}");
+    assert_no_control(&t);
+    let buffer = t.backend().buffer();
+    let cell_of = |text: &str| {
+        let (x, y) = (0..buffer.area.height)
+            .find_map(|y| {
+                let row: String = (0..buffer.area.width)
+                    .map(|x| buffer[(x, y)].symbol().to_owned())
+                    .collect();
+                row.find(text).map(|i| (row[..i].chars().count() as u16, y))
+            })
+            .unwrap_or_else(|| panic!("{text} not on screen"));
+        buffer[(x, y)].clone()
+    };
+    assert_eq!(cell_of("green-word").fg, ratatui::style::Color::Indexed(2));
+    assert_ne!(cell_of("then").fg, ratatui::style::Color::Indexed(2));
+
+    // A search match is highlighted over the log's own colour.
+    update(&mut state, &config, Msg::Action(Action::Filter));
+    for c in "green".chars() {
+        update(&mut state, &config, Msg::Input(TextInput::Char(c)));
+    }
+    let t = render(&state);
+    let highlighted = Theme::default().selection.bg.unwrap();
+    let buffer = t.backend().buffer();
+    let hit = buffer
+        .content()
+        .iter()
+        .any(|c| c.symbol() == "g" && c.bg == highlighted);
+    assert!(hit, "the match is highlighted");
+
+    // NO_COLOR: the log's colours are not shown either.
+    let plain = Theme::parse(include_str!("../themes/default.toml"), true).unwrap();
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| opsdeck::ui::render(f, &state, &plain)).unwrap();
+    assert!(
+        t.backend()
+            .buffer()
+            .content()
+            .iter()
+            .all(|c| !matches!(c.fg, ratatui::style::Color::Indexed(2)))
+    );
+}

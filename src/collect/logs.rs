@@ -252,7 +252,8 @@ impl Reader {
                 }
                 // A file has no times of its own: the one the line writes, if any.
                 let mut line = plain_line(raw);
-                line.at = log_time::leading_time(raw, self.zone);
+                line.at = log_time::leading_time(raw, self.zone)
+                    .or_else(|| log_time::json_time(raw, self.zone));
                 Some(line)
             }
         }

@@ -64,6 +64,8 @@ pub struct Theme {
     pub prod_banner: Style,
     pub popup: Style,
     pub sparkline: Style,
+    /// Colours written in log text (SGR sequences) are shown; off with NO_COLOR.
+    pub log_colors: bool,
 }
 
 impl Theme {
@@ -146,6 +148,7 @@ impl Theme {
                 ),
             popup: Style::new().bg(color(&c.popup_bg)?),
             sparkline: fg(&c.sparkline)?,
+            log_colors: !no_color,
         })
     }
 

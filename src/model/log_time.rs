@@ -30,6 +30,27 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
         .then(|| s.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')))
 }
 
+/// The time a JSON log line carries in `time`, `timestamp`, `ts`, `@timestamp` or
+/// `asctime` (as text in a form above, or Unix seconds).
+pub fn json_time(text: &str, offset: FixedOffset) -> Option<DateTime<Utc>> {
+    if !text.starts_with('{') || text.len() > 64 * 1024 {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    ["time", "timestamp", "ts", "@timestamp", "asctime"]
+        .iter()
+        .find_map(|k| match v.get(*k)? {
+            serde_json::Value::String(s) => leading_time(s, offset),
+            serde_json::Value::Number(n) => {
+                let secs = n.as_f64()?;
+                // Milliseconds when the number is too large to be seconds.
+                let ms = if secs > 1e11 { secs } else { secs * 1e3 };
+                DateTime::from_timestamp_millis(ms as i64)
+            }
+            _ => None,
+        })
+}
+
 /// `YYYY-MM-DD[T ]HH:MM:SS[.,frac][Z|±HH:MM|±HHMM]`
 fn iso(s: &str, offset: FixedOffset) -> Option<DateTime<Utc>> {
     let b = s.as_bytes();
@@ -153,6 +174,26 @@ mod tests {
             at(r#"10.0.0.1 - - [25/Nov/2026:15:40:20 +0100] "GET / HTTP/1.1" 200"#).as_deref(),
             Some("2026-11-25T14:40:20+00:00")
         );
+    }
+
+    #[test]
+    fn json_lines_carry_their_time_in_a_field() {
+        let t = |s: &str| json_time(s, utc()).map(|t| t.to_rfc3339());
+        assert_eq!(
+            t(r#"{"asctime": "2026-11-25 10:00:01,250", "levelname": "INFO", "message": "x"}"#)
+                .as_deref(),
+            Some("2026-11-25T10:00:01.250+00:00")
+        );
+        assert_eq!(
+            t(r#"{"ts": 1795600000.5, "msg": "x"}"#).as_deref(),
+            Some("2026-11-25T09:46:40.500+00:00")
+        );
+        assert_eq!(
+            t(r#"{"time": 1795600000500}"#).as_deref(),
+            Some("2026-11-25T09:46:40.500+00:00")
+        );
+        assert_eq!(t(r#"{"msg": "no time"}"#), None);
+        assert_eq!(t("not json"), None);
     }
 
     #[test]

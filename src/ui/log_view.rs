@@ -3,12 +3,15 @@
 //! the terminal raw: control characters (escape sequences included) are shown as `·`,
 //! and very long lines are cut with a marker (enter shows the whole line).
 
+use std::ops::Range;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use super::ansi;
 use super::layout::centered;
 use crate::app::log_view::LogView;
 use crate::app::state::State;
@@ -192,7 +195,7 @@ fn line_of<'a>(view: &'a LogView, e: &'a LogEntry, columns: Columns, theme: &The
     if e.stderr {
         spans.push(Span::styled("err ", theme.bad));
     }
-    let text = display_text(&e.text);
+    let shown = display(&e.text);
     let level = if e.level == Level::Unknown {
         json_level(&e.text).unwrap_or(Level::Unknown)
     } else {
@@ -211,54 +214,105 @@ fn line_of<'a>(view: &'a LogView, e: &'a LogEntry, columns: Columns, theme: &The
             theme.warn,
         ));
     }
+    let matches: Vec<Range<usize>> = view
+        .search
+        .as_ref()
+        .map(|q| q.re.find_iter(&shown.text).map(|m| m.range()).collect())
+        .unwrap_or_default();
     let highlight = theme.selection.add_modifier(Modifier::BOLD);
-    match &view.search {
-        Some(q) => {
-            let mut last = 0;
-            for m in q.re.find_iter(&text) {
-                spans.push(Span::styled(text[last..m.start()].to_owned(), theme.text));
-                spans.push(Span::styled(text[m.start()..m.end()].to_owned(), highlight));
-                last = m.end();
-            }
-            spans.push(Span::styled(text[last..].to_owned(), theme.text));
-        }
-        None => spans.push(Span::styled(text, theme.text)),
-    }
+    let runs = if theme.log_colors {
+        shown.runs.as_slice()
+    } else {
+        &[]
+    };
+    spans.extend(segments(&shown.text, runs, &matches, theme.text, highlight));
     Line::from(spans)
 }
 
-/// What the screen shows of a line: JSON objects as `message key=value …`, the rest as is;
-/// cut to [`SHOWN_CHARS`], control characters replaced.
-pub fn display_text(raw: &str) -> String {
-    if raw.starts_with('{')
-        && raw.len() <= 64 * 1024
-        && let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(raw)
-    {
-        let message = ["message", "msg", "event"]
-            .iter()
-            .find_map(|k| map.get(*k).and_then(|v| v.as_str()))
-            .unwrap_or("");
-        let skip = [
-            "message",
-            "msg",
-            "event",
-            "level",
-            "levelname",
-            "severity",
-            "asctime",
-            "time",
-            "timestamp",
-            "ts",
-        ];
-        let mut out = message.to_owned();
-        for (k, v) in map.iter().filter(|(k, _)| !skip.contains(&k.as_str())) {
-            let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-            out.push_str(&format!("  {k}={v}"));
-        }
-        return printable(&out, SHOWN_CHARS);
+/// Text cut at run and match boundaries: the log's own colours over the theme's text
+/// style, search matches highlighted over both.
+fn segments(
+    text: &str,
+    runs: &[(Range<usize>, Style)],
+    matches: &[Range<usize>],
+    base: Style,
+    highlight: Style,
+) -> Vec<Span<'static>> {
+    let mut cuts: Vec<usize> = vec![0, text.len()];
+    for r in runs.iter().map(|(r, _)| r).chain(matches) {
+        cuts.extend([r.start, r.end]);
     }
-    printable(raw, SHOWN_CHARS)
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts.windows(2)
+        .map(|w| (w[0], w[1]))
+        .filter(|(a, b)| a < b)
+        .map(|(a, b)| {
+            let inside = |r: &Range<usize>| r.start <= a && b <= r.end;
+            let style = if matches.iter().any(inside) {
+                highlight
+            } else {
+                runs.iter()
+                    .find(|(r, _)| inside(r))
+                    .map_or(base, |(_, s)| base.patch(*s))
+            };
+            Span::styled(text[a..b].to_owned(), style)
+        })
+        .collect()
 }
+
+/// What the screen shows of a line: JSON objects as `message key=value …`, the rest as is;
+/// cut to [`SHOWN_CHARS`], colours kept as styles, every other control sequence replaced.
+pub fn display(raw: &str) -> ansi::Styled {
+    ansi::parse(
+        &json_text(raw).unwrap_or_else(|| raw.to_owned()),
+        SHOWN_CHARS,
+    )
+}
+
+/// The text [`display`] shows, without its styles.
+pub fn display_text(raw: &str) -> String {
+    display(raw).text
+}
+
+/// A JSON object line as `message key=value …`; `None` for anything else.
+fn json_text(raw: &str) -> Option<String> {
+    if !raw.starts_with('{') || raw.len() > 64 * 1024 {
+        return None;
+    }
+    let serde_json::Value::Object(map) = serde_json::from_str::<serde_json::Value>(raw).ok()?
+    else {
+        return None;
+    };
+    let message = ["message", "msg", "event"]
+        .iter()
+        .find_map(|k| map.get(*k).and_then(|v| v.as_str()))
+        .unwrap_or("");
+    let mut out = message.to_owned();
+    for (k, v) in map
+        .iter()
+        .filter(|(k, _)| !JSON_SHOWN_ELSEWHERE.contains(&k.as_str()))
+    {
+        let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+        out.push_str(&format!("  {k}={v}"));
+    }
+    Some(out)
+}
+
+/// JSON keys shown as the line's message, level or time rather than as fields.
+const JSON_SHOWN_ELSEWHERE: &[&str] = &[
+    "message",
+    "msg",
+    "event",
+    "level",
+    "levelname",
+    "severity",
+    "asctime",
+    "time",
+    "timestamp",
+    "ts",
+    "@timestamp",
+];
 
 /// The level of a JSON line (`level`, `levelname`, `severity`).
 pub fn json_level(raw: &str) -> Option<Level> {
@@ -284,7 +338,8 @@ fn level_style(level: Level, theme: &Theme) -> Style {
     }
 }
 
-/// At most `max` characters, with control characters (ESC, BEL, CR…) shown as `·`.
+/// At most `max` characters, with control characters (ESC, BEL, CR…) shown as `·`: for
+/// short texts from logs (source names, gap reasons, patterns).
 pub fn printable(s: &str, max: usize) -> String {
     s.chars()
         .take(max)
@@ -301,7 +356,7 @@ pub fn render_full_line(frame: &mut Frame, area: Rect, state: &State, seq: u64, 
         area.width.saturating_sub(4),
         area.height.saturating_sub(2),
     );
-    let text = printable(&e.text, FULL_CHARS);
+    let text = ansi::parse(&e.text, FULL_CHARS).text;
     let more = e.text.chars().count().saturating_sub(FULL_CHARS);
     let title = if more > 0 {
         format!(
@@ -341,6 +396,7 @@ mod tests {
     #[test]
     fn control_characters_never_pass() {
         assert_eq!(printable("a\u{1b}[2Jb\u{7}c", 100), "a·[2Jb·c");
+        assert_eq!(display_text("a\u{1b}[2Jb\u{1b}[31mred\u{1b}[0m"), "a·bred");
         assert_eq!(display_text(&"x".repeat(5000)).chars().count(), SHOWN_CHARS);
     }
 }

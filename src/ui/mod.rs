@@ -9,6 +9,7 @@
 //! ```
 
 pub mod action_popup;
+pub mod ansi;
 pub mod checks_panel;
 pub mod container_stats;
 pub mod fleet_table;
