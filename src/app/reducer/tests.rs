@@ -276,6 +276,33 @@ fn container_lists_group_replicas_and_plan_one_step_each() {
         ]
     );
 
+    // Logs: the service's replicas in one view; the unclaimed container's own row reads it.
+    state.mode = Mode::Normal;
+    let effects = act(&mut state, &config, Action::OpenLogs);
+    let [Effect::FollowLogs { sources, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(matches!(
+        &sources[0].1.spec,
+        crate::collect::logs::LogSpec::Docker { containers }
+            if containers == &["preventia-api-1", "preventia-api-2"]
+    ));
+    act(&mut state, &config, Action::Back);
+    state.selected = state
+        .rows()
+        .iter()
+        .position(|r| *r == Row::Discovered(3, 0))
+        .unwrap();
+    let effects = act(&mut state, &config, Action::OpenLogs);
+    let [Effect::FollowLogs { sources, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(matches!(
+        &sources[0].1.spec,
+        crate::collect::logs::LogSpec::Docker { containers } if containers == &["adhoc"]
+    ));
+    act(&mut state, &config, Action::Back);
+
     update(
         &mut state,
         &config,
