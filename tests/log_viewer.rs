@@ -396,3 +396,27 @@ fn colours_in_log_text_are_styles_and_search_highlights_over_them() {
             .all(|c| !matches!(c.fg, ratatui::style::Color::Indexed(2)))
     );
 }
+
+#[test]
+fn wrapped_lines_keep_the_newest_at_the_bottom() {
+    // Long words waste the ends of wrapped rows, so counting characters underestimates
+    // the rows a line takes: the newest line must still end on the last row of the box.
+    let word = "abcdefghijklmnopqrstuvwxyz0123".repeat(2);
+    let lines = (0..40)
+        .map(|n| LogLine {
+            origin: format!("a-rather-long-source-{}", n % 3),
+            ..LogLine::plain(format!("{} END-{n}", vec![word.as_str(); 5].join(" ")))
+        })
+        .collect();
+    let (config, mut state) = logs_state(lines);
+    update(&mut state, &config, Msg::Action(Action::ToggleWrap));
+    let t = render(&state);
+    let screen = t.backend().to_string();
+    let rows: Vec<&str> = screen.lines().collect();
+    let last_in_box = rows
+        .iter()
+        .rposition(|r| r.contains('└'))
+        .map(|i| rows[i - 1])
+        .unwrap();
+    assert!(last_in_box.contains("END-39"), "{screen}");
+}

@@ -106,22 +106,21 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .unwrap_or(0)
         .min(MAX_ORIGIN_WIDTH);
     let positions: Vec<usize> = if view.wrap {
-        // Wrapped lines take several rows: take from the newest back until the screen is full.
+        // Wrapped lines take several rows: take from the newest back until the screen is
+        // full (the oldest taken may show only its end).
         let width = inner.width.max(1) as usize;
+        let prefix = 9 + origin_width + 1 + 6;
         let end = view.visible_len().saturating_sub(view.scroll);
         let (mut start, mut rows) = (end, 0);
-        while let Some(e) = start
-            .checked_sub(1)
-            .and_then(|p| view.seq_at(p))
-            .and_then(|s| view.ring.get(s))
+        while rows < height
+            && let Some(e) = start
+                .checked_sub(1)
+                .and_then(|p| view.seq_at(p))
+                .and_then(|s| view.ring.get(s))
         {
-            let needed = (24 + e.text.chars().take(SHOWN_CHARS).count())
+            rows += (prefix + e.text.chars().take(SHOWN_CHARS).count())
                 .div_ceil(width)
                 .max(1);
-            if rows + needed > height && rows > 0 {
-                break;
-            }
-            rows += needed;
             start -= 1;
         }
         (start..end).collect()
@@ -143,11 +142,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .into_iter()
         .map(|e| line_of(view, e, columns, theme))
         .collect();
-    let mut paragraph = Paragraph::new(lines).block(block);
+    let mut paragraph = Paragraph::new(lines);
     if view.wrap {
+        // The newest line's last row sits at the bottom, however the words wrapped.
         paragraph = paragraph.wrap(Wrap { trim: false });
+        let rows = paragraph.line_count(inner.width);
+        let over = rows.saturating_sub(height).min(u16::MAX as usize) as u16;
+        paragraph = paragraph.scroll((over, 0));
     }
-    frame.render_widget(paragraph, area);
+    frame.render_widget(paragraph.block(block), area);
 }
 
 /// `since … until … grep …` of a server-side window; empty when there is none.
