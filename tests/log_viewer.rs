@@ -405,7 +405,7 @@ fn wrapped_lines_keep_the_newest_at_the_bottom() {
     let lines = (0..40)
         .map(|n| LogLine {
             origin: format!("a-rather-long-source-{}", n % 3),
-            ..LogLine::plain(format!("{} END-{n}", vec![word.as_str(); 5].join(" ")))
+            ..LogLine::plain(format!("{} END-{n}", [word.as_str(); 5].join(" ")))
         })
         .collect();
     let (config, mut state) = logs_state(lines);
