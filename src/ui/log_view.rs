@@ -192,7 +192,7 @@ fn line_of<'a>(view: &'a LogView, e: &'a LogEntry, columns: Columns, theme: &The
     // Merged views: a source column as wide as the longest source name (up to a limit).
     if columns.origin > 0 {
         let width = columns.origin;
-        let origin = printable(view.ring.origin(e), width);
+        let origin = shorten_middle(&printable(view.ring.origin(e), 256), width);
         spans.push(Span::styled(format!("{origin:<width$} "), theme.accent));
     }
     if e.stderr {
@@ -341,6 +341,21 @@ fn level_style(level: Level, theme: &Theme) -> Style {
     }
 }
 
+/// At most `width` characters: a longer name keeps its start and its end (host and source
+/// tell merged sources apart) around a `…`.
+fn shorten_middle(name: &str, width: usize) -> String {
+    let n = name.chars().count();
+    if n <= width {
+        return name.to_owned();
+    }
+    let head = (width - 1) / 2;
+    let tail = width - 1 - head;
+    let mut out: String = name.chars().take(head).collect();
+    out.push('…');
+    out.extend(name.chars().skip(n - tail));
+    out
+}
+
 /// At most `max` characters, with control characters (ESC, BEL, CR…) shown as `·`: for
 /// short texts from logs (source names, gap reasons, patterns).
 pub fn printable(s: &str, max: usize) -> String {
@@ -394,6 +409,15 @@ mod tests {
             json_level(r#"{"severity":"error","msg":"x"}"#),
             Some(Level::Error)
         );
+    }
+
+    #[test]
+    fn long_source_names_keep_both_ends() {
+        assert_eq!(
+            shorten_middle("triboka/triboka-flask:journal", 24),
+            "triboka/tri…lask:journal"
+        );
+        assert_eq!(shorten_middle("api#1", 24), "api#1");
     }
 
     #[test]
