@@ -15,6 +15,9 @@ use super::logs::{LogSink, StreamStart};
 use crate::model::{HostId, Level, LogLine};
 use crate::transport::Transports;
 
+/// What a window with an end but no start reads (Docker has no "last N lines before").
+const UNTIL_ONLY_SPAN: i64 = 3600;
+
 /// Where a container's stream stopped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cursor {
@@ -103,7 +106,11 @@ pub async fn follow(
             transports.clone(),
         )
     });
-    futures::future::join_all(tasks).await;
+    // A window is read once every container has been read to its end.
+    let ended = futures::future::join_all(tasks).await;
+    if !ended.is_empty() && ended.iter().all(|e| *e) {
+        sink.end().await;
+    }
 }
 
 async fn follow_one(
@@ -113,12 +120,17 @@ async fn follow_one(
     start: StreamStart,
     sink: LogSink,
     transports: Arc<Transports>,
-) {
+) -> bool {
     let StreamStart { tail, window } = start;
+    // Docker cuts `tail` lines from the end before it applies `until`: a window with an end
+    // and no start reads the hour before the end instead.
+    let since = window
+        .since
+        .or_else(|| window.until.map(|u| u - UNTIL_ONLY_SPAN));
     // A time window starts the stream at that second, with nothing of it seen yet.
     let mut resume = Resume {
         cursor: Cursor {
-            second: window.since,
+            second: since,
             seen: 0,
         },
         skip: 0,
@@ -136,7 +148,12 @@ async fn follow_one(
             stderr: true,
             timestamps: true,
             since: resume.cursor.second.map_or(0, |s| s as i32),
-            until: window.until.map_or(0, |s| s as i32),
+            // Docker stops before `until`; the whole second named is in the window, as
+            // for journald, and lines after it are dropped below.
+            until: window
+                .until
+                .and_then(|s| i32::try_from(s + 1).ok())
+                .unwrap_or(0),
             tail: if resume.cursor.second.is_some() {
                 "all".into()
             } else {
@@ -159,7 +176,8 @@ async fn follow_one(
                     for raw in text.split_terminator('\n') {
                         let (at, message) = parse_line(raw.trim_end_matches('\r'));
                         if let Some(t) = at
-                            && !resume.accept(t.timestamp())
+                            && (window.until.is_some_and(|u| t.timestamp() > u)
+                                || !resume.accept(t.timestamp()))
                         {
                             continue;
                         }
@@ -172,19 +190,16 @@ async fn follow_one(
                         });
                     }
                     if !lines.is_empty() && !sink.lines(lines).await {
-                        return;
+                        return false;
                     }
                 }
                 Some(Err(e)) => break e.to_string(),
-                None if window.until.is_some() => {
-                    sink.end().await;
-                    return;
-                }
+                None if window.until.is_some() => return true,
                 None => break "log stream ended".to_owned(),
             }
         };
         if !sink.gap(format!("{container}: {reason}")).await {
-            return;
+            return false;
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }

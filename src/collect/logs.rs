@@ -361,8 +361,12 @@ pub async fn follow(
             return;
         }
         let reason = match result {
-            // journalctl exits 1 when --grep finds nothing: the window is simply empty.
-            Ok(code) if window.until.is_some() && matches!(code, Some(0 | 1)) => {
+            // journalctl exits 1 when --grep finds nothing: the window is simply empty. Any
+            // other failure is a gap, not an empty window.
+            Ok(Some(code))
+                if window.until.is_some()
+                    && (code == 0 || (code == 1 && window.grep.is_some())) =>
+            {
                 sink.end().await;
                 return;
             }

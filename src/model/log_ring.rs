@@ -139,7 +139,12 @@ impl LogRing {
                 }
                 i -= 1;
             }
-            at = cut;
+            // Beyond the look-back the line is appended, as the limit promises.
+            at = if at - i >= MERGE_LOOK_BACK {
+                self.lines.len()
+            } else {
+                cut
+            };
         }
         let appended = at == self.lines.len();
         self.lines.insert(at, entry);

@@ -16,6 +16,8 @@ const MARK: char = '·';
 pub struct Styled {
     pub text: String,
     pub runs: Vec<(Range<usize>, Style)>,
+    /// Characters were left out at the limit.
+    pub cut: bool,
 }
 
 /// At most `max` characters of `raw`, escape sequences interpreted as above.
@@ -33,6 +35,8 @@ pub fn parse(raw: &str, max: usize) -> Styled {
     };
     while let Some(c) = chars.next() {
         if shown >= max {
+            // Cut only if something visible is left (a closing colour sequence is not).
+            out.cut = visible_rest(std::iter::once(c).chain(chars));
             break;
         }
         match c {
@@ -97,6 +101,21 @@ pub fn parse(raw: &str, max: usize) -> Styled {
     }
     close_run(&mut out, &mut run_start, style);
     out
+}
+
+/// Whether anything but colour sequences is left.
+fn visible_rest(mut chars: impl Iterator<Item = char>) -> bool {
+    while let Some(c) = chars.next() {
+        if c != ESC || chars.next() != Some('[') {
+            return true;
+        }
+        // A CSI sequence: only a colour (final `m`) is invisible.
+        match chars.find(|c| ('\u{40}'..='\u{7e}').contains(c)) {
+            Some('m') => {}
+            _ => return true,
+        }
+    }
+    false
 }
 
 /// The style after one SGR sequence's parameters.
@@ -212,6 +231,9 @@ mod tests {
     fn cut_at_the_limit() {
         let s = parse(&format!("\u{1b}[31m{}", "x".repeat(50)), 10);
         assert_eq!(s.text.chars().count(), 10);
+        assert!(s.cut);
+        let whole = parse(&format!("\u{1b}[31m{}\u{1b}[0m", "x".repeat(10)), 10);
+        assert!(!whole.cut, "colour sequences do not count");
         assert_eq!(s.runs, [(0..10, Style::default().fg(Color::Indexed(1)))]);
     }
 }

@@ -109,7 +109,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         // Wrapped lines take several rows: take from the newest back until the screen is
         // full (the oldest taken may show only its end).
         let width = inner.width.max(1) as usize;
-        let prefix = 9 + origin_width + 1 + 6;
+        // The columns before the text, as drawn (the level column is counted always).
+        let prefix = if view.timestamps { 9 } else { 0 }
+            + if origin_width > 0 {
+                origin_width + 1
+            } else {
+                0
+            }
+            + 6;
         let end = view.visible_len().saturating_sub(view.scroll);
         let (mut start, mut rows) = (end, 0);
         while rows < height
@@ -118,7 +125,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 .and_then(|p| view.seq_at(p))
                 .and_then(|s| view.ring.get(s))
         {
-            rows += (prefix + e.text.chars().take(SHOWN_CHARS).count())
+            rows += (prefix + display(&e.text).text.chars().count())
                 .div_ceil(width)
                 .max(1);
             start -= 1;
@@ -374,9 +381,9 @@ pub fn render_full_line(frame: &mut Frame, area: Rect, state: &State, seq: u64, 
         area.width.saturating_sub(4),
         area.height.saturating_sub(2),
     );
-    let text = ansi::parse(&e.text, FULL_CHARS).text;
-    let more = e.text.chars().count().saturating_sub(FULL_CHARS);
-    let title = if more > 0 {
+    let shown = ansi::parse(&e.text, FULL_CHARS);
+    let (text, more) = (shown.text, shown.cut);
+    let title = if more {
         format!(
             " line {seq} · {} bytes · first {FULL_CHARS} characters (w saves the view) · any key closes ",
             e.text.len()
