@@ -21,17 +21,7 @@ pub async fn run_streaming(
     lines: Option<mpsc::Sender<String>>,
 ) -> Result<CommandOutput, TransportError> {
     let started = Instant::now();
-    let mut child = Command::new(spec.program())
-        .args(spec.args())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|source| TransportError::Spawn {
-            program: spec.program().to_owned(),
-            source,
-        })?;
+    let mut child = spawn(spec, Stdio::piped())?;
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
     let work = async {
@@ -57,32 +47,27 @@ pub async fn stream(
     spec: &CommandSpec,
     lines: mpsc::Sender<String>,
 ) -> Result<Option<i32>, TransportError> {
-    let mut child = Command::new(spec.program())
+    let mut child = spawn(spec, Stdio::null())?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    if !super::forward_lines(stdout, &lines).await? {
+        return Ok(None);
+    }
+    Ok(child.wait().await?.code())
+}
+
+/// Starts `spec` with stdin closed and stdout piped; killed when dropped.
+fn spawn(spec: &CommandSpec, stderr: Stdio) -> Result<tokio::process::Child, TransportError> {
+    Command::new(spec.program())
         .args(spec.args())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .kill_on_drop(true)
         .spawn()
         .map_err(|source| TransportError::Spawn {
             program: spec.program().to_owned(),
             source,
-        })?;
-    let mut reader = BufReader::new(child.stdout.take().expect("stdout is piped"));
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf).await? == 0 {
-            break;
-        }
-        let line = String::from_utf8_lossy(&buf)
-            .trim_end_matches(['\n', '\r'])
-            .to_owned();
-        if lines.send(line).await.is_err() {
-            return Ok(None);
-        }
-    }
-    Ok(child.wait().await?.code())
+        })
 }
 
 /// Reads a command's output to the end, also sending each line to `lines` as it comes.

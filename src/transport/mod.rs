@@ -25,3 +25,26 @@ pub enum TransportError {
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
 }
+
+/// Sends each line of a streamed command's output to `lines` until the output ends (true)
+/// or the receiver has gone (false). Shared by the local and ssh streams.
+pub(crate) async fn forward_lines(
+    reader: impl tokio::io::AsyncRead + Unpin,
+    lines: &tokio::sync::mpsc::Sender<String>,
+) -> std::io::Result<bool> {
+    use tokio::io::AsyncBufReadExt;
+    let mut reader = tokio::io::BufReader::new(reader);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf).await? == 0 {
+            return Ok(true);
+        }
+        let line = String::from_utf8_lossy(&buf)
+            .trim_end_matches(['\n', '\r'])
+            .to_owned();
+        if lines.send(line).await.is_err() {
+            return Ok(false);
+        }
+    }
+}

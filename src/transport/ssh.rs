@@ -6,7 +6,6 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
@@ -324,20 +323,9 @@ impl SshConnection {
         let _permit = self.channel().await;
         let mut child = self.spawn(spec, false).await?;
         let stdout = child.stdout().take().expect("piped");
-        let mut reader = BufReader::new(stdout);
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            if reader.read_until(b'\n', &mut buf).await? == 0 {
-                break;
-            }
-            let line = String::from_utf8_lossy(&buf)
-                .trim_end_matches(['\n', '\r'])
-                .to_owned();
-            if lines.send(line).await.is_err() {
-                let _ = child.disconnect().await;
-                return Ok(None);
-            }
+        if !super::forward_lines(stdout, &lines).await? {
+            let _ = child.disconnect().await;
+            return Ok(None);
         }
         Ok(child.wait().await.map_err(ssh_io)?.code())
     }

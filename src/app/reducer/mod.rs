@@ -399,11 +399,13 @@ fn on_click(state: &mut State, column: u16, row: u16) {
     }
 }
 
+mod log_sources;
 mod logs;
 mod palette;
 mod updates;
 
-use logs::{on_log_action, on_query_input, open_logs};
+use log_sources::open_logs;
+use logs::{on_log_action, on_query_input};
 use palette::run_command;
 use updates::on_update;
 

@@ -59,7 +59,7 @@ pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec
             None => notice(state, NoticeLevel::Error, format!("unknown host `{name}`")),
         },
         ("since" | "until" | "grep" | "live", arg) => {
-            return super::logs::narrow_logs(state, cmd, arg);
+            return super::log_sources::narrow_logs(state, cmd, arg);
         }
         ("theme", name) => match state.themes.iter().position(|t| t == name) {
             Some(i) => {

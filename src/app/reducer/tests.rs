@@ -633,15 +633,15 @@ fn merged_labels_name_the_host_only_when_the_view_spans_hosts() {
         source("t/flask:app"),
         source("t/front:journal"),
     ];
-    logs::label_sources(&mut one_host);
+    log_sources::label_sources(&mut one_host);
     let labels: Vec<&str> = one_host.iter().map(|s| s.follow.label.as_str()).collect();
     assert_eq!(labels, ["flask:journal", "flask:app", "front"]);
     let mut two_hosts = [source("t/flask:journal"), source("p/api:stdout")];
-    logs::label_sources(&mut two_hosts);
+    log_sources::label_sources(&mut two_hosts);
     let labels: Vec<&str> = two_hosts.iter().map(|s| s.follow.label.as_str()).collect();
     assert_eq!(labels, ["t/flask", "p/api"]);
     let mut one_service = [source("t/flask:journal"), source("t/flask:app")];
-    logs::label_sources(&mut one_service);
+    log_sources::label_sources(&mut one_service);
     let labels: Vec<&str> = one_service
         .iter()
         .map(|s| s.follow.label.as_str())
