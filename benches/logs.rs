@@ -9,9 +9,9 @@ use std::time::Instant;
 
 use criterion::{Criterion, criterion_group};
 use opsdeck::app::state::{LogView, Screen};
-use opsdeck::config::theme::Theme;
 use opsdeck::fixture;
 use opsdeck::model::LogLine;
+use opsdeck::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

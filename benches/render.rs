@@ -4,10 +4,11 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use opsdeck::app::reducer::{Msg, update};
 use opsdeck::app::state::State;
-use opsdeck::app::{Action, Update};
-use opsdeck::config::theme::Theme;
 use opsdeck::fixture;
+use opsdeck::model::Action;
 use opsdeck::model::{RunState, ServiceObservation};
+use opsdeck::protocol::Update;
+use opsdeck::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

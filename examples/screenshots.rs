@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 
 use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
 use image::{Rgb, RgbImage};
+use opsdeck::app::TextInput;
 use opsdeck::app::reducer::{Msg, update};
-use opsdeck::app::{Action, TextInput};
-use opsdeck::config::theme::Theme;
 use opsdeck::fixture;
+use opsdeck::model::Action;
+use opsdeck::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};

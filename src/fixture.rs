@@ -8,12 +8,12 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use crate::app::reducer::{Msg, update};
 use crate::app::state::State;
-use crate::app::update::Update;
 use crate::config::{self, Config};
 use crate::model::{
     CheckId, CheckResult, DiskUsage, HostId, HostSample, RunState, ServiceId, ServiceObservation,
     Verdict,
 };
+use crate::protocol::Update;
 
 pub const FLEET_TOML: &str = include_str!("../examples/fleet.toml");
 
@@ -28,7 +28,7 @@ pub fn config() -> Config {
 }
 
 pub fn themes() -> Vec<String> {
-    crate::config::theme::Theme::builtin_names()
+    crate::ui::theme::Theme::builtin_names()
         .map(str::to_owned)
         .collect()
 }

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use opsdeck::action::audit::AuditLog;
-use opsdeck::app::run::{RunOptions, run};
-use opsdeck::app::terminal;
-use opsdeck::config::theme::Theme;
 use opsdeck::config::{self, Config, xdg_dir};
+use opsdeck::console::terminal;
+use opsdeck::console::{RunOptions, run};
+use opsdeck::ui::theme::Theme;
 use opsdeck::{cli, logging};
 
 #[derive(Parser)]

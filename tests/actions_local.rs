@@ -6,17 +6,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use opsdeck::action::audit::AuditLog;
+use opsdeck::action::execute::execute;
 use opsdeck::action::{ActionKind, ActionOutcome, Dispatcher, Refusal};
+use opsdeck::app::TextInput;
 use opsdeck::app::reducer::{Msg, update};
 use opsdeck::app::state::{Mode, Row, State};
-use opsdeck::app::{Action, Effect, TextInput, Update};
-use opsdeck::collect::Supervisor;
+use opsdeck::collect::Context;
 use opsdeck::collect::command_status::probe;
-use opsdeck::collect::supervisor::SupervisorOptions;
 use opsdeck::config::Config;
-use opsdeck::config::theme::Theme;
+use opsdeck::model::Action;
 use opsdeck::model::{HostId, RunState, ServiceId};
+use opsdeck::protocol::{Effect, Update};
+use opsdeck::runner::{EffectRunner, RunnerOptions};
 use opsdeck::transport::{CommandSpec, Target, Transports};
+use opsdeck::ui::theme::Theme;
 use tokio::sync::mpsc;
 
 const SENTINEL: &str = "S3NTINEL-d41d8cd98f00b204";
@@ -64,15 +67,16 @@ fn select(state: &mut State, service: &str) {
         .unwrap();
 }
 
-/// Runs the real supervisor for the effects and feeds updates back until the action ends.
+/// Runs the real effect runner for the effects and feeds updates back until the action ends.
 async fn run_action(config: Arc<Config>, state: &mut State, audit: AuditLog) -> ActionOutcome {
     let (tx, mut rx) = mpsc::channel(256);
-    let opts = SupervisorOptions {
+    let known_hosts = std::env::temp_dir().join("opsdeck-test-known_hosts");
+    let ctx = Context::new(config.clone(), tx, known_hosts);
+    let opts = RunnerOptions {
         audit,
         read_only: false,
-        known_hosts: std::env::temp_dir().join("opsdeck-test-known_hosts"),
     };
-    let supervisor = Supervisor::new(config.clone(), tx, opts);
+    let supervisor = EffectRunner::new(ctx, opts);
     let effects = update(state, &config, Msg::Input(TextInput::Char('y')));
     assert!(
         matches!(effects.as_slice(), [Effect::Execute(_)]),
@@ -314,12 +318,10 @@ restart = ["touch", "/nonexistent-dir/never"]
     let auth = d
         .confirm(&config, plan, opsdeck::action::dispatcher::Answer::Yes)
         .unwrap();
-    let (tx, mut rx) = mpsc::channel(16);
+    let (tx, _rx) = mpsc::channel(16);
     let audit = AuditLog::new(dir.path().join("audit.jsonl"));
-    opsdeck::action::execute::execute(auth, audit.clone(), true, tx, Default::default()).await;
-    let Some(Update::ActionFinished { outcome, .. }) = rx.recv().await else {
-        panic!()
-    };
+    let transports = Transports::default();
+    let outcome = execute(&auth, &audit, true, &transports, &tx).await;
     assert!(matches!(outcome, ActionOutcome::Refused { .. }));
     assert!(!dir.path().join("restarted").exists());
     assert!(!audit.path().exists(), "nothing ran, nothing to audit");
@@ -335,15 +337,12 @@ async fn unwritable_audit_log_blocks_the_action() {
     let auth = d
         .confirm(&config, plan, opsdeck::action::dispatcher::Answer::Yes)
         .unwrap();
-    let (tx, mut rx) = mpsc::channel(16);
+    let (tx, _rx) = mpsc::channel(16);
     // A directory where the file should be: the append fails.
     std::fs::create_dir(dir.path().join("audit-dir.jsonl")).unwrap();
     let audit = AuditLog::new(dir.path().join("audit-dir.jsonl"));
-    opsdeck::action::execute::execute(auth, audit, false, tx, Default::default()).await;
-    let Some(Update::ActionFinished {
-        outcome: ActionOutcome::Refused { reason },
-        ..
-    }) = rx.recv().await
+    let transports = Transports::default();
+    let ActionOutcome::Refused { reason } = execute(&auth, &audit, false, &transports, &tx).await
     else {
         panic!()
     };

@@ -7,11 +7,10 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use opsdeck::action::audit::AuditLog;
-use opsdeck::app::{Effect, Update};
-use opsdeck::collect::Supervisor;
 use opsdeck::collect::logs::{FollowSource, LogSpec};
-use opsdeck::collect::supervisor::SupervisorOptions;
 use opsdeck::model::HostId;
+use opsdeck::protocol::{Effect, Update};
+use opsdeck::runner::{self, CoreOptions};
 use opsdeck::transport::Target;
 use opsdeck::transport::ssh::{SshError, connect, scan_host_key, trust};
 use tokio::sync::{Mutex, mpsc};
@@ -168,13 +167,12 @@ async fn dead_sshd_and_dead_network_are_detected_and_recovered() {
     let config = lab_config();
     let dir = tempfile::tempdir().unwrap();
     let (tx, rx) = mpsc::channel(4096);
-    let opts = SupervisorOptions {
+    let opts = CoreOptions {
         audit: AuditLog::new(dir.path().join("audit.jsonl")),
         read_only: true,
         known_hosts: dir.path().join("kh"),
     };
-    let sup = Supervisor::new(config.clone(), tx, opts);
-    sup.start();
+    let sup = runner::start(config.clone(), tx, opts);
     let mut w = Watch {
         rx,
         log: vec![],

@@ -13,7 +13,6 @@ use opsdeck::action::audit::AuditLog;
 use opsdeck::action::dispatcher::Answer;
 use opsdeck::action::execute::execute;
 use opsdeck::action::{ActionKind, ActionOutcome, Dispatcher};
-use opsdeck::app::Update;
 use opsdeck::collect::logs::{LogSpec, Position, Reader};
 use opsdeck::collect::remote::{PollState, parse_poll, poll_command};
 use opsdeck::model::{HostId, RunState, ServiceId};
@@ -216,14 +215,8 @@ async fn restart_a_systemd_unit_through_the_dispatcher() {
 
     let dir = tempfile::tempdir().unwrap();
     let audit = AuditLog::new(dir.path().join("audit.jsonl"));
-    let (tx, mut rx) = mpsc::channel(64);
-    execute(auth, audit.clone(), false, tx, transports).await;
-    let outcome = loop {
-        match rx.recv().await.unwrap() {
-            Update::ActionFinished { outcome, .. } => break outcome,
-            _ => continue,
-        }
-    };
+    let (tx, _rx) = mpsc::channel(64);
+    let outcome = execute(&auth, &audit, false, &transports, &tx).await;
     assert!(
         matches!(outcome, ActionOutcome::Succeeded { .. }),
         "{outcome:?}"

@@ -8,10 +8,12 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::*;
+use opsdeck::app::TextInput;
 use opsdeck::app::reducer::{Msg, update};
 use opsdeck::app::state::{Row, State};
-use opsdeck::app::{Action, Effect, TextInput, Update};
 use opsdeck::config::Config;
+use opsdeck::model::Action;
+use opsdeck::protocol::{Effect, Update};
 
 /// Carries out what the reducer asked for.
 fn perform(run: &Run, effects: Vec<Effect>) {
@@ -140,7 +142,7 @@ async fn a_whole_host_merges_every_source_with_a_source_column() {
     );
     // The screen shows the source column.
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 50)).unwrap();
-    t.draw(|f| opsdeck::ui::render(f, &run.state, &opsdeck::config::theme::Theme::default()))
+    t.draw(|f| opsdeck::ui::render(f, &run.state, &opsdeck::ui::theme::Theme::default()))
         .unwrap();
     let screen = t.backend().to_string();
     assert!(screen.contains("host triboka · 4 sources"), "{screen}");

@@ -1,12 +1,14 @@
 //! The log screen with hostile and huge input: escape sequences never reach the rendered
 //! buffer, a 1 MB line and 10 MB of random bytes render, keys drive search, filter and save.
 
+use opsdeck::app::TextInput;
 use opsdeck::app::reducer::{Msg, update};
 use opsdeck::app::state::{Mode, Screen, State};
-use opsdeck::app::{Action, Effect, TextInput};
-use opsdeck::config::theme::Theme;
 use opsdeck::fixture;
+use opsdeck::model::Action;
 use opsdeck::model::{HostId, LogLine};
+use opsdeck::protocol::Effect;
+use opsdeck::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -274,7 +276,7 @@ fn since_reads_a_time_window_on_the_server_and_toggles_change_the_screen() {
     update(
         &mut state,
         &config,
-        Msg::Update(opsdeck::app::Update::LogLines {
+        Msg::Update(opsdeck::protocol::Update::LogLines {
             view: old_id,
             source: 0,
             lines: vec![LogLine::plain("late line of the old stream".into())],
@@ -314,7 +316,7 @@ fn since_reads_a_time_window_on_the_server_and_toggles_change_the_screen() {
     update(
         &mut state,
         &config,
-        Msg::Update(opsdeck::app::Update::LogEnd {
+        Msg::Update(opsdeck::protocol::Update::LogEnd {
             view: id,
             source: 0,
         }),
@@ -385,7 +387,7 @@ fn colours_in_log_text_are_styles_and_search_highlights_over_them() {
     assert!(hit, "the match is highlighted");
 
     // NO_COLOR: the log's colours are not shown either.
-    let plain = Theme::parse(include_str!("../themes/default.toml"), true).unwrap();
+    let plain = Theme::load("default", None, true).unwrap();
     let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
     t.draw(|f| opsdeck::ui::render(f, &state, &plain)).unwrap();
     assert!(

@@ -1,13 +1,14 @@
 //! Snapshots of every screen region from the fixture fleet with a pinned clock,
 //! at 120×40 and 80×24.
 
+use opsdeck::app::TextInput;
 use opsdeck::app::reducer::{Msg, update};
 use opsdeck::app::state::{Row, State};
-use opsdeck::app::{Action, TextInput};
 use opsdeck::config::Config;
-use opsdeck::config::theme::Theme;
 use opsdeck::fixture;
+use opsdeck::model::Action;
 use opsdeck::ui;
+use opsdeck::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -109,8 +110,8 @@ fn read_only_banner() {
 /// `:smoke post-deploy` with two results in and one still running, then finished.
 #[test]
 fn smoke_overlay() {
-    use opsdeck::app::Update;
     use opsdeck::model::CheckId;
+    use opsdeck::protocol::Update;
     for finished in [false, true] {
         let name = if finished {
             "smoke_finished"

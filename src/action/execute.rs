@@ -1,4 +1,6 @@
 //! Carries out an authorized plan: audit start, each step with live output, audit end.
+//! Progress goes to an [`ActionEvent`] channel: the console's effect runner turns it into
+//! updates, a command-line caller prints it.
 
 use std::time::Instant;
 
@@ -7,37 +9,27 @@ use tokio::sync::mpsc;
 use super::audit::AuditLog;
 use super::dispatcher::Authorized;
 use super::plan::{ActionOutcome, StepOp};
-use crate::app::update::Update;
 use crate::config::secret::redact;
 use crate::transport::Transports;
 
 const OUTPUT_TAIL: usize = 20;
 
-pub async fn execute(
-    auth: Authorized,
-    audit: AuditLog,
-    read_only: bool,
-    tx: mpsc::Sender<Update>,
-    transports: std::sync::Arc<Transports>,
-) {
-    let plan = auth.plan().clone();
-    let outcome = run(&plan, &audit, read_only, &tx, &transports).await;
-    let _ = tx
-        .send(Update::ActionFinished {
-            action_id: plan.id,
-            service: plan.service.clone(),
-            outcome,
-        })
-        .await;
+/// What an action reports while it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionEvent {
+    /// A line of a step's output (secrets redacted), or the command line a step runs.
+    Output(String),
 }
 
-async fn run(
-    plan: &super::Plan,
+/// Runs every step of the plan in order and says how it ended.
+pub async fn execute(
+    auth: &Authorized,
     audit: &AuditLog,
     read_only: bool,
-    tx: &mpsc::Sender<Update>,
     transports: &Transports,
+    events: &mpsc::Sender<ActionEvent>,
 ) -> ActionOutcome {
+    let plan = auth.plan();
     // The dispatcher already refused; this guards against a plan smuggled in by a bug.
     if read_only {
         return ActionOutcome::Refused {
@@ -63,24 +55,16 @@ async fn run(
     let mut outcome = ActionOutcome::Succeeded { duration_ms: 0 };
     let mut tail: Vec<String> = Vec::new();
     for (i, step) in plan.steps.iter().enumerate() {
-        let _ = tx.try_send(Update::ActionOutput {
-            action_id: plan.id,
-            line: format!("$ {}", step.command),
-        });
+        let _ = events.try_send(ActionEvent::Output(format!("$ {}", step.command)));
         let (line_tx, mut line_rx) = mpsc::channel::<String>(256);
         let forward = {
-            let tx = tx.clone();
+            let events = events.clone();
             let id = plan.id;
             tokio::spawn(async move {
                 while let Some(line) = line_rx.recv().await {
                     // The log writer redacts secrets; this is the raw line on purpose.
                     tracing::info!(action_id = id, "output: {line}");
-                    let _ = tx
-                        .send(Update::ActionOutput {
-                            action_id: id,
-                            line: redact(&line),
-                        })
-                        .await;
+                    let _ = events.send(ActionEvent::Output(redact(&line))).await;
                 }
             })
         };
@@ -138,10 +122,7 @@ async fn run(
             "cannot write the end of action {} to the audit log: {e}",
             plan.id
         );
-        let _ = tx.try_send(Update::ActionOutput {
-            action_id: plan.id,
-            line: format!("audit log write failed: {e}"),
-        });
+        let _ = events.try_send(ActionEvent::Output(format!("audit log write failed: {e}")));
     }
     outcome
 }

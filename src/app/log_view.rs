@@ -4,10 +4,10 @@
 
 use regex::Regex;
 
-use crate::app::effect::Effect;
-use crate::collect::logs::{FollowSource, Window};
 use crate::model::LogLine;
 use crate::model::log_ring::{LogRing, Pushed};
+use crate::protocol::Effect;
+use crate::protocol::{FollowSource, Window};
 
 /// A compiled search or filter. Smart case: lower-case patterns ignore case; a leading `=`
 /// searches for the text literally.

@@ -13,10 +13,10 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use tokio::sync::watch;
 
-use super::supervisor::Supervisor;
-use crate::app::update::Update;
+use super::context::Context;
 use crate::model::HostId;
 use crate::model::container::{ContainerHealth, ContainerInfo, ContainerSample};
+use crate::protocol::Update;
 use crate::transport::docker::{DockerEndpoint, connect};
 
 /// A full list is fetched this often even when events keep the view current.
@@ -27,11 +27,11 @@ const STATS_PER_SECOND: f64 = 4.0;
 /// Events arriving within this window cause one re-list, not one each.
 const EVENT_DEBOUNCE: Duration = Duration::from_millis(150);
 
-pub async fn run(sup: Supervisor, host: HostId, endpoint: DockerEndpoint, stats_every: Duration) {
+pub async fn run(ctx: Context, host: HostId, endpoint: DockerEndpoint, stats_every: Duration) {
     let mut failures: u32 = 0;
     loop {
         let ssh = match endpoint {
-            DockerEndpoint::Ssh { .. } => Some(wait_for_ssh(&sup, &host).await),
+            DockerEndpoint::Ssh { .. } => Some(wait_for_ssh(&ctx, &host).await),
             _ => None,
         };
         let dir = match tempfile::Builder::new().prefix("opsdeck-docker-").tempdir() {
@@ -45,9 +45,9 @@ pub async fn run(sup: Supervisor, host: HostId, endpoint: DockerEndpoint, stats_
         let reason = match connect(&endpoint, ssh.as_deref(), dir.path()).await {
             Ok(docker) => {
                 failures = 0;
-                sup.transports().set_docker(&host, Some(docker.clone()));
-                let reason = session(&sup, &host, &docker, stats_every).await;
-                sup.transports().set_docker(&host, None);
+                ctx.transports().set_docker(&host, Some(docker.clone()));
+                let reason = session(&ctx, &host, &docker, stats_every).await;
+                ctx.transports().set_docker(&host, None);
                 reason
             }
             Err(e) => e.to_string(),
@@ -56,7 +56,7 @@ pub async fn run(sup: Supervisor, host: HostId, endpoint: DockerEndpoint, stats_
             return;
         };
         tracing::warn!(%host, "docker: {reason}");
-        if !sup
+        if !ctx
             .send(Update::DockerGap {
                 host: host.clone(),
                 reason,
@@ -79,12 +79,9 @@ fn reason_or_quit(reason: String) -> Option<String> {
 
 const QUIT: &str = "\u{0}quit";
 
-async fn wait_for_ssh(
-    sup: &Supervisor,
-    host: &HostId,
-) -> Arc<crate::transport::ssh::SshConnection> {
+async fn wait_for_ssh(ctx: &Context, host: &HostId) -> Arc<crate::transport::ssh::SshConnection> {
     loop {
-        if let Some(c) = sup.transports().ssh(host) {
+        if let Some(c) = ctx.transports().ssh(host) {
             return c;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -92,12 +89,7 @@ async fn wait_for_ssh(
 }
 
 /// Runs until the engine connection fails; returns why.
-async fn session(
-    sup: &Supervisor,
-    host: &HostId,
-    docker: &Docker,
-    stats_every: Duration,
-) -> String {
+async fn session(ctx: &Context, host: &HostId, docker: &Docker, stats_every: Duration) -> String {
     let mut inventory = Inventory::default();
     let opts = EventsOptions {
         filters: Some(HashMap::from([(
@@ -109,7 +101,7 @@ async fn session(
     let mut events = docker.events(Some(opts));
     let (running_tx, running_rx) = watch::channel(Vec::<(String, String)>::new());
     let stats = tokio::spawn(poll_stats(
-        sup.clone(),
+        ctx.clone(),
         host.clone(),
         docker.clone(),
         running_rx,
@@ -127,7 +119,7 @@ async fn session(
                     .map(|c| (c.id.clone(), c.name.clone()))
                     .collect();
                 let _ = running_tx.send(running);
-                if !sup
+                if !ctx
                     .send(Update::ContainersListed {
                         host: host.clone(),
                         containers,
@@ -300,7 +292,7 @@ async fn inspect(docker: &Docker, s: &ContainerSummary) -> ContainerInfo {
 
 /// Polls one-shot stats of the running containers, spread evenly over the interval.
 async fn poll_stats(
-    sup: Supervisor,
+    ctx: Context,
     host: HostId,
     docker: Docker,
     running: watch::Receiver<Vec<(String, String)>>,
@@ -326,7 +318,7 @@ async fn poll_stats(
                     .await;
             if let Ok(Some(Ok(s))) = reading {
                 let sample = sample_of(&s);
-                if !sup
+                if !ctx
                     .send(Update::ContainerStats {
                         host: host.clone(),
                         id: id.clone(),

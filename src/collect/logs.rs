@@ -8,8 +8,9 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use tokio::sync::mpsc;
 
-use crate::app::update::Update;
-use crate::model::{HostId, Level, LogLine, log_time};
+use crate::model::{Level, LogLine, log_time};
+use crate::protocol::Update;
+pub use crate::protocol::logs::{FollowSource, LogSpec, Window};
 use crate::transport::{CommandSpec, Target, Transports, local};
 
 const OFFSET_MARK: &str = "@@opsdeck:offset ";
@@ -18,72 +19,21 @@ const ZONE_MARK: &str = "@@opsdeck:zone ";
 /// Lines sent to the app in one update.
 const BATCH: usize = 256;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LogSpec {
-    Journald {
-        unit: String,
-    },
-    File {
-        path: String,
-    },
-    /// Containers' logs through the host's Docker API, replicas merged by time.
-    Docker {
-        containers: Vec<String>,
-    },
-}
-
-impl LogSpec {
-    /// Whether the source can be read from a time (journald and Docker can; files cannot).
-    pub fn has_time(&self) -> bool {
-        !matches!(self, LogSpec::File { .. })
-    }
-
-    /// Whether a pattern can narrow the source on the server (journalctl `--grep`).
-    pub fn has_grep(&self) -> bool {
-        matches!(self, LogSpec::Journald { .. })
-    }
-}
-
-/// One source of a log view: what to follow, where, and the label its lines carry in a
-/// merged view (empty when the view shows one source).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FollowSource {
-    pub host: HostId,
-    pub spec: LogSpec,
-    pub target: Target,
-    pub tail: usize,
-    pub label: String,
-}
-
-/// What the server is asked to narrow a source to: a time window and a pattern. Live
-/// following needs an open end (`until` unset).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Window {
-    /// Unix seconds.
-    pub since: Option<i64>,
-    /// Unix seconds; the stream ends there instead of following.
-    pub until: Option<i64>,
-    /// A pattern in the viewer's syntax (smart case; a leading `=` is literal text).
-    pub grep: Option<String>,
-}
-
-impl Window {
-    /// `journalctl --grep` arguments for the viewer's pattern syntax: the same smart case,
-    /// and `=text` escaped to a literal.
-    fn journal_grep(&self) -> Vec<String> {
-        let Some(raw) = self.grep.as_deref().filter(|g| !g.is_empty()) else {
-            return vec![];
-        };
-        let pattern = match raw.strip_prefix('=') {
-            Some(text) => regex::escape(text),
-            None => raw.to_owned(),
-        };
-        let sensitive = raw.chars().any(char::is_uppercase);
-        vec![
-            format!("--grep={pattern}"),
-            format!("--case-sensitive={sensitive}"),
-        ]
-    }
+/// `journalctl --grep` arguments for the viewer's pattern syntax: the same smart case,
+/// and `=text` escaped to a literal.
+fn journal_grep(window: &Window) -> Vec<String> {
+    let Some(raw) = window.grep.as_deref().filter(|g| !g.is_empty()) else {
+        return vec![];
+    };
+    let pattern = match raw.strip_prefix('=') {
+        Some(text) => regex::escape(text),
+        None => raw.to_owned(),
+    };
+    let sensitive = raw.chars().any(char::is_uppercase);
+    vec![
+        format!("--grep={pattern}"),
+        format!("--case-sensitive={sensitive}"),
+    ]
 }
 
 /// Where a followed source's lines, gaps and end go: the view it belongs to and its index
@@ -167,7 +117,7 @@ impl LogSpec {
                     Some(t) => args.push(format!("--until=@{t}.999999")),
                     None => args.push("-f".into()),
                 }
-                args.extend(window.journal_grep());
+                args.extend(journal_grep(window));
                 match pos {
                     Position::JournalCursor(c) => args.push(format!("--after-cursor={c}")),
                     Position::Since(t) => args.push(format!("--since=@{t}")),

@@ -1,16 +1,19 @@
-//! Collectors: one supervisor, tasks that observe hosts and services and send `Update`s.
-//! Nothing here knows about the screen.
+//! Collectors: tasks that observe hosts and services and send `Update`s — one probe loop
+//! per host, Docker engines, health checks, and the log followers the effect runner
+//! starts. Nothing here knows about the screen.
 
+pub mod checks;
 pub mod command_status;
+pub mod context;
 pub mod docker;
 pub mod docker_logs;
+pub mod host;
 pub mod host_metrics;
 pub mod logs;
 pub mod proc;
 pub mod remote;
 pub mod snapshot;
-pub mod ssh_host;
 pub mod supervisor;
 pub mod systemd;
 
-pub use supervisor::Supervisor;
+pub use context::Context;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::proc::{CpuTimes, Reading, parse_df, sample_from};
-use super::systemd::{CpuTracker, PROPERTIES, UnitStatus, parse_show};
+use super::systemd::{PROPERTIES, UnitStatus, parse_show};
 use crate::model::{DiskUsage, HostSample};
 use crate::transport::CommandSpec;
 
@@ -93,7 +93,6 @@ fn is_real_disk(d: &DiskUsage) -> bool {
 #[derive(Debug, Default)]
 pub struct PollState {
     pub prev_cpu: Option<Vec<CpuTimes>>,
-    pub unit_cpu: CpuTracker,
 }
 
 #[cfg(test)]

@@ -1,13 +1,13 @@
 //! Key bindings as data: `"ctrl-r" = "refresh"`, defaults embedded, config merged over them.
+//! Keys are plain values here; the console turns terminal events into them.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use toml::Spanned;
 
-use crate::app::action::Action;
+use crate::model::Action;
 
 const DEFAULT_KEYS: &str = include_str!("default_keys.toml");
 
@@ -110,33 +110,6 @@ impl KeySpec {
         };
         Ok(Self { code, ctrl, alt })
     }
-
-    pub fn from_event(ev: &KeyEvent) -> Option<Self> {
-        let code = match ev.code {
-            KeyCode::Char(c) => KeyCodeSpec::Char(c),
-            KeyCode::Enter => KeyCodeSpec::Named(NamedKey::Enter),
-            KeyCode::Esc => KeyCodeSpec::Named(NamedKey::Esc),
-            KeyCode::Tab => KeyCodeSpec::Named(NamedKey::Tab),
-            KeyCode::BackTab => KeyCodeSpec::Named(NamedKey::BackTab),
-            KeyCode::Backspace => KeyCodeSpec::Named(NamedKey::Backspace),
-            KeyCode::Up => KeyCodeSpec::Named(NamedKey::Up),
-            KeyCode::Down => KeyCodeSpec::Named(NamedKey::Down),
-            KeyCode::Left => KeyCodeSpec::Named(NamedKey::Left),
-            KeyCode::Right => KeyCodeSpec::Named(NamedKey::Right),
-            KeyCode::PageUp => KeyCodeSpec::Named(NamedKey::PageUp),
-            KeyCode::PageDown => KeyCodeSpec::Named(NamedKey::PageDown),
-            KeyCode::Home => KeyCodeSpec::Named(NamedKey::Home),
-            KeyCode::End => KeyCodeSpec::Named(NamedKey::End),
-            KeyCode::Delete => KeyCodeSpec::Named(NamedKey::Delete),
-            KeyCode::F(n) => KeyCodeSpec::Named(NamedKey::F(n)),
-            _ => return None,
-        };
-        Some(Self {
-            code,
-            ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
-            alt: ev.modifiers.contains(KeyModifiers::ALT),
-        })
-    }
 }
 
 impl fmt::Display for KeySpec {
@@ -179,26 +152,13 @@ impl Default for Keymap {
 }
 
 fn parse_action(name: &str) -> Result<Action, String> {
-    Action::deserialize_name(name).ok_or_else(|| {
+    Action::from_config_name(name).ok_or_else(|| {
         let all: Vec<String> = Action::ALL.iter().map(|a| a.config_name()).collect();
         format!(
             "unknown action `{name}`, expected one of: none, {}",
             all.join(", ")
         )
     })
-}
-
-impl Action {
-    pub fn config_name(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
-    }
-
-    fn deserialize_name(name: &str) -> Option<Action> {
-        serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
-    }
 }
 
 impl Keymap {
@@ -231,9 +191,9 @@ impl Keymap {
         map
     }
 
-    pub fn action_for(&self, ev: &KeyEvent) -> Option<Action> {
-        // SHIFT is not part of the spec: `G` arrives as shift+'G' and the character carries it.
-        self.bindings.get(&KeySpec::from_event(ev)?).copied()
+    /// The action bound to a key. SHIFT is not part of a key: `G` is the character `G`.
+    pub fn action_for(&self, key: KeySpec) -> Option<Action> {
+        self.bindings.get(&key).copied()
     }
 
     /// Keys bound to `action`, in a stable order.
@@ -281,8 +241,8 @@ mod tests {
     #[test]
     fn defaults_bind_quit_and_overrides_apply() {
         let km = Keymap::default();
-        let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(km.action_for(&q), Some(Action::Quit));
+        let q = KeySpec::parse("q").unwrap();
+        assert_eq!(km.action_for(q), Some(Action::Quit));
         let mut keys = BTreeMap::new();
         keys.insert(
             Spanned::new(0..1, "q".to_owned()),
@@ -293,15 +253,8 @@ mod tests {
             Spanned::new(0..1, "quit".to_owned()),
         );
         let km = Keymap::with_overrides(&keys, &mut |_, _, m| panic!("{m}"));
-        assert_eq!(km.action_for(&q), None);
-        let x = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE);
-        assert_eq!(km.action_for(&x), Some(Action::Quit));
-    }
-
-    #[test]
-    fn shifted_capital_matches() {
-        let km = Keymap::default();
-        let g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(km.action_for(&g), Some(Action::Bottom));
+        assert_eq!(km.action_for(q), None);
+        let x = KeySpec::parse("x").unwrap();
+        assert_eq!(km.action_for(x), Some(Action::Quit));
     }
 }

@@ -1,9 +1,8 @@
-//! Colour themes from `themes/*.toml`; the three shipped ones are embedded.
+//! Colour themes from `themes/*.toml`, parsed into plain data (the screen turns them into
+//! styles). The three shipped ones are embedded.
 
 use std::path::Path;
-use std::str::FromStr;
 
-use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -15,62 +14,142 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
+/// A colour as a theme file writes it: a name, `reset`, an index 0–255 or `#rrggbb`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    Reset,
+    Black,
+    Red,
+    Green,
+    Yellow,
+    Blue,
+    Magenta,
+    Cyan,
+    Gray,
+    DarkGray,
+    LightRed,
+    LightGreen,
+    LightYellow,
+    LightBlue,
+    LightMagenta,
+    LightCyan,
+    White,
+    Indexed(u8),
+    Rgb(u8, u8, u8),
+}
+
+const NAMES: &[(&str, Color)] = &[
+    ("reset", Color::Reset),
+    ("default", Color::Reset),
+    ("black", Color::Black),
+    ("red", Color::Red),
+    ("green", Color::Green),
+    ("yellow", Color::Yellow),
+    ("blue", Color::Blue),
+    ("magenta", Color::Magenta),
+    ("cyan", Color::Cyan),
+    ("gray", Color::Gray),
+    ("grey", Color::Gray),
+    ("darkgray", Color::DarkGray),
+    ("darkgrey", Color::DarkGray),
+    ("lightred", Color::LightRed),
+    ("lightgreen", Color::LightGreen),
+    ("lightyellow", Color::LightYellow),
+    ("lightblue", Color::LightBlue),
+    ("lightmagenta", Color::LightMagenta),
+    ("lightcyan", Color::LightCyan),
+    ("white", Color::White),
+];
+
+impl Color {
+    /// `lightblue`, `light-blue`, `Light Blue`, `42`, `#1c2330`, `reset`.
+    pub fn parse(s: &str) -> Result<Color, String> {
+        let bad = || {
+            format!(
+                "invalid colour `{s}` (a name such as red or lightblue, reset, 0-255, or #rrggbb)"
+            )
+        };
+        let t = s.trim();
+        if let Some(hex) = t.strip_prefix('#') {
+            if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(bad());
+            }
+            let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| bad());
+            return Ok(Color::Rgb(byte(0)?, byte(2)?, byte(4)?));
+        }
+        if let Ok(i) = t.parse::<u8>() {
+            return Ok(Color::Indexed(i));
+        }
+        let key: String = t
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_' | ' '))
+            .flat_map(char::to_lowercase)
+            .collect();
+        NAMES
+            .iter()
+            .find(|(n, _)| *n == key)
+            .map(|(_, c)| *c)
+            .ok_or_else(bad)
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ThemeFile {
     name: String,
-    colors: Colors,
+    colors: ColorNames,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Colors {
-    text: String,
-    muted: String,
-    accent: String,
-    border: String,
-    title: String,
-    ok: String,
-    warn: String,
-    bad: String,
-    info: String,
-    selection_fg: String,
-    selection_bg: String,
-    header_bg: String,
-    header_fg: String,
-    banner_fg: String,
-    readonly_bg: String,
-    prod_bg: String,
-    popup_bg: String,
-    sparkline: String,
+macro_rules! palette {
+    ($($field:ident),* $(,)?) => {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct ColorNames { $($field: String),* }
+
+        /// Every colour a theme sets, by role.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct Palette { $(pub $field: Color),* }
+
+        impl Palette {
+            fn parse(names: &ColorNames) -> Result<Palette, String> {
+                Ok(Palette { $($field: Color::parse(&names.$field)
+                    .map_err(|e| format!("colors.{}: {e}", stringify!($field)))?),* })
+            }
+        }
+    };
 }
 
-/// Styles the renderer uses; built once from a theme file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Theme {
+palette!(
+    text,
+    muted,
+    accent,
+    border,
+    title,
+    ok,
+    warn,
+    bad,
+    info,
+    selection_fg,
+    selection_bg,
+    header_bg,
+    header_fg,
+    banner_fg,
+    readonly_bg,
+    prod_bg,
+    popup_bg,
+    sparkline,
+);
+
+/// A theme as data: its name and its palette.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThemeSpec {
     pub name: String,
-    pub text: Style,
-    pub muted: Style,
-    pub accent: Style,
-    pub border: Style,
-    pub title: Style,
-    pub ok: Style,
-    pub warn: Style,
-    pub bad: Style,
-    pub info: Style,
-    pub selection: Style,
-    pub header: Style,
-    pub readonly_banner: Style,
-    pub prod_banner: Style,
-    pub popup: Style,
-    pub sparkline: Style,
-    /// Colours written in log text (SGR sequences) are shown; off with NO_COLOR.
-    pub log_colors: bool,
+    pub palette: Palette,
 }
 
-impl Theme {
+impl ThemeSpec {
     /// A built-in theme by name, or a file `themes/NAME.toml` next to the config.
-    pub fn load(name: &str, search_dir: Option<&Path>, no_color: bool) -> Result<Theme, String> {
+    pub fn load(name: &str, search_dir: Option<&Path>) -> Result<ThemeSpec, String> {
         let text = match BUILTIN.iter().find(|(n, _)| *n == name) {
             Some((_, t)) => (*t).to_owned(),
             None => {
@@ -86,80 +165,19 @@ impl Theme {
                 })?
             }
         };
-        Self::parse(&text, no_color)
+        Self::parse(&text)
     }
 
-    pub fn parse(text: &str, no_color: bool) -> Result<Theme, String> {
+    pub fn parse(text: &str) -> Result<ThemeSpec, String> {
         let file: ThemeFile = toml::from_str(text).map_err(|e| e.to_string())?;
-        let c = &file.colors;
-        let color = |s: &str| -> Result<Color, String> {
-            if no_color {
-                return Ok(Color::Reset);
-            }
-            Color::from_str(s).map_err(|_| format!("invalid colour `{s}`"))
-        };
-        let fg = |s: &str| color(s).map(|c| Style::new().fg(c));
-        Ok(Theme {
-            name: file.name.clone(),
-            text: fg(&c.text)?,
-            muted: fg(&c.muted)?,
-            accent: fg(&c.accent)?,
-            border: fg(&c.border)?,
-            title: fg(&c.title)?.add_modifier(Modifier::BOLD),
-            ok: fg(&c.ok)?,
-            warn: fg(&c.warn)?,
-            bad: fg(&c.bad)?.add_modifier(if no_color {
-                Modifier::BOLD
-            } else {
-                Modifier::empty()
-            }),
-            info: fg(&c.info)?,
-            selection: if no_color {
-                Style::new().add_modifier(Modifier::REVERSED)
-            } else {
-                Style::new()
-                    .fg(color(&c.selection_fg)?)
-                    .bg(color(&c.selection_bg)?)
-            },
-            header: Style::new()
-                .fg(color(&c.header_fg)?)
-                .bg(color(&c.header_bg)?),
-            readonly_banner: Style::new()
-                .fg(color(&c.banner_fg)?)
-                .bg(color(&c.readonly_bg)?)
-                .add_modifier(
-                    Modifier::BOLD
-                        | if no_color {
-                            Modifier::REVERSED
-                        } else {
-                            Modifier::empty()
-                        },
-                ),
-            prod_banner: Style::new()
-                .fg(color(&c.banner_fg)?)
-                .bg(color(&c.prod_bg)?)
-                .add_modifier(
-                    Modifier::BOLD
-                        | if no_color {
-                            Modifier::REVERSED
-                        } else {
-                            Modifier::empty()
-                        },
-                ),
-            popup: Style::new().bg(color(&c.popup_bg)?),
-            sparkline: fg(&c.sparkline)?,
-            log_colors: !no_color,
+        Ok(ThemeSpec {
+            name: file.name,
+            palette: Palette::parse(&file.colors)?,
         })
     }
 
     pub fn builtin_names() -> impl Iterator<Item = &'static str> {
         BUILTIN.iter().map(|(n, _)| *n)
-    }
-}
-
-impl Default for Theme {
-    fn default() -> Self {
-        Self::parse(BUILTIN[0].1, false).expect("embedded default theme is valid")
     }
 }
 
@@ -170,15 +188,29 @@ mod tests {
     #[test]
     fn builtin_themes_parse() {
         for (name, _) in BUILTIN {
-            let t = Theme::load(name, None, false).unwrap();
+            let t = ThemeSpec::load(name, None).unwrap();
             assert_eq!(&t.name, name);
         }
     }
 
     #[test]
-    fn no_color_has_no_colours() {
-        let t = Theme::load("default", None, true).unwrap();
-        assert_eq!(t.ok.fg, Some(Color::Reset));
-        assert!(t.selection.add_modifier.contains(Modifier::REVERSED));
+    fn colours_in_every_spelling() {
+        assert_eq!(Color::parse("lightblue"), Ok(Color::LightBlue));
+        assert_eq!(Color::parse("Light-Blue"), Ok(Color::LightBlue));
+        assert_eq!(Color::parse("#1c2330"), Ok(Color::Rgb(0x1c, 0x23, 0x30)));
+        assert_eq!(Color::parse("42"), Ok(Color::Indexed(42)));
+        assert!(Color::parse("#12345").is_err());
+        assert!(
+            Color::parse("ultraviolet")
+                .unwrap_err()
+                .contains("ultraviolet")
+        );
+    }
+
+    #[test]
+    fn a_bad_colour_names_its_role() {
+        let text = BUILTIN[0].1.replace("ok = \"green\"", "ok = \"grean\"");
+        let e = ThemeSpec::parse(&text).unwrap_err();
+        assert!(e.starts_with("colors.ok: invalid colour `grean`"), "{e}");
     }
 }

@@ -1,5 +1,6 @@
 //! Domain types shared by collectors, actions, the app state and the screen.
 
+pub mod action;
 pub mod check;
 pub mod container;
 pub mod history;
@@ -10,6 +11,7 @@ pub mod log_time;
 pub mod metrics;
 pub mod status;
 
+pub use action::Action;
 pub use check::{CheckId, CheckResult, Verdict};
 pub use history::History;
 pub use ids::{HostId, ServiceId};

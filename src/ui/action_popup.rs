@@ -5,10 +5,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::layout::centered;
 use crate::action::{ActionOutcome, Confirmation};
+use crate::app::layout::centered;
 use crate::app::state::{ActionPhase, ActionView, State};
-use crate::config::theme::Theme;
+use crate::ui::theme::Theme;
 
 pub fn render(frame: &mut Frame, area: Rect, view: &ActionView, state: &State, theme: &Theme) {
     let plan = &view.plan;

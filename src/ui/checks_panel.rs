@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 
 use super::units;
 use crate::app::state::{CheckState, ServiceState, State};
-use crate::config::theme::Theme;
 use crate::model::{CheckResult, Health, Verdict};
+use crate::ui::theme::Theme;
 
 /// Sparkline width in cells.
 const SPARK: usize = 12;

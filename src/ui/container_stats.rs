@@ -9,7 +9,7 @@ use ratatui::widgets::{Cell, Row, Table};
 
 use super::units;
 use crate::app::state::{HostState, State};
-use crate::config::theme::Theme;
+use crate::ui::theme::Theme;
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 

@@ -9,9 +9,9 @@ use ratatui::widgets::{Block, Borders, Cell, Row as TableRow, Table, TableState}
 use super::units;
 use crate::app::state::{HostState, Row, ServiceState, State, kind_label};
 use crate::config::schema::TransportKind;
-use crate::config::theme::Theme;
 use crate::model::container::{ContainerHealth, ContainerInfo, GroupKey, summarize};
 use crate::model::{HostStatus, RunState};
+use crate::ui::theme::Theme;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Column {
@@ -75,7 +75,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .borders(Borders::ALL)
         .border_style(theme.border)
         .title(Span::styled(title, theme.title));
-    let visible = super::layout::fleet_visible_rows(state.size);
+    let visible = crate::app::layout::fleet_visible_rows(state.size);
     let body: Vec<TableRow> = rows
         .iter()
         .enumerate()

@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::state::State;
-use crate::config::theme::Theme;
 use crate::model::{HostStatus, RunState};
+use crate::ui::theme::Theme;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Summary {

@@ -5,10 +5,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::layout::centered;
-use crate::app::action::Action;
+use crate::app::layout::centered;
 use crate::app::state::State;
-use crate::config::theme::Theme;
+use crate::model::Action;
+use crate::ui::theme::Theme;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let entries: Vec<(String, &str)> = Action::ALL

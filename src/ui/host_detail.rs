@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Sparkline};
 use super::fleet_table::run_style;
 use super::units;
 use crate::app::state::{HostState, State};
-use crate::config::theme::Theme;
 use crate::model::{History, HostStatus};
+use crate::ui::theme::Theme;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, index: usize, theme: &Theme) {
     let Some(host) = state.hosts.get(index) else {

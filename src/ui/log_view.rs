@@ -12,12 +12,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::ansi;
-use super::layout::centered;
+use crate::app::layout::centered;
 use crate::app::log_view::LogView;
 use crate::app::state::State;
-use crate::config::theme::Theme;
 use crate::model::Level;
 use crate::model::log_ring::LogEntry;
+use crate::ui::theme::Theme;
 
 /// Characters of one line drawn on the log screen; the rest is behind enter.
 pub const SHOWN_CHARS: usize = 2_000;

@@ -16,16 +16,17 @@ pub mod fleet_table;
 pub mod header;
 pub mod help;
 pub mod host_detail;
-pub mod layout;
 pub mod log_view;
 pub mod smoke_report;
 pub mod status_line;
+pub mod theme;
 pub mod units;
 
 use ratatui::Frame;
 
+use crate::app::layout;
 use crate::app::state::{Mode, Screen, State};
-use crate::config::theme::Theme;
+use crate::ui::theme::Theme;
 
 pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     let area = frame.area();

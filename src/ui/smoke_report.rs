@@ -6,10 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::checks_panel::health_style;
-use super::layout::centered;
+use crate::app::layout::centered;
 use crate::app::state::State;
 use crate::check::expect::millis;
-use crate::config::theme::Theme;
+use crate::ui::theme::Theme;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(run) = &state.smoke else { return };

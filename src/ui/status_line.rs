@@ -5,9 +5,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::action::Action;
 use crate::app::state::{Mode, NoticeLevel, Screen, State};
-use crate::config::theme::Theme;
+use crate::model::Action;
+use crate::ui::theme::Theme;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let line = match &state.mode {

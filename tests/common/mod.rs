@@ -11,11 +11,10 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use opsdeck::action::audit::AuditLog;
-use opsdeck::app::Update;
 use opsdeck::app::reducer::{Msg, update};
 use opsdeck::app::state::State;
-use opsdeck::collect::Supervisor;
-use opsdeck::collect::supervisor::SupervisorOptions;
+use opsdeck::protocol::Update;
+use opsdeck::runner::{self, CoreOptions, EffectRunner};
 use tokio::sync::mpsc;
 
 use opsdeck::config::Config;
@@ -101,7 +100,7 @@ pub fn http_get(addr: &str, path: &str) -> (u16, String) {
 /// The app without a terminal: the supervisor collecting from the lab, updates applied to
 /// the state by the reducer, effects carried out — what the event loop does.
 pub struct Run {
-    pub sup: Supervisor,
+    pub sup: EffectRunner,
     pub rx: mpsc::Receiver<Update>,
     pub state: State,
     pub config: Arc<Config>,
@@ -112,13 +111,12 @@ impl Run {
     pub fn start(config: Arc<Config>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let (tx, rx) = mpsc::channel(4096);
-        let opts = SupervisorOptions {
+        let opts = CoreOptions {
             audit: AuditLog::new(dir.path().join("audit.jsonl")),
             read_only: false,
             known_hosts: dir.path().join("kh"),
         };
-        let sup = Supervisor::new(config.clone(), tx, opts);
-        sup.start();
+        let sup = runner::start(config.clone(), tx, opts);
         let mut state = State::new(&config, false, vec!["default".into()], 0, Utc::now());
         state.size = (160, 50);
         Run {

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::app::log_view::ViewSource;
-use crate::collect::logs::Window;
+use crate::protocol::Window;
 
 /// Opens the log screen on what is selected: the marked services when any are marked,
 /// the whole host on a host row, else the service (every source it has, merged by time).
@@ -108,8 +108,8 @@ enum Pick {
 
 /// The sources of one pick, or why it has none.
 fn pick_sources(state: &State, config: &Config, pick: &Pick) -> Result<Vec<ViewSource>, String> {
-    use crate::collect::logs::{FollowSource, LogSpec};
     use crate::config::schema::{ServiceKind, TransportKind};
+    use crate::protocol::{FollowSource, LogSpec};
     let host_id = match pick {
         Pick::Service(id) => &id.host,
         Pick::HostLogs(h) | Pick::Containers(h, ..) => h,
@@ -218,9 +218,9 @@ fn log_spec(
     l: &crate::config::schema::LogSource,
     service_unit: Option<&str>,
     docker_names: impl FnOnce() -> Vec<String>,
-) -> Option<crate::collect::logs::LogSpec> {
-    use crate::collect::logs::LogSpec;
+) -> Option<crate::protocol::LogSpec> {
     use crate::config::schema::LogKind;
+    use crate::protocol::LogSpec;
     Some(match l.kind {
         LogKind::Journald => LogSpec::Journald {
             unit: l

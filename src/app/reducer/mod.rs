@@ -2,18 +2,18 @@
 
 use chrono::{DateTime, Utc};
 
-use super::action::Action;
-use super::effect::Effect;
 use super::state::{
     ActionPhase, ActionView, LogView, Mode, Notice, NoticeLevel, QueryKind, QuitReason, Row,
     Screen, SmokeRun, State,
 };
-use super::update::Update;
 use crate::action::dispatcher::Answer;
 use crate::action::{ActionKind, ActionOutcome, Confirmation, Refusal};
+use crate::app::layout;
 use crate::config::Config;
+use crate::model::Action;
 use crate::model::{HostStatus, ServiceId, Verdict};
-use crate::ui::layout;
+use crate::protocol::Effect;
+use crate::protocol::Update;
 
 /// How long a notice stays in the status line.
 const NOTICE_SECS: i64 = 6;

@@ -284,7 +284,7 @@ fn container_lists_group_replicas_and_plan_one_step_each() {
     };
     assert!(matches!(
         &sources[0].1.spec,
-        crate::collect::logs::LogSpec::Docker { containers }
+        crate::protocol::LogSpec::Docker { containers }
             if containers == &["preventia-api-1", "preventia-api-2"]
     ));
     act(&mut state, &config, Action::Back);
@@ -299,7 +299,7 @@ fn container_lists_group_replicas_and_plan_one_step_each() {
     };
     assert!(matches!(
         &sources[0].1.spec,
-        crate::collect::logs::LogSpec::Docker { containers } if containers == &["adhoc"]
+        crate::protocol::LogSpec::Docker { containers } if containers == &["adhoc"]
     ));
     act(&mut state, &config, Action::Back);
 
@@ -405,6 +405,7 @@ fn task_panic_quits_with_error() {
         &config,
         Msg::Update(Update::TaskPanicked {
             task: "metrics x".into(),
+            host: None,
             message: "boom".into(),
         }),
     );
@@ -538,7 +539,7 @@ fn followed(effects: &[Effect]) -> Vec<(String, String)> {
 
 #[test]
 fn logs_of_a_service_a_whole_host_and_a_marked_set() {
-    use crate::collect::logs::LogSpec;
+    use crate::protocol::LogSpec;
     let (config, mut state) = setup();
     // One service: one source, no labels.
     select(&mut state, "triboka", "triboka-flask");
@@ -615,7 +616,7 @@ fn logs_of_a_service_a_whole_host_and_a_marked_set() {
 #[test]
 fn merged_labels_name_the_host_only_when_the_view_spans_hosts() {
     use crate::app::log_view::ViewSource;
-    use crate::collect::logs::{FollowSource, LogSpec};
+    use crate::protocol::{FollowSource, LogSpec};
     let source = |name: &str| {
         ViewSource::new(
             name.to_owned(),

@@ -188,7 +188,7 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
                 text,
             );
         }
-        Update::TaskPanicked { task, message } => {
+        Update::TaskPanicked { task, message, .. } => {
             state.quit = Some(QuitReason::Error(format!(
                 "background task `{task}` panicked: {message}"
             )));

@@ -81,9 +81,10 @@ pub enum Update {
         suite: String,
         results: Vec<(CheckId, CheckResult)>,
     },
-    /// A background task died; the console stops rather than show frozen data as live.
+    /// A background task died (named after what it did, with the host it served).
     TaskPanicked {
         task: String,
+        host: Option<HostId>,
         message: String,
     },
 }

@@ -14,15 +14,14 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::input::translate;
-use super::reducer::{Msg, update};
-use super::state::{QuitReason, State};
 use super::terminal;
 use crate::action::audit::AuditLog;
-use crate::collect::Supervisor;
-use crate::collect::supervisor::SupervisorOptions;
+use crate::app::reducer::{Msg, update};
+use crate::app::state::{QuitReason, State};
 use crate::config::Config;
-use crate::config::theme::Theme;
+use crate::runner::{self, CoreOptions};
 use crate::ui;
+use crate::ui::theme::Theme;
 
 const FRAME: Duration = Duration::from_millis(33);
 /// Updates applied per wake-up before drawing, so a flood cannot starve the keyboard.
@@ -39,19 +38,18 @@ pub struct RunOptions {
 
 pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
     let (tx, mut rx) = mpsc::channel(1024);
-    let sup_opts = SupervisorOptions {
-        audit: opts.audit,
-        read_only: opts.read_only,
-        known_hosts: opts.known_hosts,
-    };
-    let supervisor = Supervisor::new(config.clone(), tx, sup_opts);
     let names = opts.themes.iter().map(|t| t.name.clone()).collect();
     let mut state = State::new(&config, opts.read_only, names, opts.theme, Utc::now());
 
     let mut guard = terminal::enter()?;
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
-    supervisor.start();
+    let core = CoreOptions {
+        audit: opts.audit,
+        read_only: opts.read_only,
+        known_hosts: opts.known_hosts,
+    };
+    let runner = runner::start(config.clone(), tx, core);
 
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -103,7 +101,7 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
         for msg in msgs {
             dirty = true;
             for effect in update(&mut state, &config, msg) {
-                supervisor.perform(effect);
+                runner.perform(effect);
             }
         }
         match state.quit.take() {

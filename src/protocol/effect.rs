@@ -1,7 +1,7 @@
-//! `Effect`: I/O the reducer asks for; the supervisor carries it out.
+//! `Effect`: I/O the reducer asks for; the effect runner carries it out.
 
+use super::logs::{FollowSource, Window};
 use crate::action::Authorized;
-use crate::collect::logs::{FollowSource, Window};
 use crate::model::HostId;
 
 #[derive(Debug)]

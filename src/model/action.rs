@@ -1,4 +1,5 @@
-//! `Action`: what the operator wants. Key bindings name these in snake_case.
+//! `Action`: what the operator wants — the console's vocabulary. Key maps in the config name
+//! these in snake_case (`"ctrl-r" = "refresh"`), the reducer handles them.
 
 use serde::{Deserialize, Serialize};
 
@@ -136,5 +137,18 @@ impl Action {
             self,
             Action::RestartService | Action::StopService | Action::StartService
         )
+    }
+
+    /// The name key maps use for it (`page_down`).
+    pub fn config_name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// The action a key map names, if any.
+    pub fn from_config_name(name: &str) -> Option<Action> {
+        serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
     }
 }

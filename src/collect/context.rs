@@ -1,0 +1,151 @@
+//! What every collector and the effect runner share: the config, the channel to the app,
+//! the live transports, the cap on hosts contacted at once, and two signals — refresh now,
+//! and wake one host's reconnect loop. Collectors get this small context, never the
+//! supervisor itself.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::sync::{Notify, Semaphore, SemaphorePermit, mpsc};
+
+use crate::config::Config;
+use crate::model::HostId;
+use crate::protocol::Update;
+use crate::transport::Transports;
+use crate::transport::ssh::SshTarget;
+
+#[derive(Clone)]
+pub struct Context {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    config: Arc<Config>,
+    tx: mpsc::Sender<Update>,
+    transports: Arc<Transports>,
+    refresh: Notify,
+    connect_slots: Semaphore,
+    wakes: HashMap<HostId, Notify>,
+    known_hosts: PathBuf,
+}
+
+impl Context {
+    /// `known_hosts` is opsdeck's own file, where trusted host keys are written.
+    pub fn new(config: Arc<Config>, tx: mpsc::Sender<Update>, known_hosts: PathBuf) -> Self {
+        let wakes = config
+            .file
+            .hosts
+            .iter()
+            .map(|h| (HostId::new(h.name.get_ref()), Notify::new()))
+            .collect();
+        let slots = config.file.settings.connect_concurrency.max(1);
+        Self {
+            inner: Arc::new(Shared {
+                config,
+                tx,
+                transports: Arc::new(Transports::default()),
+                refresh: Notify::new(),
+                connect_slots: Semaphore::new(slots),
+                wakes,
+                known_hosts,
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &Arc<Config> {
+        &self.inner.config
+    }
+
+    pub fn transports(&self) -> &Arc<Transports> {
+        &self.inner.transports
+    }
+
+    pub fn known_hosts(&self) -> &Path {
+        &self.inner.known_hosts
+    }
+
+    /// False once the app has gone: the caller should stop.
+    pub async fn send(&self, update: Update) -> bool {
+        self.inner.tx.send(update).await.is_ok()
+    }
+
+    pub fn sender(&self) -> mpsc::Sender<Update> {
+        self.inner.tx.clone()
+    }
+
+    /// A place in the queue of hosts being connected (settings.connect_concurrency).
+    pub async fn connect_slot(&self) -> SemaphorePermit<'_> {
+        self.inner
+            .connect_slots
+            .acquire()
+            .await
+            .expect("never closed")
+    }
+
+    /// Resolves when the operator asks for a refresh.
+    pub async fn refresh_requested(&self) {
+        self.inner.refresh.notified().await
+    }
+
+    pub fn request_refresh(&self) {
+        self.inner.refresh.notify_waiters();
+    }
+
+    /// Resolves when someone asks host `host` to reconnect now (after `:trust`).
+    pub async fn woken(&self, host: &HostId) {
+        match self.inner.wakes.get(host) {
+            Some(n) => n.notified().await,
+            None => std::future::pending().await,
+        }
+    }
+
+    pub fn wake(&self, host: &HostId) {
+        if let Some(n) = self.inner.wakes.get(host) {
+            n.notify_one();
+        }
+    }
+
+    pub fn ssh_target(&self, host: &HostId) -> Option<SshTarget> {
+        SshTarget::from_config(self.config().find_host(host)?, self.known_hosts())
+    }
+
+    /// Spawns `fut`; a panic in it is reported as [`Update::TaskPanicked`] (named after
+    /// `task`, with the host it served) instead of silently freezing what it fed.
+    pub fn spawn(
+        &self,
+        task: String,
+        host: Option<HostId>,
+        fut: impl Future<Output = ()> + Send + 'static,
+    ) -> tokio::task::AbortHandle {
+        let handle = tokio::spawn(fut);
+        let abort = handle.abort_handle();
+        let tx = self.inner.tx.clone();
+        tokio::spawn(async move {
+            if let Err(e) = handle.await
+                && e.is_panic()
+            {
+                let message = panic_message(e.into_panic());
+                tracing::error!(%task, "background task panicked: {message}");
+                let _ = tx
+                    .send(Update::TaskPanicked {
+                        task,
+                        host,
+                        message,
+                    })
+                    .await;
+            }
+        });
+        abort
+    }
+}
+
+/// The text of a panic payload (`&str` or `String`), or a placeholder.
+pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}

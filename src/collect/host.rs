@@ -1,0 +1,365 @@
+//! One task per host with a shell, local or SSH — the same probe loop for both: open the
+//! host (SSH: a master connection, within the global cap), read it once per refresh —
+//! resources, its systemd units and its `command` services' status probes — and when it is
+//! lost, report why and reconnect with jittered exponential backoff, trying again at once
+//! when the host's port answers so that a recovered host is back within seconds.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::command_status;
+use super::context::Context;
+use super::host_metrics::LocalSampler;
+use super::remote::{PollState, parse_poll, poll_command};
+use super::systemd::{CpuTracker, PROPERTIES, UnitStatus, parse_show};
+use crate::config::schema::{ServiceKind, TransportKind};
+use crate::model::{HostId, HostSample, ServiceId};
+use crate::protocol::Update;
+use crate::transport::ssh::{SshConnection, SshError, SshTarget, connect};
+use crate::transport::{CommandSpec, Target, local};
+
+const BACKOFF_CAP: Duration = Duration::from_secs(30);
+/// How often a down host's port is knocked on while waiting out the backoff.
+const KNOCK_EVERY: Duration = Duration::from_secs(1);
+
+/// What is read from one host each round, from the config.
+struct Plan {
+    refresh: Duration,
+    poll_timeout: Duration,
+    /// Systemd services and their units.
+    units: Vec<(ServiceId, String)>,
+    /// `command` services' status probes with their timeouts.
+    probes: Vec<(ServiceId, CommandSpec, Duration)>,
+}
+
+impl Plan {
+    fn of(ctx: &Context, host: &HostId) -> Option<Plan> {
+        let config = ctx.config();
+        let cfg = config.find_host(host)?;
+        let settings = &config.file.settings;
+        let refresh = settings.refresh.get().max(Duration::from_millis(200));
+        let id = |name: &str| ServiceId::new(host, name);
+        Some(Plan {
+            refresh,
+            poll_timeout: (refresh * 3).clamp(Duration::from_secs(5), Duration::from_secs(15)),
+            units: cfg
+                .services
+                .iter()
+                .filter(|s| s.kind == ServiceKind::Systemd)
+                .filter_map(|s| Some((id(s.name.get_ref()), s.unit.as_ref()?.get_ref().clone())))
+                .collect(),
+            probes: cfg
+                .services
+                .iter()
+                .filter(|s| s.kind == ServiceKind::Command)
+                .filter_map(|s| {
+                    let timeout = s.timeout.unwrap_or(settings.command_timeout).get();
+                    let status = CommandSpec::from_config(s.status.as_ref()?.get_ref());
+                    Some((id(s.name.get_ref()), status, timeout))
+                })
+                .collect(),
+        })
+    }
+
+    fn unit_names(&self) -> Vec<String> {
+        self.units.iter().map(|(_, u)| u.clone()).collect()
+    }
+}
+
+/// An open host: this machine, or an SSH master.
+enum Link {
+    Local(Option<LocalSampler>),
+    Ssh {
+        conn: Arc<SshConnection>,
+        state: PollState,
+    },
+}
+
+/// One round's reading of a host.
+struct Reading {
+    sample: HostSample,
+    units: Vec<UnitStatus>,
+}
+
+enum Round {
+    Read(Reading),
+    /// The command failed but the host is there: try again next round.
+    Skipped(String),
+    Lost(String),
+}
+
+pub async fn run(ctx: Context, host: HostId) {
+    let Some(plan) = Plan::of(&ctx, &host) else {
+        return;
+    };
+    let Some(transport) = ctx.config().find_host(&host).map(|h| h.transport) else {
+        return;
+    };
+    let ssh_target = match transport {
+        TransportKind::Ssh => match ctx.ssh_target(&host) {
+            Some(t) => Some(t),
+            None => return,
+        },
+        TransportKind::Local => None,
+        // Nothing to connect to: its services are observed by their HTTP checks.
+        TransportKind::Http => return,
+    };
+    let mut attempt: u32 = 0;
+    loop {
+        let opened = match &ssh_target {
+            None => Ok(Link::Local(Some(LocalSampler::default()))),
+            Some(target) => open_ssh(&ctx, &host, target).await,
+        };
+        let reason = match opened {
+            Ok(mut link) => {
+                attempt = 0;
+                let lost = rounds(&ctx, &host, &plan, &mut link).await;
+                if let Link::Ssh { .. } = link {
+                    ctx.transports().set_ssh(&host, None);
+                }
+                match lost {
+                    Some(reason) => reason,
+                    None => return,
+                }
+            }
+            Err(Some(reason)) => reason,
+            Err(None) => return,
+        };
+        tracing::warn!(%host, "unreachable: {reason}");
+        if !ctx
+            .send(Update::HostUnreachable {
+                host: host.clone(),
+                reason,
+            })
+            .await
+        {
+            return;
+        }
+        wait_to_retry(&ctx, &host, ssh_target.as_ref(), attempt).await;
+        attempt = attempt.saturating_add(1);
+    }
+}
+
+/// Connects the master; `Err(None)` when the app has gone.
+async fn open_ssh(
+    ctx: &Context,
+    host: &HostId,
+    target: &SshTarget,
+) -> Result<Link, Option<String>> {
+    let connected = {
+        let _slot = ctx.connect_slot().await;
+        connect(target).await
+    };
+    match connected {
+        Ok(conn) => {
+            let conn = Arc::new(conn);
+            ctx.transports().set_ssh(host, Some(conn.clone()));
+            tracing::info!(%host, "ssh connected");
+            Ok(Link::Ssh {
+                conn,
+                state: PollState::default(),
+            })
+        }
+        Err(SshError::UnknownHostKey {
+            host: name,
+            fingerprint,
+            key_lines,
+        }) => {
+            let reason = SshError::UnknownHostKey {
+                host: name,
+                fingerprint: fingerprint.clone(),
+                key_lines: key_lines.clone(),
+            }
+            .to_string();
+            let sent = ctx
+                .send(Update::HostKeyUnknown {
+                    host: host.clone(),
+                    fingerprint,
+                    key_lines,
+                })
+                .await;
+            Err(sent.then_some(reason))
+        }
+        Err(e) => Err(Some(e.to_string())),
+    }
+}
+
+/// Reads the host every refresh until it is lost (the reason) or the app has gone (`None`).
+async fn rounds(ctx: &Context, host: &HostId, plan: &Plan, link: &mut Link) -> Option<String> {
+    let target = match link {
+        Link::Local(_) => Target::Local,
+        Link::Ssh { .. } => Target::Ssh(host.clone()),
+    };
+    let unit_names = plan.unit_names();
+    let mut unit_cpu = CpuTracker::default();
+    let mut ticker = tokio::time::interval(plan.refresh);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = ctx.refresh_requested() => {}
+        }
+        match read(link, &unit_names, plan.poll_timeout).await {
+            Round::Read(reading) => {
+                let at = reading.sample.at;
+                let uptime = reading.sample.uptime;
+                let sampled = Update::HostSampled {
+                    host: host.clone(),
+                    sample: reading.sample,
+                };
+                if !ctx.send(sampled).await {
+                    return None;
+                }
+                for (id, unit) in &plan.units {
+                    let found = reading
+                        .units
+                        .iter()
+                        .find(|u| &u.id == unit || u.id == format!("{unit}.service"));
+                    let Some(status) = found else { continue };
+                    let cpu = unit_cpu.percent(status, at);
+                    let observation = status.observation(at, uptime, cpu);
+                    let observed = Update::ServiceObserved {
+                        service: id.clone(),
+                        observation,
+                    };
+                    if !ctx.send(observed).await {
+                        return None;
+                    }
+                }
+            }
+            Round::Skipped(why) => tracing::warn!(%host, "poll failed: {why}"),
+            Round::Lost(reason) => return Some(reason),
+        }
+        let transports = ctx.transports();
+        let observations =
+            futures::future::join_all(plan.probes.iter().map(|(id, spec, timeout)| {
+                let target = &target;
+                async move {
+                    let observation =
+                        command_status::probe(target, transports, spec, *timeout).await;
+                    (id.clone(), observation)
+                }
+            }))
+            .await;
+        for (service, observation) in observations {
+            if !ctx
+                .send(Update::ServiceObserved {
+                    service,
+                    observation,
+                })
+                .await
+            {
+                return None;
+            }
+        }
+    }
+}
+
+async fn read(link: &mut Link, units: &[String], timeout: Duration) -> Round {
+    match link {
+        Link::Local(slot) => {
+            let mut sampler = slot.take().unwrap_or_default();
+            let sampled = tokio::task::spawn_blocking(move || {
+                let r = sampler.sample();
+                (sampler, r)
+            })
+            .await;
+            let sample = match sampled {
+                Ok((sampler, r)) => {
+                    *slot = Some(sampler);
+                    match r {
+                        Ok(s) => s,
+                        Err(e) => return Round::Lost(format!("cannot read /proc: {e}")),
+                    }
+                }
+                Err(e) => return Round::Skipped(format!("sampling thread: {e}")),
+            };
+            let units = if units.is_empty() {
+                vec![]
+            } else {
+                let show = CommandSpec::argv(
+                    ["systemctl", "show", "--no-pager", "-p", PROPERTIES, "--"]
+                        .into_iter()
+                        .map(str::to_owned)
+                        .chain(units.iter().cloned()),
+                );
+                match local::run(&show, timeout).await {
+                    Ok(out) => parse_show(&out.stdout),
+                    Err(e) => {
+                        tracing::warn!("systemctl show: {e}");
+                        vec![]
+                    }
+                }
+            };
+            Round::Read(Reading { sample, units })
+        }
+        Link::Ssh { conn, state } => match conn.run(&poll_command(units), timeout).await {
+            Ok(out) => {
+                let result = parse_poll(&out.stdout, &mut state.prev_cpu, Utc::now());
+                Round::Read(Reading {
+                    sample: result.sample,
+                    units: result.units,
+                })
+            }
+            Err(e) if conn.is_alive().await => Round::Skipped(e.to_string()),
+            Err(e) => Round::Lost(format!("connection lost ({e})")),
+        },
+    }
+}
+
+/// Exponential backoff from 0.5 s, ±20 % jitter, capped at 30 s.
+pub fn backoff_delay(attempt: u32, jitter: f64) -> Duration {
+    let base = 0.5 * 2f64.powi(attempt.min(16) as i32);
+    let jittered = base * (0.8 + 0.4 * jitter.clamp(0.0, 1.0));
+    Duration::from_secs_f64(jittered.min(BACKOFF_CAP.as_secs_f64()))
+}
+
+async fn wait_to_retry(ctx: &Context, host: &HostId, target: Option<&SshTarget>, attempt: u32) {
+    let delay = backoff_delay(attempt, random_unit());
+    let deadline = tokio::time::Instant::now() + delay;
+    loop {
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
+            return;
+        }
+        let nap = KNOCK_EVERY.min(deadline - now);
+        tokio::select! {
+            _ = ctx.woken(host) => return,
+            _ = tokio::time::sleep(nap) => {}
+        }
+        // Knocking is a TCP connect only: cheap for the host, and it ends the wait early.
+        let Some(target) = target else { continue };
+        let port = target.port.unwrap_or(22);
+        let knock = tokio::net::TcpStream::connect((target.destination.as_str(), port));
+        if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(500), knock).await {
+            return;
+        }
+    }
+}
+
+fn random_unit() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    (h.finish() % 10_000) as f64 / 10_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(backoff_delay(0, 0.5), Duration::from_millis(500));
+        assert_eq!(backoff_delay(3, 0.5), Duration::from_secs(4));
+        assert_eq!(backoff_delay(20, 1.0), Duration::from_secs(30));
+        assert_eq!(backoff_delay(5, 0.0), Duration::from_secs_f64(12.8));
+    }
+}

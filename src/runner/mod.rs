@@ -1,0 +1,121 @@
+//! The effect runner: carries out the `Effect`s the reducer returns — actions the
+//! dispatcher authorized, log streams, smoke suites, trusting a host key, saving a log
+//! view, refreshing now. It sits beside the supervisor (which only starts collectors) and
+//! shares the collectors' [`Context`]; every effect runs in a task of its own, so the
+//! console never waits on one.
+
+mod actions;
+mod logs;
+mod suite;
+mod trust;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+
+use crate::action::audit::AuditLog;
+use crate::collect::{Context, supervisor};
+use crate::config::Config;
+use crate::protocol::{Effect, Update};
+
+pub struct RunnerOptions {
+    pub audit: AuditLog,
+    pub read_only: bool,
+}
+
+/// How the core is started: where the audit goes, read-only, opsdeck's known_hosts.
+pub struct CoreOptions {
+    pub audit: AuditLog,
+    pub read_only: bool,
+    /// opsdeck's own known_hosts file, where `:trust` writes.
+    pub known_hosts: PathBuf,
+}
+
+/// The core without a screen — collectors started by the supervisor and an effect runner
+/// over the same context, reporting on `tx`. The console runs this; tests drive it.
+pub fn start(config: Arc<Config>, tx: mpsc::Sender<Update>, opts: CoreOptions) -> EffectRunner {
+    let ctx = Context::new(config, tx, opts.known_hosts);
+    supervisor::start(&ctx);
+    EffectRunner::new(
+        ctx,
+        RunnerOptions {
+            audit: opts.audit,
+            read_only: opts.read_only,
+        },
+    )
+}
+
+pub struct EffectRunner {
+    ctx: Context,
+    audit: AuditLog,
+    read_only: bool,
+    /// The log stream the operator is looking at; a new one replaces it.
+    log_stream: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+impl EffectRunner {
+    pub fn new(ctx: Context, opts: RunnerOptions) -> Self {
+        Self {
+            ctx,
+            audit: opts.audit,
+            read_only: opts.read_only,
+            log_stream: Mutex::new(None),
+        }
+    }
+
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    pub fn perform(&self, effect: Effect) {
+        let ctx = &self.ctx;
+        match effect {
+            Effect::Execute(auth) => {
+                let name = format!("action {}", auth.plan().title());
+                let host = Some(auth.plan().service.host.clone());
+                let run = actions::run(ctx.clone(), self.audit.clone(), self.read_only, auth);
+                ctx.spawn(name, host, run);
+            }
+            Effect::RefreshNow => ctx.request_refresh(),
+            Effect::RunSuite { suite } => {
+                ctx.spawn(
+                    format!("smoke {suite}"),
+                    None,
+                    suite::run(ctx.clone(), suite),
+                );
+            }
+            Effect::FollowLogs {
+                view,
+                sources,
+                window,
+            } => {
+                let handle = logs::follow(ctx, view, sources, window);
+                self.replace_log_stream(Some(handle));
+            }
+            Effect::StopLogs => self.replace_log_stream(None),
+            Effect::SaveLog { name, text } => {
+                ctx.spawn(
+                    format!("save {name}"),
+                    None,
+                    logs::save(ctx.clone(), name, text),
+                );
+            }
+            Effect::TrustHostKey { host, key_lines } => {
+                let task = format!("trust {host}");
+                ctx.spawn(
+                    task,
+                    Some(host.clone()),
+                    trust::run(ctx.clone(), host, key_lines),
+                );
+            }
+        }
+    }
+
+    fn replace_log_stream(&self, new: Option<tokio::task::AbortHandle>) {
+        let mut slot = self.log_stream.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(old) = std::mem::replace(&mut *slot, new) {
+            old.abort();
+        }
+    }
+}
