@@ -103,8 +103,7 @@ fn figures() {
 
     let config = fixture::config();
     let mut state = fixture::state(&config, (200, 50));
-    state.logs = Some(v);
-    state.screen = Screen::Logs;
+    state.screen = Screen::Logs(Box::new(v));
     let theme = Theme::default();
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
     let mut frames: Vec<f64> = (0..2000)

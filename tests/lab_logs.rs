@@ -72,7 +72,7 @@ fn open_logs(run: &mut Run) {
 
 /// `(origin, text)` of every line in the view's buffer.
 fn buffered(state: &State) -> Vec<(String, String)> {
-    let view = state.logs.as_ref().unwrap();
+    let view = state.logs().unwrap();
     view.ring
         .iter()
         .map(|(_, e)| (view.ring.origin(e).to_owned(), e.text.to_string()))
@@ -86,8 +86,7 @@ async fn a_whole_host_merges_every_source_with_a_source_column() {
     open_logs(&mut run);
     let labels: Vec<String> = run
         .state
-        .logs
-        .as_ref()
+        .logs()
         .unwrap()
         .sources
         .iter()
@@ -133,7 +132,7 @@ async fn a_whole_host_merges_every_source_with_a_source_column() {
     )
     .await;
     // Timed lines are in time order whatever source they came from.
-    let view = run.state.logs.as_ref().unwrap();
+    let view = run.state.logs().unwrap();
     let times: Vec<_> = view.ring.iter().filter_map(|(_, e)| e.at()).collect();
     assert!(times.len() > 2);
     assert!(
@@ -181,7 +180,7 @@ async fn journald_window_and_pattern_are_cut_on_the_server() {
     palette(&mut run, "since 10m");
     palette(&mut run, "until 0s");
     palette(&mut run, &format!("grep {probe}"));
-    let view = run.state.logs.as_ref().unwrap();
+    let view = run.state.logs().unwrap();
     assert_eq!(view.sources.len(), 2, "journal and app.log");
     assert!(
         view.sources[1].left_out.is_some(),
@@ -198,7 +197,7 @@ async fn journald_window_and_pattern_are_cut_on_the_server() {
     assert!(!lines.is_empty());
     // Not filtered here: the buffer itself holds only what journalctl --grep returned.
     assert!(lines.iter().all(|(_, t)| t.contains(&probe)), "{lines:?}");
-    assert!(run.state.logs.as_ref().unwrap().complete());
+    assert!(run.state.logs().unwrap().complete());
 
     // Back to live: the unit's chatter flows again.
     palette(&mut run, "live");
@@ -221,7 +220,7 @@ async fn docker_window_ends_where_the_operator_said() {
     open_logs(&mut run);
     // Lines over at least four seconds, so that a window can cut both ends.
     let seconds = |s: &State| -> Vec<i64> {
-        s.logs.as_ref().map_or(vec![], |v| {
+        s.logs().map_or(vec![], |v| {
             v.ring
                 .iter()
                 .filter_map(|(_, e)| e.at())
@@ -249,16 +248,16 @@ async fn docker_window_ends_where_the_operator_said() {
     };
     palette(&mut run, &format!("since {}", utc(since)));
     palette(&mut run, &format!("until {}", utc(until)));
-    let window = run.state.logs.as_ref().unwrap().window.clone();
+    let window = run.state.logs().unwrap().window.clone();
     assert_eq!((window.since, window.until), (Some(since), Some(until)));
-    let id = run.state.logs.as_ref().unwrap().id;
+    let id = run.state.logs().unwrap().id;
     run.until(
         Duration::from_secs(20),
         "both replicas read to the end",
-        |_, s| s.logs.as_ref().is_some_and(|v| v.id == id && v.complete()),
+        |_, s| s.logs().is_some_and(|v| v.id == id && v.complete()),
     )
     .await;
-    let view = run.state.logs.as_ref().unwrap();
+    let view = run.state.logs().unwrap();
     let times: Vec<i64> = view
         .ring
         .iter()

@@ -17,8 +17,7 @@ fn logs_state(lines: Vec<LogLine>) -> (opsdeck::config::Config, State) {
     let mut state = fixture::state(&config, (120, 40));
     let mut view = opsdeck::app::state::LogView::new(1, "gamelera/backend".into(), 100_000);
     view.push(lines);
-    state.logs = Some(view);
-    state.screen = Screen::Logs;
+    state.screen = Screen::Logs(Box::new(view));
     (config, state)
 }
 
@@ -102,15 +101,7 @@ fn a_one_megabyte_line_and_random_bytes_render_cut_with_a_marker() {
         panic!("full line expected")
     };
     assert_eq!(
-        state
-            .logs
-            .as_ref()
-            .unwrap()
-            .ring
-            .get(seq)
-            .unwrap()
-            .text
-            .len(),
+        state.logs().unwrap().ring.get(seq).unwrap().text.len(),
         1024 * 1024
     );
     assert_no_control(&render(&state));
@@ -139,11 +130,11 @@ fn keys_drive_search_filter_context_and_save() {
     update(&mut state, &config, Msg::Action(Action::Filter));
     type_text(&mut state, "db");
     update(&mut state, &config, Msg::Input(TextInput::Submit));
-    assert_eq!(state.logs.as_ref().unwrap().matches.len(), 2);
+    assert_eq!(state.logs().unwrap().matches.len(), 2);
     update(&mut state, &config, Msg::Action(Action::PrevMatch));
-    assert_eq!(state.logs.as_ref().unwrap().cursor(), Some(5));
+    assert_eq!(state.logs().unwrap().cursor(), Some(5));
     update(&mut state, &config, Msg::Action(Action::PrevMatch));
-    assert_eq!(state.logs.as_ref().unwrap().cursor(), Some(2));
+    assert_eq!(state.logs().unwrap().cursor(), Some(2));
     let screen = render(&state).backend().to_string();
     assert!(screen.contains("/db 2 matches"), "{screen}");
 
@@ -158,7 +149,7 @@ fn keys_drive_search_filter_context_and_save() {
     type_text(&mut state, "500");
     update(&mut state, &config, Msg::Input(TextInput::Submit));
     update(&mut state, &config, Msg::Action(Action::MoreContext));
-    assert_eq!(state.logs.as_ref().unwrap().visible_len(), 3);
+    assert_eq!(state.logs().unwrap().visible_len(), 3);
     let effects = update(&mut state, &config, Msg::Action(Action::SaveLog));
     let [Effect::SaveLog { name, text }] = effects.as_slice() else {
         panic!("save effect expected")
@@ -221,7 +212,7 @@ fn since_reads_a_time_window_on_the_server_and_toggles_change_the_screen() {
             unit: "app.service".into(),
         },
     );
-    state.logs.as_mut().unwrap().sources = vec![file.clone()];
+    state.logs_mut().unwrap().sources = vec![file.clone()];
     assert!(palette(&mut state, &config, "since 10m").is_empty());
     assert!(
         state
@@ -234,8 +225,8 @@ fn since_reads_a_time_window_on_the_server_and_toggles_change_the_screen() {
 
     // A merged view of a journald unit and a file: the unit is read again from ten minutes
     // ago, cut on the server; the file is left out of the window, and the operator is told.
-    state.logs.as_mut().unwrap().sources = vec![journal, file];
-    let old_id = state.logs.as_ref().unwrap().id;
+    state.logs_mut().unwrap().sources = vec![journal, file];
+    let old_id = state.logs().unwrap().id;
     let effects = palette(&mut state, &config, "since 10m");
     let [
         Effect::FollowLogs {
@@ -261,7 +252,7 @@ fn since_reads_a_time_window_on_the_server_and_toggles_change_the_screen() {
             .contains("gamelera/backend:app")
     );
     assert_eq!(
-        state.logs.as_ref().unwrap().ring.len(),
+        state.logs().unwrap().ring.len(),
         0,
         "the view starts over from the window"
     );
@@ -282,7 +273,7 @@ fn since_reads_a_time_window_on_the_server_and_toggles_change_the_screen() {
             lines: vec![LogLine::plain("late line of the old stream".into())],
         }),
     );
-    assert_eq!(state.logs.as_ref().unwrap().ring.len(), 0);
+    assert_eq!(state.logs().unwrap().ring.len(), 0);
 
     // An end, a pattern, and back to live.
     let effects = palette(&mut state, &config, "until 2m");
@@ -305,14 +296,14 @@ fn since_reads_a_time_window_on_the_server_and_toggles_change_the_screen() {
         panic!("{effects:?}")
     };
     assert_eq!(window.grep.as_deref(), Some("Timeout"));
-    let view = state.logs.as_ref().unwrap();
+    let view = state.logs().unwrap();
     assert_eq!(
         view.filter.as_ref().map(|q| q.raw.as_str()),
         Some("Timeout"),
         "sources the server cannot grep are filtered here"
     );
     let id = view.id;
-    assert!(!state.logs.as_ref().unwrap().complete());
+    assert!(!state.logs().unwrap().complete());
     update(
         &mut state,
         &config,
@@ -321,7 +312,7 @@ fn since_reads_a_time_window_on_the_server_and_toggles_change_the_screen() {
             source: 0,
         }),
     );
-    assert!(state.logs.as_ref().unwrap().complete());
+    assert!(state.logs().unwrap().complete());
     assert!(render(&state).backend().to_string().contains("window read"));
     assert!(palette(&mut state, &config, "grep (").is_empty());
     assert!(state.notice.as_ref().unwrap().text.contains("unclosed"));
@@ -336,7 +327,7 @@ fn since_reads_a_time_window_on_the_server_and_toggles_change_the_screen() {
     };
     assert_eq!(window, &opsdeck::collect::logs::Window::default());
     assert_eq!(sources.len(), 2, "the file is followed again");
-    assert!(state.logs.as_ref().unwrap().filter.is_none());
+    assert!(state.logs().unwrap().filter.is_none());
 }
 
 /// Types a palette command and submits it.

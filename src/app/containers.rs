@@ -55,7 +55,7 @@ impl DockerView {
 
 pub fn apply_list(state: &mut State, host: &HostId, containers: Vec<ContainerInfo>) {
     let now = state.now;
-    let Some(h) = state.hosts.iter_mut().find(|h| h.id == *host) else {
+    let Some(h) = state.host_mut(host) else {
         return;
     };
     let view = h.docker.get_or_insert_with(DockerView::default);
@@ -80,7 +80,7 @@ pub fn apply_list(state: &mut State, host: &HostId, containers: Vec<ContainerInf
 
 pub fn apply_stats(state: &mut State, host: &HostId, id: String, sample: ContainerSample) {
     let now = state.now;
-    let Some(h) = state.hosts.iter_mut().find(|h| h.id == *host) else {
+    let Some(h) = state.host_mut(host) else {
         return;
     };
     let Some(view) = h.docker.as_mut() else {
@@ -125,9 +125,7 @@ pub fn apply_stats(state: &mut State, host: &HostId, id: String, sample: Contain
 pub fn apply_gap(state: &mut State, host: &HostId, reason: String) {
     let now = state.now;
     if let Some(view) = state
-        .hosts
-        .iter_mut()
-        .find(|h| h.id == *host)
+        .host_mut(host)
         .map(|h| h.docker.get_or_insert_with(DockerView::default))
     {
         let since = view.gap.as_ref().map_or(now, |(s, _)| *s);
@@ -185,9 +183,7 @@ fn observe(svc: &mut ServiceState, view: &DockerView, key: &GroupKey, now: DateT
 pub fn container_names(state: &State, host: &HostId, svc: &ServiceState) -> Vec<String> {
     let Some(key) = &svc.group else { return vec![] };
     state
-        .hosts
-        .iter()
-        .find(|h| h.id == *host)
+        .host(host)
         .and_then(|h| h.docker.as_ref())
         .map(|v| v.members(key).into_iter().map(|c| c.name.clone()).collect())
         .unwrap_or_default()

@@ -27,7 +27,7 @@ const MAX_ORIGIN_WIDTH: usize = 24;
 const FULL_CHARS: usize = 65_536;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let Some(view) = &state.logs else { return };
+    let Some(view) = state.logs() else { return };
     let mut title = vec![Span::styled(
         format!(" logs · {} ", view.title),
         theme.title,
@@ -374,7 +374,7 @@ pub fn printable(s: &str, max: usize) -> String {
 
 /// The full-line popup.
 pub fn render_full_line(frame: &mut Frame, area: Rect, state: &State, seq: u64, theme: &Theme) {
-    let Some(view) = &state.logs else { return };
+    let Some(view) = state.logs() else { return };
     let Some(e) = view.ring.get(seq) else { return };
     let rect = centered(
         area,

@@ -35,7 +35,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     match state.screen {
         Screen::Fleet => fleet_table::render(frame, regions.body, state, theme),
         Screen::Host(h) => host_detail::render(frame, regions.body, state, h, theme),
-        Screen::Logs => log_view::render(frame, regions.body, state, theme),
+        Screen::Logs(_) => log_view::render(frame, regions.body, state, theme),
     }
     status_line::render(frame, regions.status, state, theme);
     match &state.mode {

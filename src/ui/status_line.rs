@@ -74,7 +74,7 @@ fn hints(state: &State, theme: &Theme) -> Line<'static> {
             };
             return Line::from(Span::styled(text, theme.muted));
         }
-        (_, Screen::Logs) => vec![
+        (_, Screen::Logs(_)) => vec![
             Action::Back,
             Action::Up,
             Action::Bottom,
@@ -112,7 +112,7 @@ fn hints(state: &State, theme: &Theme) -> Line<'static> {
     };
     actions.dedup();
     let mut spans = vec![Span::raw(" ")];
-    if state.screen == Screen::Fleet && !state.marked.is_empty() {
+    if matches!(state.screen, Screen::Fleet) && !state.marked.is_empty() {
         spans.push(Span::styled(
             format!(
                 "◆ {} marked (L merges their logs, esc clears) ",
@@ -135,7 +135,7 @@ fn hints(state: &State, theme: &Theme) -> Line<'static> {
             key
         };
         spans.push(Span::styled(key, theme.accent));
-        let label = if a == Action::Filter && state.screen == Screen::Logs {
+        let label = if a == Action::Filter && state.on_logs() {
             "search"
         } else {
             a.label()

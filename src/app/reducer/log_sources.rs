@@ -70,7 +70,6 @@ pub(super) fn open_logs(state: &mut State, config: &Config) -> Vec<Effect> {
         config.file.settings.log_buffer_lines,
     );
     view.sources = sources;
-    state.screen = Screen::Logs;
     // Services without logs are named, unless the operator picked them one by one.
     if !skipped.is_empty() && picks.len() > 1 {
         let shown: Vec<&String> = skipped.iter().take(3).collect();
@@ -93,7 +92,7 @@ pub(super) fn open_logs(state: &mut State, config: &Config) -> Vec<Effect> {
         notice(state, NoticeLevel::Info, text);
     }
     let effect = view.follow();
-    state.logs = Some(view);
+    state.screen = Screen::Logs(Box::new(view));
     vec![effect]
 }
 
@@ -159,10 +158,7 @@ fn pick_sources(state: &State, config: &Config, pick: &Pick) -> Result<Vec<ViewS
                 .ok_or_else(|| format!("{id} is not in the config"))?;
             let docker_names = || {
                 state
-                    .hosts
-                    .iter()
-                    .flat_map(|h| &h.services)
-                    .find(|s| s.id == *id)
+                    .service(id)
                     .map(|s| crate::app::containers::container_names(state, &id.host, s))
                     .unwrap_or_default()
             };
@@ -283,7 +279,7 @@ pub(super) fn label_sources(sources: &mut [ViewSource]) {
 /// Docker `since/until`). A pattern also filters the view, so sources the server cannot
 /// narrow are filtered here. Files cannot be read from a time and are left out of a window.
 pub(super) fn narrow_logs(state: &mut State, cmd: &str, arg: &str) -> Vec<Effect> {
-    let Some(view) = state.logs.as_ref() else {
+    let Some(view) = state.logs() else {
         notice(
             state,
             NoticeLevel::Warn,
@@ -296,7 +292,7 @@ pub(super) fn narrow_logs(state: &mut State, cmd: &str, arg: &str) -> Vec<Effect
         Ok((fresh, warning)) => {
             state.log_views = id;
             let effect = fresh.follow();
-            state.logs = Some(fresh);
+            state.screen = Screen::Logs(Box::new(fresh));
             if let Some(text) = warning {
                 notice(state, NoticeLevel::Warn, text);
             }

@@ -4,7 +4,7 @@ use super::*;
 
 pub(super) fn on_log_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
     let page = layout::fleet_visible_rows(state.size).max(1);
-    let view = state.logs.as_mut()?;
+    let view = state.logs_mut()?;
     let max = view.visible_len().saturating_sub(1);
     let scroll_to = |view: &mut LogView, to: usize| {
         view.scroll = to.min(max);
@@ -14,7 +14,6 @@ pub(super) fn on_log_action(state: &mut State, action: Action) -> Option<Vec<Eff
     };
     match action {
         Action::Back => {
-            state.logs = None;
             state.screen = Screen::Fleet;
             return Some(vec![Effect::StopLogs]);
         }
@@ -105,7 +104,7 @@ pub(super) fn on_query_input(
     mut text: String,
     input: TextInput,
 ) {
-    let Some(view) = state.logs.as_mut() else {
+    let Some(view) = state.logs_mut() else {
         return;
     };
     let apply = |view: &mut LogView, raw: &str| match kind {

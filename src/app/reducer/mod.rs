@@ -49,7 +49,7 @@ pub fn update(state: &mut State, config: &Config, msg: Msg) -> Vec<Effect> {
             on_click(state, column, row);
             vec![]
         }
-        Msg::Scroll(n) if state.screen == Screen::Logs => {
+        Msg::Scroll(n) if state.on_logs() => {
             let action = if n < 0 { Action::Up } else { Action::Down };
             for _ in 0..n.unsigned_abs() {
                 on_log_action(state, action);
@@ -89,7 +89,7 @@ fn notice(state: &mut State, level: NoticeLevel, text: impl Into<String>) {
 }
 
 fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> {
-    if state.screen == Screen::Logs
+    if state.on_logs()
         && matches!(state.mode, Mode::Normal)
         && let Some(effects) = on_log_action(state, action)
     {
@@ -213,10 +213,7 @@ fn request(state: &mut State, config: &Config, kind: ActionKind, target: Option<
         return;
     };
     let containers = state
-        .hosts
-        .iter()
-        .find(|h| h.id == service.host)
-        .and_then(|h| h.services.iter().find(|s| s.id == service))
+        .service(&service)
         .map(|s| crate::app::containers::container_names(state, &service.host, s))
         .unwrap_or_default();
     match state.dispatcher.plan(config, kind, &service, &containers) {
@@ -383,7 +380,7 @@ fn keep_selection_visible(state: &mut State) {
 }
 
 fn on_click(state: &mut State, column: u16, row: u16) {
-    if !matches!(state.mode, Mode::Normal) || state.screen != Screen::Fleet {
+    if !matches!(state.mode, Mode::Normal) || !matches!(state.screen, Screen::Fleet) {
         return;
     }
     let Some(index) = layout::fleet_row_at(state.size, column, row) else {

@@ -36,7 +36,7 @@ pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec
                 );
             }
         },
-        ("trust", name) => match state.hosts.iter_mut().find(|h| h.id.as_str() == name) {
+        ("trust", name) => match state.host_mut(&crate::model::HostId::new(name)) {
             Some(h) => match h.pending_key.take() {
                 Some(key) => {
                     let host = h.id.clone();

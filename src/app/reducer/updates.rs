@@ -5,7 +5,7 @@ use super::*;
 pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
     match update {
         Update::HostSampled { host, sample } => {
-            if let Some(h) = state.hosts.iter_mut().find(|h| h.id == host) {
+            if let Some(h) = state.host_mut(&host) {
                 h.status = HostStatus::Up;
                 h.pending_key = None;
                 if let Some(cpu) = sample.cpu_total {
@@ -18,7 +18,7 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
         }
         Update::HostUnreachable { host, reason } => {
             let now = state.now;
-            if let Some(h) = state.hosts.iter_mut().find(|h| h.id == host) {
+            if let Some(h) = state.host_mut(&host) {
                 let since = match &h.status {
                     HostStatus::Unreachable { since, .. } => *since,
                     _ => now,
@@ -31,7 +31,7 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
             fingerprint,
             key_lines,
         } => {
-            if let Some(h) = state.hosts.iter_mut().find(|h| h.id == host) {
+            if let Some(h) = state.host_mut(&host) {
                 h.pending_key = Some(crate::app::state::PendingKey {
                     fingerprint,
                     key_lines,
@@ -42,13 +42,7 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
             service,
             observation,
         } => {
-            if let Some(s) = state
-                .hosts
-                .iter_mut()
-                .filter(|h| h.id == service.host)
-                .flat_map(|h| h.services.iter_mut())
-                .find(|s| s.id == service)
-            {
+            if let Some(s) = state.service_mut(&service) {
                 s.observation = Some(observation);
             }
         }
@@ -66,7 +60,7 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
             source,
             lines,
         } => {
-            if let Some(v) = state.logs.as_mut().filter(|v| v.id == view) {
+            if let Some(v) = state.logs_mut().filter(|v| v.id == view) {
                 if let Some(s) = v.sources.get_mut(source) {
                     s.gap = None;
                 }
@@ -204,8 +198,7 @@ fn log_source(
     source: usize,
 ) -> Option<&mut crate::app::log_view::ViewSource> {
     state
-        .logs
-        .as_mut()
+        .logs_mut()
         .filter(|v| v.id == view)?
         .sources
         .get_mut(source)

@@ -5,22 +5,16 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::action::{ActionOutcome, Dispatcher, Plan};
-use crate::app::containers::DockerView;
-use crate::check::CheckSpec;
 use crate::config::Config;
 use crate::config::keymap::Keymap;
-use crate::config::schema::{ServiceKind, TransportKind};
 use crate::model::check::worst;
-use crate::model::container::GroupKey;
-use crate::model::{
-    CheckId, CheckResult, Health, History, HostId, HostSample, HostStatus, RunState, ServiceId,
-    ServiceObservation,
-};
+use crate::model::{CheckId, CheckResult, Health, History, HostId, RunState, ServiceId};
+
+mod fleet;
+pub use fleet::{CheckState, HostState, PendingKey, Row, ServiceState, kind_label};
 
 /// About ten minutes of samples at the refresh interval.
 const HISTORY_WINDOW: Duration = Duration::from_secs(600);
-/// Latencies kept per check for its sparkline.
-const CHECK_HISTORY: usize = 120;
 /// Lines of live action output kept for the popup.
 const ACTION_OUTPUT_LINES: usize = 200;
 
@@ -45,7 +39,6 @@ pub struct State {
     pub quit: Option<QuitReason>,
     /// Set by a first quit while actions run; the second quit goes through.
     pub quit_armed: bool,
-    pub logs: Option<LogView>,
     /// Log views opened so far; the next one gets the next number as its id.
     pub log_views: u64,
     /// Services the operator marked (`m`) to read their logs merged in one view.
@@ -71,11 +64,24 @@ pub enum QuitReason {
     Error(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Screen {
     Fleet,
     Host(usize),
-    Logs,
+    /// The log screen owns its view: leaving it drops the view.
+    Logs(Box<LogView>),
+}
+
+/// Two log screens are the same when they show the same view.
+impl PartialEq for Screen {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Screen::Fleet, Screen::Fleet) => true,
+            (Screen::Host(a), Screen::Host(b)) => a == b,
+            (Screen::Logs(a), Screen::Logs(b)) => a.id == b.id,
+            _ => false,
+        }
+    }
 }
 
 pub use super::log_view::LogView;
@@ -155,86 +161,6 @@ pub enum NoticeLevel {
     Error,
 }
 
-#[derive(Debug)]
-pub struct HostState {
-    pub id: HostId,
-    pub transport: TransportKind,
-    pub address: Option<String>,
-    pub tags: Vec<String>,
-    pub read_only: bool,
-    pub status: HostStatus,
-    pub last_sample: Option<HostSample>,
-    pub cpu_history: History<u64>,
-    pub mem_history: History<u64>,
-    pub load_history: History<u64>,
-    pub services: Vec<ServiceState>,
-    /// An unknown host key offered by the host, waiting for `:trust`.
-    pub pending_key: Option<PendingKey>,
-    /// Containers of the host's Docker engine, when it has one.
-    pub docker: Option<DockerView>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PendingKey {
-    pub fingerprint: String,
-    pub key_lines: Vec<String>,
-}
-
-impl HostState {
-    pub fn is_prod(&self) -> bool {
-        self.tags.iter().any(|t| t == "prod")
-    }
-}
-
-#[derive(Debug)]
-pub struct ServiceState {
-    pub id: ServiceId,
-    pub kind: ServiceKind,
-    /// The containers this service is made of, for compose and container services.
-    pub group: Option<GroupKey>,
-    pub observation: Option<ServiceObservation>,
-    pub checks: Vec<CheckState>,
-    /// Docker's own healthcheck verdict for the service's containers.
-    pub container_health: Health,
-}
-
-/// A health check of a service: its last result and recent latencies.
-#[derive(Debug)]
-pub struct CheckState {
-    pub id: CheckId,
-    pub kind: &'static str,
-    pub interval: Duration,
-    pub last: Option<CheckResult>,
-    /// Milliseconds, one per run.
-    pub latency_ms: History<u64>,
-}
-
-impl CheckState {
-    pub fn health(&self, now: DateTime<Utc>) -> Health {
-        self.last
-            .as_ref()
-            .map_or(Health::Unknown, |r| r.health(self.interval, now))
-    }
-
-    pub fn record(&mut self, result: CheckResult) {
-        if let Some(l) = result.latency {
-            self.latency_ms.push(l.as_millis() as u64);
-        }
-        self.last = Some(result);
-    }
-}
-
-/// One line of the fleet table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Row {
-    Host(usize),
-    Service(usize, usize),
-    /// One replica of an expanded service.
-    Replica(usize, usize, usize),
-    /// A container group on the host that no configured service claims.
-    Discovered(usize, usize),
-}
-
 impl State {
     pub fn new(
         config: &Config,
@@ -244,82 +170,14 @@ impl State {
         now: DateTime<Utc>,
     ) -> Self {
         let refresh = config.file.settings.refresh.get();
-        let window = (HISTORY_WINDOW.as_millis() / refresh.as_millis().max(1)) as usize;
-        let hosts = config
-            .file
-            .hosts
-            .iter()
-            .map(|h| {
-                let id = HostId::new(h.name.get_ref());
-                HostState {
-                    services: h
-                        .services
-                        .iter()
-                        .map(|s| ServiceState {
-                            container_health: Health::Unknown,
-                            id: ServiceId::new(&id, s.name.get_ref()),
-                            kind: s.kind,
-                            group: match s.kind {
-                                ServiceKind::Compose => Some(GroupKey::Compose {
-                                    project: s
-                                        .project
-                                        .as_ref()
-                                        .map(|p| p.get_ref().clone())
-                                        .unwrap_or_default(),
-                                    service: s
-                                        .compose_service
-                                        .as_ref()
-                                        .unwrap_or(&s.name)
-                                        .get_ref()
-                                        .clone(),
-                                }),
-                                ServiceKind::Container => Some(GroupKey::Plain {
-                                    name: s
-                                        .container
-                                        .as_ref()
-                                        .map(|c| c.get_ref().clone())
-                                        .unwrap_or_default(),
-                                }),
-                                _ => None,
-                            },
-                            observation: None,
-                            checks: s
-                                .checks
-                                .iter()
-                                .map(|c| {
-                                    let spec = CheckSpec::from_config(h, s, c);
-                                    CheckState {
-                                        kind: spec.kind_label(),
-                                        id: spec.id,
-                                        interval: spec.interval,
-                                        last: None,
-                                        latency_ms: History::new(CHECK_HISTORY),
-                                    }
-                                })
-                                .collect(),
-                        })
-                        .collect(),
-                    id,
-                    transport: h.transport,
-                    address: h.address.as_ref().map(|a| a.get_ref().clone()),
-                    tags: h.tags.iter().map(|t| t.get_ref().clone()).collect(),
-                    read_only: h.read_only,
-                    status: if h.transport == TransportKind::Http {
-                        HostStatus::HttpOnly
-                    } else {
-                        HostStatus::Connecting
-                    },
-                    last_sample: None,
-                    cpu_history: History::new(window),
-                    mem_history: History::new(window),
-                    load_history: History::new(window),
-                    pending_key: None,
-                    docker: None,
-                }
-            })
-            .collect();
+        let history = (HISTORY_WINDOW.as_millis() / refresh.as_millis().max(1)) as usize;
         Self {
-            hosts,
+            hosts: config
+                .file
+                .hosts
+                .iter()
+                .map(|h| HostState::from_config(h, history))
+                .collect(),
             screen: Screen::Fleet,
             mode: Mode::Normal,
             selected: 0,
@@ -335,12 +193,56 @@ impl State {
             keymap: config.keymap.clone(),
             quit: None,
             quit_armed: false,
-            logs: None,
             log_views: 0,
             marked: Default::default(),
             expanded: Default::default(),
             smoke: None,
         }
+    }
+
+    pub fn host(&self, id: &HostId) -> Option<&HostState> {
+        self.hosts.iter().find(|h| h.id == *id)
+    }
+
+    pub fn host_mut(&mut self, id: &HostId) -> Option<&mut HostState> {
+        self.hosts.iter_mut().find(|h| h.id == *id)
+    }
+
+    pub fn service(&self, id: &ServiceId) -> Option<&ServiceState> {
+        self.host(&id.host)?.services.iter().find(|s| s.id == *id)
+    }
+
+    pub fn service_mut(&mut self, id: &ServiceId) -> Option<&mut ServiceState> {
+        self.host_mut(&id.host)?
+            .services
+            .iter_mut()
+            .find(|s| s.id == *id)
+    }
+
+    pub fn check_mut(&mut self, id: &CheckId) -> Option<&mut CheckState> {
+        self.service_mut(&id.service)?
+            .checks
+            .iter_mut()
+            .find(|c| c.id == *id)
+    }
+
+    /// The log view on screen, if the log screen is open.
+    pub fn logs(&self) -> Option<&LogView> {
+        match &self.screen {
+            Screen::Logs(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn logs_mut(&mut self) -> Option<&mut LogView> {
+        match &mut self.screen {
+            Screen::Logs(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn on_logs(&self) -> bool {
+        matches!(self.screen, Screen::Logs(_))
     }
 
     /// The worst of the service's checks now: a result older than twice its interval is
@@ -352,16 +254,6 @@ impl State {
                 .map(|c| c.health(self.now))
                 .chain([s.container_health]),
         )
-    }
-
-    pub fn check_mut(&mut self, id: &CheckId) -> Option<&mut CheckState> {
-        self.hosts
-            .iter_mut()
-            .filter(|h| h.id == id.service.host)
-            .flat_map(|h| h.services.iter_mut())
-            .filter(|s| s.id == id.service)
-            .flat_map(|s| s.checks.iter_mut())
-            .find(|c| c.id == *id)
     }
 
     /// The fleet table's rows after the filter: a host is shown when it or one of its
@@ -474,15 +366,5 @@ impl State {
         self.themes
             .get(self.theme)
             .map_or("default", String::as_str)
-    }
-}
-
-pub fn kind_label(kind: ServiceKind) -> &'static str {
-    match kind {
-        ServiceKind::Compose => "compose",
-        ServiceKind::Container => "container",
-        ServiceKind::Systemd => "systemd",
-        ServiceKind::Http => "http",
-        ServiceKind::Command => "command",
     }
 }

@@ -1,0 +1,176 @@
+//! Facts from collectors applied to the state: hosts, services, checks, smoke suites.
+
+use super::*;
+
+#[test]
+fn updates_change_host_and_service_state() {
+    let (config, mut state) = setup();
+    let host = HostId::new("gamelera");
+    let reason = "connection reset".to_owned();
+    update(
+        &mut state,
+        &config,
+        Msg::Update(Update::HostUnreachable {
+            host: host.clone(),
+            reason,
+        }),
+    );
+    assert!(
+        matches!(&state.hosts[0].status, HostStatus::Unreachable { since, .. } if *since == fixture::clock())
+    );
+    // A later failure keeps the original `since`.
+    update(
+        &mut state,
+        &config,
+        Msg::Tick(fixture::clock() + chrono::Duration::seconds(30)),
+    );
+    update(
+        &mut state,
+        &config,
+        Msg::Update(Update::HostUnreachable {
+            host: host.clone(),
+            reason: "again".into(),
+        }),
+    );
+    assert!(
+        matches!(&state.hosts[0].status, HostStatus::Unreachable { since, reason } if *since == fixture::clock() && reason == "again")
+    );
+
+    let n = state.hosts[0].cpu_history.len();
+    let sample = fixture::sample(fixture::clock(), 0, 999);
+    update(
+        &mut state,
+        &config,
+        Msg::Update(Update::HostSampled { host, sample }),
+    );
+    assert_eq!(state.hosts[0].status, HostStatus::Up);
+    assert!(state.hosts[0].cpu_history.len() >= n);
+}
+
+#[test]
+fn stale_observations_are_detected_by_the_clock() {
+    let (config, mut state) = setup();
+    let obs_at = state.hosts[0].services[0].observation.as_ref().unwrap().at;
+    assert!(!state.is_stale(obs_at));
+    update(
+        &mut state,
+        &config,
+        Msg::Tick(fixture::clock() + chrono::Duration::seconds(60)),
+    );
+    assert!(state.is_stale(obs_at));
+}
+
+#[test]
+fn task_panic_quits_with_error() {
+    let (config, mut state) = setup();
+    update(
+        &mut state,
+        &config,
+        Msg::Update(Update::TaskPanicked {
+            task: "metrics x".into(),
+            host: None,
+            message: "boom".into(),
+        }),
+    );
+    assert!(matches!(&state.quit, Some(QuitReason::Error(e)) if e.contains("boom")));
+}
+
+fn service<'a>(state: &'a State, id: &str) -> &'a crate::app::state::ServiceState {
+    state
+        .hosts
+        .iter()
+        .flat_map(|h| h.services.iter())
+        .find(|s| s.id.to_string() == id)
+        .expect("service")
+}
+
+#[test]
+fn check_results_set_health_latency_history_and_go_stale() {
+    use crate::model::{CheckId, Health, Verdict};
+    let (config, mut state) = setup();
+    assert_eq!(
+        state.service_health(service(&state, "gamelera/backend")),
+        Health::Failing
+    );
+    assert_eq!(
+        state.service_health(service(&state, "gamelera/minio")),
+        Health::Warning
+    );
+    assert_eq!(
+        state.service_health(service(&state, "gamelera/mlflow")),
+        Health::Stale
+    );
+    assert_eq!(
+        state.service_health(service(&state, "epagal/frontend")),
+        Health::Unknown
+    );
+    let id = CheckId::parse("gamelera/backend/health").unwrap();
+    let mut result = fixture::check_result(&id, 0, state.now);
+    result.at = state.now;
+    assert_eq!(result.verdict, Verdict::Pass);
+    let effects = update(
+        &mut state,
+        &config,
+        Msg::Update(Update::CheckResult { check: id, result }),
+    );
+    assert!(effects.is_empty());
+    let backend = service(&state, "gamelera/backend");
+    assert_eq!(state.service_health(backend), Health::Healthy);
+    assert_eq!(backend.checks[0].latency_ms.len(), 25);
+    // Twice the 30 s interval later, and a bit: stale, never healthy.
+    let later = state.now + chrono::Duration::seconds(61);
+    update(&mut state, &config, Msg::Tick(later));
+    assert_eq!(
+        state.service_health(service(&state, "gamelera/backend")),
+        Health::Stale
+    );
+}
+
+#[test]
+fn smoke_runs_a_suite_and_summarizes() {
+    use crate::model::{CheckId, Verdict};
+    let (config, mut state) = setup();
+    act(&mut state, &config, Action::Palette);
+    type_text(&mut state, &config, "smoke nope");
+    update(&mut state, &config, Msg::Input(TextInput::Submit));
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("unknown suite `nope` (suites: post-deploy)")
+    );
+
+    act(&mut state, &config, Action::Palette);
+    type_text(&mut state, &config, "smoke post-deploy");
+    let effects = update(&mut state, &config, Msg::Input(TextInput::Submit));
+    assert!(matches!(&effects[..], [Effect::RunSuite { suite }] if suite == "post-deploy"));
+    assert!(matches!(state.mode, Mode::Smoke));
+    assert_eq!(state.smoke.as_ref().unwrap().checks.len(), 3);
+
+    let results: Vec<_> = state
+        .smoke
+        .as_ref()
+        .unwrap()
+        .checks
+        .iter()
+        .map(|id: &CheckId| (id.clone(), fixture::check_result(id, 23, state.now)))
+        .collect();
+    assert_eq!(results[0].1.verdict, Verdict::Fail);
+    update(
+        &mut state,
+        &config,
+        Msg::Update(Update::SuiteFinished {
+            suite: "post-deploy".into(),
+            results,
+        }),
+    );
+    let run = state.smoke.as_ref().unwrap();
+    assert!(run.finished);
+    let notice = state.notice.as_ref().unwrap();
+    assert_eq!(notice.text, "✘ smoke post-deploy: 2/3 passed, 1 failed");
+    assert_eq!(notice.level, NoticeLevel::Error);
+    act(&mut state, &config, Action::Back);
+    assert!(matches!(state.mode, Mode::Normal));
+}
