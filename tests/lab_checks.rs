@@ -158,6 +158,10 @@ impl Drop for StoppedBackend {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 fn json_health_passes_then_names_the_unhealthy_service() {
     let _lock = lab_lock();
     let config = lab_config();
@@ -200,6 +204,10 @@ fn json_health_passes_then_names_the_unhealthy_service() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 fn stopped_endpoint_is_a_check_failure_exit_1() {
     let _lock = lab_lock();
     let config = lab_config();
@@ -225,6 +233,10 @@ fn stopped_endpoint_is_a_check_failure_exit_1() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 fn wait_passes_once_the_endpoint_recovers() {
     let _lock = lab_lock();
     let config = lab_config();
@@ -263,6 +275,10 @@ fn wait_passes_once_the_endpoint_recovers() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 fn junit_is_well_formed_with_a_testcase_per_check() {
     let _lock = lab_lock();
     let _degraded = DegradedHealth::new();
@@ -363,6 +379,10 @@ fn junit_is_well_formed_with_a_testcase_per_check() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 fn certificate_expiring_in_five_days_warns() {
     let config = lab_config();
     let id = "preventia/tls-health/health";
@@ -399,6 +419,10 @@ fn certificate_expiring_in_five_days_warns() {
 /// The exit-code rule's other half: a command check whose SSH host cannot be reached, and
 /// a configuration that does not load, are errors (2), not failures.
 #[test]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 fn unreachable_ssh_host_and_bad_config_exit_2() {
     let config = lab_config();
     let gamelera = config.find_host(&HostId::new("gamelera")).unwrap();
@@ -498,6 +522,10 @@ stdout_regex = "^gamelera$"
 
 /// `--suite` runs exactly the suite's checks; the lab suite passes when the lab is healthy.
 #[test]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 fn suite_runs_its_checks() {
     let _lock = lab_lock();
     let config = lab_config();

@@ -156,6 +156,10 @@ fn listed(u: &Update, host: &str) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn compose_inventory_over_ssh_groups_replicas() {
     let config = lab_config();
     let mut run = Run::start(config);
@@ -207,6 +211,10 @@ async fn compose_inventory_over_ssh_groups_replicas() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn compose_inventory_through_a_local_socket() {
     let sock = local_socket("preventia");
     // `docker = "local"` autodetects through DOCKER_HOST first.
@@ -250,6 +258,10 @@ async fn compose_inventory_through_a_local_socket() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn restart_updates_the_row_from_events_and_is_audited() {
     let _serial = SERIAL.lock().await;
     let docker = engine("preventia").await;
@@ -324,6 +336,10 @@ async fn restart_updates_the_row_from_events_and_is_audited() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn engine_restart_shows_a_gap_then_resumes_logs_without_loss_or_repeat() {
     let _serial = SERIAL.lock().await;
     let docker = engine("preventia").await;
@@ -447,6 +463,10 @@ fn proc_cpu_ticks(pid: i64) -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn stats_cpu_of_a_busy_container_matches_proc() {
     let _serial = SERIAL.lock().await;
     let docker = engine("preventia").await;
@@ -509,6 +529,10 @@ async fn stats_cpu_of_a_busy_container_matches_proc() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn merged_logs_of_both_api_replicas_are_in_time_order() {
     let config = preventia_config("none", "ssh");
     let mut run = Run::start(config);

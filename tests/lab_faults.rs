@@ -22,6 +22,10 @@ fn sha(path: &std::path::Path) -> Vec<u8> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn changed_host_key_is_refused_and_nothing_is_trusted() {
     let _serial = SERIAL.lock().await;
     let config = lab_config();
@@ -63,6 +67,10 @@ async fn changed_host_key_is_refused_and_nothing_is_trusted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn unknown_host_key_is_refused_until_trusted() {
     let _serial = SERIAL.lock().await;
     let config = lab_config();
@@ -162,6 +170,10 @@ fn assert_contiguous(lines: &[String]) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn dead_sshd_and_dead_network_are_detected_and_recovered() {
     let _serial = SERIAL.lock().await;
     let config = lab_config();

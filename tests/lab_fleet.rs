@@ -22,6 +22,10 @@ use tokio::sync::mpsc;
 const SSH_HOSTS: [&str; 4] = ["gamelera", "epagal", "triboka", "preventia"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn smoke_every_host_answers_over_ssh() {
     let config = lab_config();
     for host in SSH_HOSTS {
@@ -35,6 +39,10 @@ async fn smoke_every_host_answers_over_ssh() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn smoke_docker_api_over_ssh_lists_compose_containers() {
     let config = lab_config();
     for (host, services) in [
@@ -89,6 +97,10 @@ async fn smoke_docker_api_over_ssh_lists_compose_containers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn smoke_systemd_postgres_prometheus_alertmanager() {
     let config = lab_config();
     let triboka = ssh(&config, "triboka").await;
@@ -137,6 +149,10 @@ async fn smoke_systemd_postgres_prometheus_alertmanager() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn remote_metrics_and_unit_status_in_one_round_trip() {
     let config = lab_config();
     let conn = ssh(&config, "triboka").await;
@@ -170,6 +186,10 @@ async fn remote_metrics_and_unit_status_in_one_round_trip() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn restart_a_systemd_unit_through_the_dispatcher() {
     let config = lab_config();
     let unit = "triboka-agro-frontend.service".to_owned();
@@ -246,6 +266,10 @@ async fn restart_a_systemd_unit_through_the_dispatcher() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn journal_follow_shows_a_line_written_after_it_started() {
     let config = lab_config();
     let conn = ssh(&config, "triboka").await;
@@ -281,6 +305,10 @@ async fn journal_follow_shows_a_line_written_after_it_started() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn injection_round_trip_is_byte_identical() {
     let config = lab_config();
     let conn = Arc::new(ssh(&config, "gamelera").await);

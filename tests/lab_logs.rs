@@ -80,6 +80,10 @@ fn buffered(state: &State) -> Vec<(String, String)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn a_whole_host_merges_every_source_with_a_source_column() {
     let mut run = Run::start(lab_config());
     select_host(&mut run.state, "triboka");
@@ -149,6 +153,10 @@ async fn a_whole_host_merges_every_source_with_a_source_column() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn journald_window_and_pattern_are_cut_on_the_server() {
     let mut run = Run::start(lab_config());
     // A line we can find later, among the service's steady chatter.
@@ -208,6 +216,10 @@ async fn journald_window_and_pattern_are_cut_on_the_server() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
 async fn docker_window_ends_where_the_operator_said() {
     let mut run = Run::start(lab_config());
     run.until(

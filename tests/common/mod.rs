@@ -1,5 +1,6 @@
 //! Finding the lab and talking to it from tests. The lab is started by `scripts/test`
-//! (or `lab/up`); a test that needs it fails with a message saying so — never skips.
+//! (or `lab/up`). Lab tests are ignored unless the `lab` feature is on (`scripts/test`
+//! turns it on); with it, a test whose lab is not up fails with a message saying so.
 
 #![allow(dead_code)]
 
