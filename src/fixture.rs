@@ -220,3 +220,90 @@ pub fn big_config(hosts: usize, per_host: usize) -> Config {
     }
     config::parse(Path::new("big.toml"), &text).expect("generated config is valid")
 }
+
+/// Gamelera's compose stack as its engine lists it, with two stats readings per running
+/// container (CPU comes from the pair) and ten minutes of CPU history.
+pub fn containers(state: &mut State, config: &Config) {
+    use crate::model::container::{ContainerHealth, ContainerInfo, ContainerSample};
+    let now = clock();
+    let host = HostId::new("gamelera");
+    let container =
+        |service: &str, state_: &str, health, image: &str, up_hours: i64| ContainerInfo {
+            id: format!("{service}0123456789abcdef"),
+            name: format!("gamelera-{service}-1"),
+            project: Some("gamelera".into()),
+            service: Some(service.into()),
+            number: Some(1),
+            state: state_.into(),
+            health,
+            started_at: Some(now - chrono::Duration::hours(up_hours)),
+            restarts: if service == "mongodb" { 2 } else { 0 },
+            image: image.into(),
+            digest: Some("4f2a9c01d3e7".into()),
+            ports: vec![],
+        };
+    let containers = vec![
+        container(
+            "backend",
+            "running",
+            ContainerHealth::Healthy,
+            "bovine/backend:v1.4.0",
+            30,
+        ),
+        container(
+            "minio",
+            "running",
+            ContainerHealth::None,
+            "minio/minio:RELEASE.2024",
+            200,
+        ),
+        container("mlflow", "exited", ContainerHealth::None, "mlflow:2.9", 0),
+        container(
+            "mongodb",
+            "running",
+            ContainerHealth::Unhealthy,
+            "mongo:7.0",
+            200,
+        ),
+    ];
+    let running: Vec<String> = containers
+        .iter()
+        .filter(|c| c.running())
+        .map(|c| c.id.clone())
+        .collect();
+    let feed = |state: &mut State, u: Update| {
+        update(state, config, Msg::Update(u));
+    };
+    feed(
+        state,
+        Update::ContainersListed {
+            host: host.clone(),
+            containers,
+        },
+    );
+    for (n, id) in running.iter().enumerate() {
+        let mut cpu_ns = 0;
+        for i in 0..121u64 {
+            // 5 s apart: 0.1 s of CPU is 2 % of a core.
+            cpu_ns += (n as u64 + 1) * 150_000_000 + (i * 7 % 11) * 30_000_000;
+            let sample = ContainerSample {
+                at: now - chrono::Duration::seconds(5 * (121 - i as i64)),
+                cpu_ns,
+                mem_bytes: (120 + 90 * n as u64) << 20,
+                mem_limit: 2 << 30,
+                rx_bytes: 40_000 * i * (n as u64 + 1),
+                tx_bytes: 25_000 * i,
+                blk_read: 4096 * i,
+                blk_write: 65_536 * i * (n as u64 % 2),
+            };
+            feed(
+                state,
+                Update::ContainerStats {
+                    host: host.clone(),
+                    id: id.clone(),
+                    sample,
+                },
+            );
+        }
+    }
+}

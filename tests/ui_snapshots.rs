@@ -7,6 +7,7 @@ use opsdeck::app::state::{Row, State};
 use opsdeck::config::Config;
 use opsdeck::fixture;
 use opsdeck::model::Action;
+use opsdeck::protocol::Update;
 use opsdeck::ui;
 use opsdeck::ui::theme::Theme;
 use ratatui::Terminal;
@@ -111,7 +112,6 @@ fn read_only_banner() {
 #[test]
 fn smoke_overlay() {
     use opsdeck::model::CheckId;
-    use opsdeck::protocol::Update;
     for finished in [false, true] {
         let name = if finished {
             "smoke_finished"
@@ -160,6 +160,162 @@ fn smoke_overlay() {
                     }),
                 );
             }
+        });
+    }
+}
+
+/// The log screen with a search, a filter keeping one line of context, scrolled up while
+/// new lines arrived (paused, with the count of new ones).
+#[test]
+fn log_view_filtered_searched_and_paused() {
+    use opsdeck::app::state::{LogView, Screen};
+    use opsdeck::model::{Level, LogLine};
+    each_size("log_view", |config, state| {
+        let t0 = fixture::clock() - chrono::Duration::seconds(120);
+        let line = |i: i64, level: Level, message: &str| LogLine {
+            at: Some(t0 + chrono::Duration::milliseconds(1500 * i)),
+            level,
+            message: message.to_owned(),
+            origin: String::new(),
+            stderr: level == Level::Error,
+        };
+        let mut view = LogView::new(1, "gamelera/backend".into(), 100_000);
+        let messages = [
+            (Level::Info, "GET /api/v1/health 200 3ms"),
+            (Level::Info, "Peso estimado raza=nelore peso_kg=412"),
+            (Level::Warn, "MongoDB slow query: 1204ms on pesajes"),
+            (Level::Info, "GET /api/v1/animales 200 41ms"),
+            (
+                Level::Error,
+                "Traceback: ValueError: imagen sin bovino detectado",
+            ),
+            (Level::Debug, "cache hit modelo=tflite-v3"),
+        ];
+        view.push(
+            (0..300)
+                .map(|i| {
+                    let (level, text) = messages[i as usize % messages.len()];
+                    line(i, level, text)
+                })
+                .collect(),
+        );
+        view.set_search("mongo").unwrap();
+        view.set_filter("Traceback|MongoDB").unwrap();
+        view.set_context(1);
+        state.screen = Screen::Logs(Box::new(view));
+        for _ in 0..3 {
+            update(state, config, Msg::Action(Action::Up));
+        }
+        let late: Vec<LogLine> = (300..312)
+            .map(|i| line(i, Level::Warn, "MongoDB slow query: 980ms on animales"))
+            .collect();
+        if let Some(v) = state.logs_mut() {
+            v.push(late);
+        }
+    });
+}
+
+#[test]
+fn container_stats_in_the_host_detail() {
+    each_size("container_stats", |config, state| {
+        fixture::containers(state, config);
+        update(state, config, Msg::Action(Action::Open));
+    });
+}
+
+/// `:restart gam` then tab: the shared prefix is taken and the services listed.
+#[test]
+fn palette_with_completions() {
+    each_size("palette", |config, state| {
+        update(state, config, Msg::Action(Action::Palette));
+        for c in "restart gam".chars() {
+            update(state, config, Msg::Input(TextInput::Char(c)));
+        }
+        update(
+            state,
+            config,
+            Msg::Input(TextInput::Complete { back: false }),
+        );
+        update(
+            state,
+            config,
+            Msg::Input(TextInput::Complete { back: false }),
+        );
+    });
+}
+
+/// The restart of triboka-flask confirmed: running with live output, then done (and a
+/// failed run, which says which step failed and what it printed).
+#[test]
+fn action_popup_running_and_done() {
+    use opsdeck::action::ActionOutcome;
+    use opsdeck::app::state::Mode;
+    let confirm = |config: &Config, state: &mut State| {
+        let row = state
+            .rows()
+            .iter()
+            .position(|r| matches!(r, Row::Service(h, s) if &*state.hosts[*h].services[*s].id.name == "triboka-flask"))
+            .unwrap();
+        state.selected = row;
+        update(state, config, Msg::Action(Action::RestartService));
+        for c in "triboka-flask".chars() {
+            update(state, config, Msg::Input(TextInput::Char(c)));
+        }
+        update(state, config, Msg::Input(TextInput::Submit));
+        let Mode::Action(view) = &state.mode else {
+            panic!("the popup closed on confirm")
+        };
+        let id = view.plan.id;
+        for line in [
+            "$ systemctl restart -- triboka-flask.service",
+            "Job for triboka-flask.service queued",
+        ] {
+            update(
+                state,
+                config,
+                Msg::Update(Update::ActionOutput {
+                    action_id: id,
+                    line: line.into(),
+                }),
+            );
+        }
+        id
+    };
+    each_size("action_running", |config, state| {
+        confirm(config, state);
+    });
+    for (name, outcome) in [
+        ("action_done", ActionOutcome::Succeeded { duration_ms: 1240 }),
+        (
+            "action_failed",
+            ActionOutcome::Failed {
+                step: 0,
+                step_title: "restart".into(),
+                command: "systemctl restart -- triboka-flask.service".into(),
+                exit_code: Some(1),
+                error: "exit code 1".into(),
+                output_tail: vec![
+                    "Job for triboka-flask.service failed because the control process exited with error code.".into(),
+                ],
+                duration_ms: 830,
+            },
+        ),
+    ] {
+        each_size(name, |config, state| {
+            let id = confirm(config, state);
+            let service = opsdeck::model::ServiceId::new(
+                &opsdeck::model::HostId::new("triboka"),
+                "triboka-flask",
+            );
+            update(
+                state,
+                config,
+                Msg::Update(Update::ActionFinished {
+                    action_id: id,
+                    service,
+                    outcome: outcome.clone(),
+                }),
+            );
         });
     }
 }

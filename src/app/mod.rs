@@ -4,6 +4,7 @@
 pub mod containers;
 pub mod layout;
 pub mod log_view;
+pub mod palette;
 pub mod reducer;
 pub mod state;
 

@@ -42,6 +42,8 @@ fn key_msg(state: &State, key: KeyEvent) -> Option<Msg> {
         KeyCode::Backspace => Some(TextInput::Backspace),
         KeyCode::Enter => Some(TextInput::Submit),
         KeyCode::Esc => Some(TextInput::Cancel),
+        KeyCode::Tab => Some(TextInput::Complete { back: false }),
+        KeyCode::BackTab => Some(TextInput::Complete { back: true }),
         _ => None,
     };
     match &state.mode {

@@ -17,6 +17,7 @@ pub mod header;
 pub mod help;
 pub mod host_detail;
 pub mod log_view;
+pub mod palette;
 pub mod smoke_report;
 pub mod status_line;
 pub mod theme;
@@ -43,6 +44,11 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         Mode::Smoke => smoke_report::render(frame, area, state, theme),
         Mode::Action(view) => action_popup::render(frame, area, view, state, theme),
         Mode::LogLine { seq } => log_view::render_full_line(frame, area, state, *seq, theme),
-        Mode::Normal | Mode::Filter { .. } | Mode::Palette { .. } | Mode::LogQuery { .. } => {}
+        Mode::Palette {
+            input,
+            candidates,
+            selected,
+        } => palette::render(frame, area, input, candidates, *selected, theme),
+        Mode::Normal | Mode::Filter { .. } | Mode::LogQuery { .. } => {}
     }
 }

@@ -39,12 +39,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             }
             Line::from(spans)
         }
-        Mode::Palette { input } => Line::from(vec![
+        Mode::Palette {
+            input, candidates, ..
+        } => Line::from(vec![
             Span::styled(":", theme.accent),
             Span::styled(input.as_str(), theme.text),
             Span::styled("█", theme.accent),
             Span::styled(
-                "   host NAME · theme NAME · filter TEXT · restart H/S · quit",
+                if candidates.is_empty() {
+                    "   enter runs · esc cancels"
+                } else {
+                    "   tab completes · enter runs · esc cancels"
+                },
                 theme.muted,
             ),
         ]),

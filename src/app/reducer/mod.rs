@@ -39,6 +39,10 @@ pub enum TextInput {
     Backspace,
     Submit,
     Cancel,
+    /// Tab (shift-tab goes `back`): complete the palette's input.
+    Complete {
+        back: bool,
+    },
 }
 
 pub fn update(state: &mut State, config: &Config, msg: Msg) -> Vec<Effect> {
@@ -178,11 +182,7 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
                 input: state.filter.clone(),
             }
         }
-        Action::Palette => {
-            state.mode = Mode::Palette {
-                input: String::new(),
-            }
-        }
+        Action::Palette => state.mode = palette::typed(state, String::new()),
         Action::RestartService => request(state, config, ActionKind::Restart, None),
         Action::StopService => request(state, config, ActionKind::Stop, None),
         Action::StartService => request(state, config, ActionKind::Start, None),
@@ -243,12 +243,21 @@ fn on_input(state: &mut State, config: &Config, input: TextInput) -> Vec<Effect>
                 state.mode = Mode::Filter { input: text };
             }
         },
-        Mode::Palette { input: mut text } => match input {
+        Mode::Palette {
+            input: mut text,
+            candidates,
+            selected,
+        } => match input {
             TextInput::Submit => return run_command(state, config, text.trim()),
             TextInput::Cancel => {}
+            TextInput::Complete { back } => {
+                let mode = palette::tab(state, text, candidates, selected, back);
+                state.mode = mode;
+            }
             edit => {
                 edit_text(&mut text, &edit);
-                state.mode = Mode::Palette { input: text };
+                let mode = palette::typed(state, text);
+                state.mode = mode;
             }
         },
         Mode::Help | Mode::Smoke | Mode::LogLine { .. } => {}
@@ -267,7 +276,7 @@ fn edit_text(text: &mut String, edit: &TextInput) {
         TextInput::Backspace => {
             text.pop();
         }
-        TextInput::Submit | TextInput::Cancel => {}
+        TextInput::Submit | TextInput::Cancel | TextInput::Complete { .. } => {}
     }
 }
 

@@ -143,3 +143,47 @@ fn start_smoke(state: &mut State, config: &Config, name: &str) -> Vec<Effect> {
         suite: name.to_owned(),
     }]
 }
+
+/// The palette after an edit: the input and what it can become.
+pub(super) fn typed(state: &State, input: String) -> Mode {
+    Mode::Palette {
+        candidates: crate::app::palette::complete(state, &input),
+        input,
+        selected: None,
+    }
+}
+
+/// Tab: take the only candidate or the prefix all share; when that adds nothing, step
+/// through the candidates (shift-tab backwards), putting the chosen one in the input.
+pub(super) fn tab(
+    state: &State,
+    input: String,
+    candidates: Vec<crate::app::palette::Candidate>,
+    selected: Option<usize>,
+    back: bool,
+) -> Mode {
+    if selected.is_none()
+        && let Some(longer) = crate::app::palette::extend(&input, &candidates)
+    {
+        return typed(state, longer);
+    }
+    let n = candidates.len();
+    if n == 0 {
+        return Mode::Palette {
+            input,
+            candidates,
+            selected,
+        };
+    }
+    let next = match (selected, back) {
+        (None, false) => 0,
+        (None, true) => n - 1,
+        (Some(i), false) => (i + 1) % n,
+        (Some(i), true) => (i + n - 1) % n,
+    };
+    Mode::Palette {
+        input: candidates[next].line.clone(),
+        candidates,
+        selected: Some(next),
+    }
+}

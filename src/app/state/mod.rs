@@ -11,6 +11,7 @@ use crate::model::check::worst;
 use crate::model::{CheckId, CheckResult, Health, History, HostId, RunState, ServiceId};
 
 mod fleet;
+pub use crate::app::palette::Candidate;
 pub use fleet::{CheckState, HostState, PendingKey, Row, ServiceState, kind_label};
 
 /// About ten minutes of samples at the refresh interval.
@@ -45,6 +46,8 @@ pub struct State {
     pub marked: std::collections::BTreeSet<ServiceId>,
     /// Services whose replicas are shown as rows of their own.
     pub expanded: std::collections::BTreeSet<ServiceId>,
+    /// Smoke suites of the config, for the palette.
+    pub suites: Vec<String>,
     /// The last smoke suite run from the palette (`:smoke NAME`).
     pub smoke: Option<SmokeRun>,
 }
@@ -110,6 +113,9 @@ pub enum Mode {
     },
     Palette {
         input: String,
+        /// What the input can become, recomputed as it is typed; tab takes or cycles them.
+        candidates: Vec<Candidate>,
+        selected: Option<usize>,
     },
     Help,
     /// The smoke suite's per-check results over the screen.
@@ -196,6 +202,12 @@ impl State {
             log_views: 0,
             marked: Default::default(),
             expanded: Default::default(),
+            suites: config
+                .file
+                .suites
+                .iter()
+                .map(|s| s.name.get_ref().clone())
+                .collect(),
             smoke: None,
         }
     }

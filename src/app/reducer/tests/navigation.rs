@@ -107,3 +107,44 @@ fn clicking_a_row_selects_then_opens() {
         RunState::Stopped
     );
 }
+
+#[test]
+fn palette_completes_with_tab_and_cycles() {
+    let (config, mut state) = setup();
+    act(&mut state, &config, Action::Palette);
+    type_text(&mut state, &config, "sm");
+    let tab = |state: &mut State, back| {
+        update(state, &config, Msg::Input(TextInput::Complete { back }));
+    };
+    tab(&mut state, false);
+    let Mode::Palette {
+        input, candidates, ..
+    } = &state.mode
+    else {
+        panic!("palette closed")
+    };
+    assert_eq!(input, "smoke ");
+    assert_eq!(candidates[0].line, "smoke post-deploy");
+    tab(&mut state, false);
+    assert!(matches!(&state.mode, Mode::Palette { input, .. } if input == "smoke post-deploy"));
+
+    act(&mut state, &config, Action::Back);
+    act(&mut state, &config, Action::Palette);
+    type_text(&mut state, &config, "restart gamelera/m");
+    tab(&mut state, false);
+    tab(&mut state, false);
+    let Mode::Palette {
+        input, selected, ..
+    } = &state.mode
+    else {
+        panic!("palette closed")
+    };
+    assert_eq!(
+        (input.as_str(), *selected),
+        ("restart gamelera/minio", Some(1))
+    );
+    tab(&mut state, true);
+    assert!(
+        matches!(&state.mode, Mode::Palette { input, .. } if input == "restart gamelera/mongodb")
+    );
+}

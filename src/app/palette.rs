@@ -1,0 +1,206 @@
+//! The `:` palette's vocabulary and its completions: what can follow what has been typed.
+//! Pure; the reducer recomputes the candidates as the operator types, the screen lists them.
+
+use super::state::State;
+
+/// What a command takes after its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    None,
+    /// Free text (a filter, a time, a pattern): nothing to complete.
+    Text,
+    Host,
+    /// A host whose unknown key waits for `:trust`.
+    PendingHost,
+    /// `HOST/SERVICE`.
+    Service,
+    Theme,
+    Suite,
+}
+
+/// The palette's commands, what they take and one line of help each.
+pub const COMMANDS: &[(&str, Arg, &str)] = &[
+    ("host", Arg::Host, "open a host's detail"),
+    ("filter", Arg::Text, "filter the fleet"),
+    ("restart", Arg::Service, "restart HOST/SERVICE"),
+    ("stop", Arg::Service, "stop HOST/SERVICE"),
+    ("start", Arg::Service, "start HOST/SERVICE"),
+    ("smoke", Arg::Suite, "run a smoke suite"),
+    (
+        "trust",
+        Arg::PendingHost,
+        "trust the host key a host offered",
+    ),
+    ("theme", Arg::Theme, "switch the colour theme"),
+    (
+        "since",
+        Arg::Text,
+        "logs: read from a time (10m, 2026-11-25 09:30)",
+    ),
+    ("until", Arg::Text, "logs: end the window at a time"),
+    (
+        "grep",
+        Arg::Text,
+        "logs: lines matching a pattern, narrowed on the server",
+    ),
+    ("live", Arg::None, "logs: drop the window and follow again"),
+    ("refresh", Arg::None, "collect everything now"),
+    ("help", Arg::None, "every key binding"),
+    ("quit", Arg::None, "leave opsdeck"),
+];
+
+/// At most this many candidates are listed.
+pub const MAX_CANDIDATES: usize = 8;
+
+/// One completion: the whole line it would make, and what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub line: String,
+    pub help: &'static str,
+}
+
+/// The candidates for `input`: commands while the first word is typed, then the values its
+/// argument can take. Prefix matches come first, then other matches of the typed text.
+pub fn complete(state: &State, input: &str) -> Vec<Candidate> {
+    let input = input.trim_start();
+    let Some((cmd, arg)) = input.split_once(' ') else {
+        return ranked(
+            COMMANDS
+                .iter()
+                .map(|(name, _, help)| (name.to_string(), *help)),
+            input,
+        )
+        .into_iter()
+        .map(|(name, help)| Candidate { line: name, help })
+        .collect();
+    };
+    let Some((_, kind, help)) = COMMANDS.iter().find(|(n, _, _)| *n == cmd) else {
+        return vec![];
+    };
+    let values: Vec<String> = match kind {
+        Arg::None | Arg::Text => vec![],
+        Arg::Host => state.hosts.iter().map(|h| h.id.to_string()).collect(),
+        Arg::PendingHost => state
+            .hosts
+            .iter()
+            .filter(|h| h.pending_key.is_some())
+            .map(|h| h.id.to_string())
+            .collect(),
+        Arg::Service => state
+            .hosts
+            .iter()
+            .flat_map(|h| h.services.iter().map(|s| s.id.to_string()))
+            .collect(),
+        Arg::Theme => state.themes.clone(),
+        Arg::Suite => state.suites.clone(),
+    };
+    ranked(values.into_iter().map(|v| (v, *help)), arg.trim_start())
+        .into_iter()
+        .map(|(v, help)| Candidate {
+            line: format!("{cmd} {v}"),
+            help,
+        })
+        .collect()
+}
+
+/// Prefix matches in their order, then matches elsewhere in the text; capped.
+fn ranked(
+    items: impl Iterator<Item = (String, &'static str)>,
+    typed: &str,
+) -> Vec<(String, &'static str)> {
+    let needle = typed.to_lowercase();
+    let (mut prefix, mut inner): (Vec<_>, Vec<_>) = items
+        .filter(|(v, _)| v.to_lowercase().contains(&needle))
+        .partition(|(v, _)| v.to_lowercase().starts_with(&needle));
+    prefix.append(&mut inner);
+    prefix.truncate(MAX_CANDIDATES);
+    prefix
+}
+
+/// What `tab` makes of the input: the only candidate (with a space when a command takes an
+/// argument), else the longest prefix all candidates share when it is longer than what was
+/// typed; `None` when tab has nothing to add (the caller then cycles through the list).
+pub fn extend(input: &str, candidates: &[Candidate]) -> Option<String> {
+    match candidates {
+        [] => None,
+        [one] => {
+            let takes_arg = COMMANDS
+                .iter()
+                .any(|(n, a, _)| *n == one.line && *a != Arg::None);
+            let line = if takes_arg {
+                format!("{} ", one.line)
+            } else {
+                one.line.clone()
+            };
+            (line != input).then_some(line)
+        }
+        many => {
+            let first = &many[0].line;
+            let common = many.iter().skip(1).fold(first.len(), |n, c| {
+                first
+                    .chars()
+                    .zip(c.line.chars())
+                    .take_while(|(a, b)| a == b)
+                    .map(|(a, _)| a.len_utf8())
+                    .sum::<usize>()
+                    .min(n)
+            });
+            let shared = &first[..common];
+            (shared.len() > input.len() && shared.starts_with(input)).then(|| shared.to_owned())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> State {
+        let config = crate::fixture::config();
+        crate::fixture::state(&config, (120, 40))
+    }
+
+    fn lines(c: &[Candidate]) -> Vec<&str> {
+        c.iter().map(|c| c.line.as_str()).collect()
+    }
+
+    #[test]
+    fn commands_then_arguments() {
+        let s = state();
+        assert_eq!(
+            lines(&complete(&s, "st")),
+            ["stop", "start", "host", "restart", "trust"]
+        );
+        assert_eq!(lines(&complete(&s, "host tri")), ["host triboka"]);
+        let svc = complete(&s, "restart gamelera/m");
+        assert_eq!(
+            lines(&svc),
+            [
+                "restart gamelera/mongodb",
+                "restart gamelera/minio",
+                "restart gamelera/mlflow"
+            ]
+        );
+        assert_eq!(lines(&complete(&s, "smoke ")), ["smoke post-deploy"]);
+        assert!(complete(&s, "filter x").is_empty());
+        assert!(complete(&s, "nonsense x").is_empty());
+        assert!(complete(&s, "trust ").is_empty(), "no host key is waiting");
+    }
+
+    #[test]
+    fn tab_takes_the_only_candidate_or_the_shared_prefix() {
+        let s = state();
+        assert_eq!(extend("sm", &complete(&s, "sm")).as_deref(), Some("smoke "));
+        assert_eq!(
+            extend("refr", &complete(&s, "refr")).as_deref(),
+            Some("refresh")
+        );
+        let c = complete(&s, "restart gamelera/m");
+        assert_eq!(extend("restart gamelera/m", &c), None);
+        let c = complete(&s, "restart gam");
+        assert_eq!(
+            extend("restart gam", &c).as_deref(),
+            Some("restart gamelera/")
+        );
+    }
+}
