@@ -97,7 +97,12 @@ fn main() -> ExitCode {
     tracing::info!(config = %config.path.display(), hosts = config.file.hosts.len(), "opsdeck starting");
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(
+            std::env::var("OPSDECK_WORKERS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(2),
+        )
         .enable_all()
         .build()
     {

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::command_status;
 use super::context::Context;
 use super::host_metrics::LocalSampler;
-use super::remote::{PollState, parse_poll, poll_command};
+use super::remote::{END_MARK, PollState, parse_poll, poll_command, poll_loop_command};
 use super::systemd::{CpuTracker, PROPERTIES, UnitStatus, parse_show};
 use crate::config::schema::{ServiceKind, TransportKind};
 use crate::model::{HostId, HostSample, ServiceId};
@@ -68,13 +69,48 @@ impl Plan {
     }
 }
 
-/// An open host: this machine, or an SSH master.
+/// An open host: this machine, or an SSH master with its stream of readings.
 enum Link {
     Local(Option<LocalSampler>),
     Ssh {
         conn: Arc<SshConnection>,
         state: PollState,
+        readings: Option<Readings>,
     },
+}
+
+/// The host reading itself every refresh on one long-lived channel ([`poll_loop_command`]).
+struct Readings {
+    rx: mpsc::Receiver<String>,
+    /// Why the stream stopped, once it has.
+    ended: oneshot::Receiver<String>,
+    task: tokio::task::AbortHandle,
+}
+
+impl Drop for Readings {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Readings {
+    fn start(conn: Arc<SshConnection>, units: &[String], every: Duration, quiet: Duration) -> Self {
+        let (tx, rx) = mpsc::channel(2);
+        let (end_tx, ended) = oneshot::channel();
+        let command = poll_loop_command(units, every);
+        let task = tokio::spawn(async move {
+            let why = match conn.records(&command, END_MARK, quiet, tx).await {
+                Ok(code) => format!("poll stream ended (exit {code:?})"),
+                Err(e) => format!("poll stream failed ({e})"),
+            };
+            let _ = end_tx.send(why);
+        });
+        Readings {
+            rx,
+            ended,
+            task: task.abort_handle(),
+        }
+    }
 }
 
 /// One round's reading of a host.
@@ -160,6 +196,7 @@ async fn open_ssh(
             Ok(Link::Ssh {
                 conn,
                 state: PollState::default(),
+                readings: None,
             })
         }
         Err(SshError::UnknownHostKey {
@@ -197,11 +234,17 @@ async fn rounds(ctx: &Context, host: &HostId, plan: &Plan, link: &mut Link) -> O
     let mut ticker = tokio::time::interval(plan.refresh);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            _ = ctx.refresh_requested() => {}
-        }
-        match read(link, &unit_names, plan.poll_timeout).await {
+        let round = match link {
+            Link::Local(_) => {
+                tokio::select! {
+                    _ = ticker.tick() => {}
+                    _ = ctx.refresh_requested() => {}
+                }
+                read(link, &unit_names, plan.poll_timeout).await
+            }
+            Link::Ssh { .. } => next_remote(ctx, plan, &unit_names, link).await,
+        };
+        match round {
             Round::Read(reading) => {
                 let at = reading.sample.at;
                 let uptime = reading.sample.uptime;
@@ -295,7 +338,7 @@ async fn read(link: &mut Link, units: &[String], timeout: Duration) -> Round {
             };
             Round::Read(Reading { sample, units })
         }
-        Link::Ssh { conn, state } => match conn.run(&poll_command(units), timeout).await {
+        Link::Ssh { conn, state, .. } => match conn.run(&poll_command(units), timeout).await {
             Ok(out) => {
                 let result = parse_poll(&out.stdout, &mut state.prev_cpu, Utc::now());
                 Round::Read(Reading {
@@ -306,6 +349,46 @@ async fn read(link: &mut Link, units: &[String], timeout: Duration) -> Round {
             Err(e) if conn.is_alive().await => Round::Skipped(e.to_string()),
             Err(e) => Round::Lost(format!("connection lost ({e})")),
         },
+    }
+}
+
+/// The next reading of an SSH host: the one its stream brings, or one read now when the
+/// operator asks for a refresh. A stream that stops is started again while the master
+/// answers; when it does not, the host is lost.
+async fn next_remote(ctx: &Context, plan: &Plan, units: &[String], link: &mut Link) -> Round {
+    let Link::Ssh {
+        conn,
+        state,
+        readings,
+    } = link
+    else {
+        unreachable!("called for SSH links")
+    };
+    let quiet = plan.refresh + plan.poll_timeout;
+    let stream =
+        readings.get_or_insert_with(|| Readings::start(conn.clone(), units, plan.refresh, quiet));
+    tokio::select! {
+        record = stream.rx.recv() => match record {
+            Some(text) => {
+                let result = parse_poll(&text, &mut state.prev_cpu, Utc::now());
+                Round::Read(Reading {
+                    sample: result.sample,
+                    units: result.units,
+                })
+            }
+            None => {
+                let why = (&mut stream.ended).await.unwrap_or_else(|_| "poll stream ended".into());
+                *readings = None;
+                if conn.is_alive().await {
+                    // Give a host that ends the stream at once a moment before the next.
+                    tokio::time::sleep(plan.refresh).await;
+                    Round::Skipped(why)
+                } else {
+                    Round::Lost(format!("connection lost ({why})"))
+                }
+            }
+        },
+        _ = ctx.refresh_requested() => read(link, units, plan.poll_timeout).await,
     }
 }
 

@@ -9,19 +9,47 @@ use crate::model::{DiskUsage, HostSample};
 use crate::transport::CommandSpec;
 
 const MARK: &str = "@@opsdeck:";
+/// Ends each reading of [`poll_loop_command`].
+pub const END_MARK: &str = "@@opsdeck:end";
 
-/// Units are passed as arguments (`"$@"`), never pasted into the script.
-pub fn poll_command(units: &[String]) -> CommandSpec {
-    let script = format!(
-        "cat /proc/stat; echo {MARK}meminfo; cat /proc/meminfo; echo {MARK}loadavg; cat /proc/loadavg; \
+/// One reading: /proc (only the lines used: `intr` alone can be kilobytes), df and the
+/// units' `systemctl show`, in marked sections.
+fn poll_script() -> String {
+    format!(
+        "grep '^cpu' /proc/stat; echo {MARK}meminfo; \
+         grep -E '^(MemTotal|MemFree|MemAvailable|Buffers|Cached|SwapTotal|SwapFree):' /proc/meminfo; \
+         echo {MARK}loadavg; cat /proc/loadavg; \
          echo {MARK}uptime; cat /proc/uptime; echo {MARK}df; df -P -k -T 2>/dev/null || df -P -k 2>/dev/null; \
-         if [ $# -gt 0 ]; then echo {MARK}systemd; systemctl show --no-pager -p {PROPERTIES} -- \"$@\"; fi; true"
+         if [ $# -gt 0 ]; then echo {MARK}systemd; systemctl show --no-pager -p {PROPERTIES} -- \"$@\"; fi"
+    )
+}
+
+/// One reading now. Units are passed as arguments (`"$@"`), never pasted into the script.
+pub fn poll_command(units: &[String]) -> CommandSpec {
+    let mut argv = vec![
+        "sh".to_owned(),
+        "-c".to_owned(),
+        format!("{}; true", poll_script()),
+        "opsdeck-poll".to_owned(),
+    ];
+    argv.extend(units.iter().cloned());
+    CommandSpec::argv(argv)
+}
+
+/// A reading every `every`, each ended by [`END_MARK`], on one long-lived channel: no
+/// channel is opened per refresh, so neither side pays for a new session each time.
+pub fn poll_loop_command(units: &[String], every: std::time::Duration) -> CommandSpec {
+    let seconds = format!("{:.3}", every.as_secs_f64());
+    let script = format!(
+        "every=$1; shift; while :; do {}; echo {END_MARK}; sleep \"$every\" || exit 1; done",
+        poll_script()
     );
     let mut argv = vec![
         "sh".to_owned(),
         "-c".to_owned(),
         script,
         "opsdeck-poll".to_owned(),
+        seconds,
     ];
     argv.extend(units.iter().cloned());
     CommandSpec::argv(argv)
@@ -98,6 +126,16 @@ pub struct PollState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_loop_takes_its_interval_and_units_as_arguments() {
+        let cmd = poll_loop_command(
+            &["a'b.service".into()],
+            std::time::Duration::from_millis(2500),
+        );
+        assert_eq!(cmd.args()[2..], ["opsdeck-poll", "2.500", "a'b.service"]);
+        assert!(cmd.args()[1].contains(END_MARK) && !cmd.args()[1].contains("a'b"));
+    }
 
     #[test]
     fn units_are_arguments_not_script() {

@@ -1,6 +1,7 @@
 //! The loop: one `select!` over terminal events, collector updates, a clock tick and
 //! signals. Draws only when the state changed: at once after a key (or any terminal
-//! event), and at most about 30 times a second for what the collectors report.
+//! event); what the collectors report is coalesced — about 30 frames a second where the
+//! operator watches things move (logs, a running action), 4 elsewhere.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +24,11 @@ use crate::runner::{self, CoreOptions};
 use crate::ui;
 use crate::ui::theme::Theme;
 
-const FRAME: Duration = Duration::from_millis(33);
+/// Frames for collector updates on screens that move: followed logs, a running action.
+const LIVE_FRAME: Duration = Duration::from_millis(33);
+/// Frames for collector updates elsewhere: readings arrive every refresh (2 s), so a
+/// quarter second is current enough and costs an eighth of drawing each one.
+const CALM_FRAME: Duration = Duration::from_millis(250);
 /// Updates applied per wake-up before drawing, so a flood cannot starve the keyboard.
 const UPDATE_BATCH: usize = 256;
 
@@ -58,10 +63,11 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
     let mut dirty = true;
     // A key was handled: its frame is drawn now, not at the next frame slot.
     let mut urgent = false;
-    let mut last_draw = Instant::now() - FRAME;
+    let mut last_draw = Instant::now() - CALM_FRAME;
 
     loop {
-        if dirty && (urgent || last_draw.elapsed() >= FRAME) && !terminal::panicked() {
+        let frame = if live(&state) { LIVE_FRAME } else { CALM_FRAME };
+        if dirty && (urgent || last_draw.elapsed() >= frame) && !terminal::panicked() {
             let theme = &opts.themes[state.theme.min(opts.themes.len() - 1)];
             if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "render") {
                 panic!("deliberate panic in render (OPSDECK_TEST_PANIC=render)");
@@ -73,7 +79,7 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
             dirty = false;
             urgent = false;
         }
-        let next_frame = last_draw + FRAME;
+        let next_frame = last_draw + frame;
         let mut msgs: Vec<Msg> = Vec::new();
         tokio::select! {
             event = events.next() => match event {
@@ -115,4 +121,10 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
     }
     drop(guard);
     Ok(())
+}
+
+/// Screens where what collectors report moves under the operator's eyes.
+fn live(state: &State) -> bool {
+    use crate::app::state::Mode;
+    state.on_logs() || matches!(state.mode, Mode::Action(_) | Mode::Smoke)
 }

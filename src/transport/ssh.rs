@@ -330,6 +330,58 @@ impl SshConnection {
         Ok(child.wait().await.map_err(ssh_io)?.code())
     }
 
+    /// Starts a long-running command whose output is a series of records, each ended by a
+    /// line `end`, and sends every record (without that line) to `records` as it completes.
+    /// Ends when the command ends (its exit code), when the receiver has gone (`Ok(None)`),
+    /// or with a timeout when no record completes for `quiet` (a stalled peer).
+    pub async fn records(
+        &self,
+        spec: &CommandSpec,
+        end: &str,
+        quiet: Duration,
+        records: mpsc::Sender<String>,
+    ) -> Result<Option<i32>, TransportError> {
+        use tokio::io::AsyncBufReadExt;
+        let _permit = self.channel().await;
+        let mut child = self.spawn(spec, false).await?;
+        let stdout = child.stdout().take().expect("piped");
+        let mut reader = tokio::io::BufReader::with_capacity(16 * 1024, stdout);
+        let mut line = Vec::new();
+        loop {
+            // One timer per record, not per line.
+            let next = tokio::time::timeout(quiet, async {
+                let mut record = String::new();
+                loop {
+                    line.clear();
+                    if reader.read_until(b'\n', &mut line).await? == 0 {
+                        return Ok::<_, std::io::Error>(None);
+                    }
+                    let text = String::from_utf8_lossy(&line);
+                    if text.trim_end_matches(['\n', '\r']) == end {
+                        return Ok(Some(record));
+                    }
+                    record.push_str(&text);
+                }
+            })
+            .await;
+            match next {
+                Ok(Ok(Some(record))) => {
+                    if records.send(record).await.is_err() {
+                        let _ = child.disconnect().await;
+                        return Ok(None);
+                    }
+                }
+                Ok(Ok(None)) => break,
+                Ok(Err(e)) => return Err(e.into()),
+                Err(_) => {
+                    let _ = child.disconnect().await;
+                    return Err(TransportError::Timeout(quiet));
+                }
+            }
+        }
+        Ok(child.wait().await.map_err(ssh_io)?.code())
+    }
+
     /// Forwards a local unix socket to one on the host (e.g. `/run/docker.sock`) over the
     /// existing master, so that the Docker API rides the same connection.
     pub async fn forward_unix(&self, local: &Path, remote: &Path) -> Result<(), TransportError> {
