@@ -11,15 +11,28 @@ LOG="$STATE/lab.log"
 BRIDGE=opsdk-br0
 BRIDGE_IP=10.77.0.1
 NET_PREFIX=24
-HOSTS=(gamelera epagal triboka preventia)
-declare -A IP=([gamelera]=10.77.0.10 [epagal]=10.77.0.11 [triboka]=10.77.0.12 [preventia]=10.77.0.13)
+HOSTS=(gamelera epagal triboka preventia)           # the SSH fleet
+declare -A IP=([gamelera]=10.77.0.10 [epagal]=10.77.0.11 [triboka]=10.77.0.12 [preventia]=10.77.0.13 [cloud]=10.77.0.14)
+# every namespace of the lab: the fleet plus `cloud` (moto's S3/ECS; no sshd, no podman)
+NS_HOSTS=("${HOSTS[@]}" cloud)
 # hosts whose sshd/podman run directly in the namespace (triboka runs systemd in a container)
 NS_SSHD_HOSTS=(gamelera epagal preventia)
 APP_IMAGE=localhost/opsdeck-lab/app
+APP_TAGS=(v1 v2 v3)                                    # v3: health endpoints report degraded/unhealthy
+VENV=${OPSDECK_LAB_VENV:-/var/lib/opsdeck-lab/venv}    # moto[server] (lab/install)
+MOTO_PORT=5000
+ECS_HEALTH_PORT=8080
+S3_ENDPOINT="http://${IP[cloud]}:$MOTO_PORT"          # S3 and ECS API (moto)
+CLOUD_CONF="$STATE/cloud"                              # the jump host's (this machine's) aws/rclone config
+MONGO_DIR=/var/lib/lab-mongo                           # gamelera's "MongoDB" data dir (bound per host)
 TRIBOKA_IMAGE=localhost/opsdeck-lab/triboka-base:bookworm
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# The lab's aws/rclone talk to moto only, with the config files lab/up writes: nothing from the
+# caller's environment (rclone refuses to start with AWS_CA_BUNDLE set, even for http).
+unset AWS_CA_BUNDLE AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \
+  AWS_REGION AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE RCLONE_CONFIG
 
 ns_name() { echo "opsdk-$1"; }
 veth_name() { echo "opsdk-v${IP[$1]##*.}"; }       # host side, e.g. opsdk-v10

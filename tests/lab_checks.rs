@@ -19,7 +19,7 @@ use quick_xml::events::Event;
 
 const BACKEND_HEALTH: &str = "gamelera/backend/health";
 const BACKEND_ADDR: &str = "10.77.0.10:8000";
-const BACKEND_CONTAINER: &str = "gamelera-backend-1";
+const BACKEND_CONTAINER: &str = "gamelera_backend_1";
 
 /// The tests below break the same endpoint; one at a time.
 fn lab_lock() -> MutexGuard<'static, ()> {

@@ -548,7 +548,7 @@ async fn merged_logs_of_both_api_replicas_are_in_time_order() {
             FollowSource {
                 host: HostId::new("preventia"),
                 spec: LogSpec::Docker {
-                    containers: vec!["preventia-api-1".into(), "preventia-api-2".into()],
+                    containers: vec!["preventia_api_1".into(), "preventia_api_2".into()],
                 },
                 target: Target::Ssh(HostId::new("preventia")),
                 tail: 20,
@@ -583,7 +583,7 @@ async fn merged_logs_of_both_api_replicas_are_in_time_order() {
     for w in entries.windows(2) {
         assert!(w[0].0 <= w[1].0, "out of order: {:?} then {:?}", w[0], w[1]);
     }
-    for replica in ["preventia-api-1", "preventia-api-2"] {
+    for replica in ["preventia_api_1", "preventia_api_2"] {
         assert!(
             entries.iter().any(|(_, o)| o == replica),
             "no line from {replica}"

@@ -7,7 +7,7 @@ BASE = os.path.dirname(os.path.abspath(__file__))
 DB = os.path.join(BASE, "instance", "triboka.db")
 LOGFILE = "/var/log/triboka/app.log"
 FAULTS = "/etc/triboka/faults"
-VERSION = open(os.path.join(BASE, "VERSION")).read().strip() if os.path.exists(os.path.join(BASE, "VERSION")) else "1.4.2"
+VERSION = open(os.path.join(BASE, "VERSION")).read().strip() if os.path.exists(os.path.join(BASE, "VERSION")) else "unknown"
 
 log = logging.getLogger("triboka.api")
 log.setLevel(logging.INFO)
