@@ -61,8 +61,17 @@ fn main() {
         let mut buf = [0u8; 8192];
         while matches!(reader.read(&mut buf), Ok(n) if n > 0) {}
     });
-    // Let it connect and take its first readings before measuring.
-    std::thread::sleep(Duration::from_secs(if hosts.is_some() { 12 } else { 3 }));
+    // Let it connect every host and take its first readings before measuring.
+    match hosts {
+        Some(n) => {
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while (ssh_children(pid).len() as u64) < n && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_secs(1));
+            }
+            std::thread::sleep(Duration::from_secs(8));
+        }
+        None => std::thread::sleep(Duration::from_secs(3)),
+    }
     let ticks_per_sec = rustix::param::clock_ticks_per_second() as f64;
     let masters = ssh_children(pid);
     let t0 = Instant::now();

@@ -96,16 +96,18 @@ fn main() -> ExitCode {
     }
     tracing::info!(config = %config.path.display(), hosts = config.file.hosts.len(), "opsdeck starting");
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(
-            std::env::var("OPSDECK_WORKERS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(2),
-        )
-        .enable_all()
-        .build()
-    {
+    let workers: usize = std::env::var("OPSDECK_WORKERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+    let mut builder = if workers == 0 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(workers);
+        b
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -80,7 +80,8 @@ impl Dispatcher {
         self.admissible(config, service)?;
         let timeout = svc
             .timeout
-            .unwrap_or(config.file.settings.command_timeout)
+            .as_ref()
+            .unwrap_or(&config.file.settings.command_timeout)
             .get();
         let target = match host.transport {
             TransportKind::Local => Target::Local,

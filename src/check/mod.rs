@@ -49,7 +49,7 @@ impl CheckSpec {
             &ServiceId::new(&host_id, service.name.get_ref()),
             check.name.get_ref(),
         );
-        let timeout = check.timeout.map_or(DEFAULT_TIMEOUT, |t| t.get());
+        let timeout = check.timeout.as_ref().map_or(DEFAULT_TIMEOUT, |t| t.get());
         let probe = match check.kind {
             CheckKind::Http => Probe::Http(http::HttpProbe {
                 method: check.method.clone().unwrap_or_else(|| "GET".into()),
@@ -86,8 +86,8 @@ impl CheckSpec {
                         })
                         .collect(),
                     body_regex: check.body_regex.as_ref().map(|r| regex(r.get_ref())),
-                    warn_latency: check.warn_latency.map(|d| d.get()),
-                    max_latency: check.max_latency.map(|d| d.get()),
+                    warn_latency: check.warn_latency.as_ref().map(|d| d.get()),
+                    max_latency: check.max_latency.as_ref().map(|d| d.get()),
                 },
             }),
             CheckKind::Command => Probe::Command(command::CommandProbe {
@@ -104,8 +104,8 @@ impl CheckSpec {
                         .get_ref(),
                 ),
                 stdout_regex: check.stdout_regex.as_ref().map(|r| regex(r.get_ref())),
-                warn_latency: check.warn_latency.map(|d| d.get()),
-                max_latency: check.max_latency.map(|d| d.get()),
+                warn_latency: check.warn_latency.as_ref().map(|d| d.get()),
+                max_latency: check.max_latency.as_ref().map(|d| d.get()),
             }),
             CheckKind::Container => Probe::Container,
         };
@@ -113,12 +113,14 @@ impl CheckSpec {
             id,
             interval: check
                 .interval
+                .as_ref()
                 .map_or(DEFAULT_INTERVAL, |d| d.get())
                 .max(Duration::from_secs(1)),
             timeout,
             retries: check.retries.unwrap_or(0),
             retry_interval: check
                 .retry_interval
+                .as_ref()
                 .map_or(DEFAULT_RETRY_INTERVAL, |d| d.get()),
             probe,
         }

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::{mpsc, oneshot};
 
 use super::command_status;
 use super::context::Context;
@@ -18,7 +17,7 @@ use super::systemd::{CpuTracker, PROPERTIES, UnitStatus, parse_show};
 use crate::config::schema::{ServiceKind, TransportKind};
 use crate::model::{HostId, HostSample, ServiceId};
 use crate::protocol::Update;
-use crate::transport::ssh::{SshConnection, SshError, SshTarget, connect};
+use crate::transport::ssh::{RecordStream, SshConnection, SshError, SshTarget, connect};
 use crate::transport::{CommandSpec, Target, local};
 
 const BACKOFF_CAP: Duration = Duration::from_secs(30);
@@ -56,7 +55,11 @@ impl Plan {
                 .iter()
                 .filter(|s| s.kind == ServiceKind::Command)
                 .filter_map(|s| {
-                    let timeout = s.timeout.unwrap_or(settings.command_timeout).get();
+                    let timeout = s
+                        .timeout
+                        .as_ref()
+                        .unwrap_or(&settings.command_timeout)
+                        .get();
                     let status = CommandSpec::from_config(s.status.as_ref()?.get_ref());
                     Some((id(s.name.get_ref()), status, timeout))
                 })
@@ -75,42 +78,9 @@ enum Link {
     Ssh {
         conn: Arc<SshConnection>,
         state: PollState,
-        readings: Option<Readings>,
+        /// The host reading itself every refresh on one long-lived channel.
+        readings: Option<RecordStream>,
     },
-}
-
-/// The host reading itself every refresh on one long-lived channel ([`poll_loop_command`]).
-struct Readings {
-    rx: mpsc::Receiver<String>,
-    /// Why the stream stopped, once it has.
-    ended: oneshot::Receiver<String>,
-    task: tokio::task::AbortHandle,
-}
-
-impl Drop for Readings {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl Readings {
-    fn start(conn: Arc<SshConnection>, units: &[String], every: Duration, quiet: Duration) -> Self {
-        let (tx, rx) = mpsc::channel(2);
-        let (end_tx, ended) = oneshot::channel();
-        let command = poll_loop_command(units, every);
-        let task = tokio::spawn(async move {
-            let why = match conn.records(&command, END_MARK, quiet, tx).await {
-                Ok(code) => format!("poll stream ended (exit {code:?})"),
-                Err(e) => format!("poll stream failed ({e})"),
-            };
-            let _ = end_tx.send(why);
-        });
-        Readings {
-            rx,
-            ended,
-            task: task.abort_handle(),
-        }
-    }
 }
 
 /// One round's reading of a host.
@@ -364,31 +334,45 @@ async fn next_remote(ctx: &Context, plan: &Plan, units: &[String], link: &mut Li
     else {
         unreachable!("called for SSH links")
     };
+    if readings.is_none() {
+        let command = poll_loop_command(units, plan.refresh);
+        match conn.record_stream(&command, END_MARK).await {
+            Ok(stream) => *readings = Some(stream),
+            Err(e) if conn.is_alive().await => {
+                tokio::time::sleep(plan.refresh).await;
+                return Round::Skipped(format!("cannot start the poll stream ({e})"));
+            }
+            Err(e) => return Round::Lost(format!("connection lost ({e})")),
+        }
+    }
     let quiet = plan.refresh + plan.poll_timeout;
-    let stream =
-        readings.get_or_insert_with(|| Readings::start(conn.clone(), units, plan.refresh, quiet));
-    tokio::select! {
-        record = stream.rx.recv() => match record {
-            Some(text) => {
-                let result = parse_poll(&text, &mut state.prev_cpu, Utc::now());
-                Round::Read(Reading {
-                    sample: result.sample,
-                    units: result.units,
-                })
+    let stream = readings.as_mut().expect("started above");
+    let record = tokio::select! {
+        r = stream.next(quiet) => r,
+        _ = ctx.refresh_requested() => return read(link, units, plan.poll_timeout).await,
+    };
+    match record {
+        Ok(Some(text)) => {
+            let result = parse_poll(&text, &mut state.prev_cpu, Utc::now());
+            Round::Read(Reading {
+                sample: result.sample,
+                units: result.units,
+            })
+        }
+        ended => {
+            *readings = None;
+            let why = match ended {
+                Err(e) => format!("poll stream failed ({e})"),
+                _ => "poll stream ended".to_owned(),
+            };
+            if conn.is_alive().await {
+                // Give a host that ends the stream at once a moment before the next.
+                tokio::time::sleep(plan.refresh).await;
+                Round::Skipped(why)
+            } else {
+                Round::Lost(format!("connection lost ({why})"))
             }
-            None => {
-                let why = (&mut stream.ended).await.unwrap_or_else(|_| "poll stream ended".into());
-                *readings = None;
-                if conn.is_alive().await {
-                    // Give a host that ends the stream at once a moment before the next.
-                    tokio::time::sleep(plan.refresh).await;
-                    Round::Skipped(why)
-                } else {
-                    Round::Lost(format!("connection lost ({why})"))
-                }
-            }
-        },
-        _ = ctx.refresh_requested() => read(link, units, plan.poll_timeout).await,
+        }
     }
 }
 

@@ -149,21 +149,26 @@ pub fn parse_df(text: &str) -> Vec<DiskUsage> {
     let typed = lines
         .next()
         .is_some_and(|h| h.split_whitespace().nth(1) == Some("Type"));
-    let skip = usize::from(typed);
     let mut devices: Vec<&str> = Vec::new();
     lines
         .filter_map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            if f.len() < 6 + skip {
-                return None;
-            }
-            let (device, mount) = (f[0], f[5 + skip..].join(" "));
-            let under = |d: &&str| mount == **d || mount.starts_with(&format!("{d}/"));
+            let mut f = l.split_whitespace();
+            let device = f.next()?;
+            let fs = if typed { f.next()? } else { "" };
+            let (total, used) = (f.next()?, f.next()?);
+            // The mount point is the rest of the line (it may hold spaces).
+            let first = f.nth(2)?;
+            let at = first.as_ptr() as usize - l.as_ptr() as usize;
+            let mount = l[at..].trim_end();
+            let under = |d: &&str| {
+                mount
+                    .strip_prefix(*d)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            };
             if ENGINE_DIRS.iter().any(under) {
                 return None;
             }
             if typed {
-                let fs = f[1];
                 let real = REAL_FS.contains(&fs) && (fs != "overlay" || mount == "/");
                 if !real {
                     return None;
@@ -180,12 +185,12 @@ pub fn parse_df(text: &str) -> Vec<DiskUsage> {
                 }
                 devices.push(device);
             }
-            let total: u64 = f[1 + skip].parse().ok()?;
-            let used: u64 = f[2 + skip].parse().ok()?;
+            let total: u64 = total.parse().ok()?;
+            let used: u64 = used.parse().ok()?;
             Some(DiskUsage {
-                mount,
-                total_bytes: total * 1024,
-                used_bytes: used * 1024,
+                mount: mount.to_owned(),
+                total_bytes: total.saturating_mul(1024),
+                used_bytes: used.saturating_mul(1024),
             })
         })
         .collect()

@@ -37,11 +37,25 @@ pub fn poll_command(units: &[String]) -> CommandSpec {
 }
 
 /// A reading every `every`, each ended by [`END_MARK`], on one long-lived channel: no
-/// channel is opened per refresh, so neither side pays for a new session each time.
+/// channel is opened per refresh, so neither side pays for a new session each time. With a
+/// whole number of seconds the host sleeps to the next multiple of it on its clock, so that
+/// a fleet with synchronised clocks answers together and this side wakes once for all.
 pub fn poll_loop_command(units: &[String], every: std::time::Duration) -> CommandSpec {
-    let seconds = format!("{:.3}", every.as_secs_f64());
+    let whole = every.subsec_millis() == 0 && every.as_secs() > 0;
+    let nap = if whole {
+        "now=$(date +%s) && sleep $((every - now % every)) || sleep \"$every\" || exit 1"
+    } else {
+        "sleep \"$every\" || exit 1"
+    };
+    let seconds = if whole {
+        every.as_secs().to_string()
+    } else {
+        format!("{:.3}", every.as_secs_f64())
+    };
+    // Each reading is gathered first and written at once: one packet and one wake-up on
+    // this side per reading, not one per section.
     let script = format!(
-        "every=$1; shift; while :; do {}; echo {END_MARK}; sleep \"$every\" || exit 1; done",
+        "every=$1; shift; while :; do r=$({}); printf '%s\\n{END_MARK}\\n' \"$r\"; {nap}; done",
         poll_script()
     );
     let mut argv = vec![
@@ -66,20 +80,25 @@ pub fn parse_poll(
     prev_cpu: &mut Option<Vec<CpuTimes>>,
     at: DateTime<Utc>,
 ) -> PollResult {
-    let mut sections: Vec<(&str, String)> = vec![("stat", String::new())];
-    for line in text.lines() {
-        if let Some(name) = line.strip_prefix(MARK) {
-            sections.push((name_of(name), String::new()));
-        } else if let Some((_, body)) = sections.last_mut() {
-            body.push_str(line);
-            body.push('\n');
+    // Sections are slices of the text between marker lines: nothing is copied.
+    let mut sections: Vec<(&str, &str)> = Vec::with_capacity(6);
+    let mut name = "stat";
+    let mut start = 0;
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(next) = line.strip_prefix(MARK) {
+            sections.push((name, &text[start..pos]));
+            name = name_of(next);
+            start = pos + line.len();
         }
+        pos += line.len();
     }
+    sections.push((name, &text[start..]));
     let get = |name: &str| {
         sections
             .iter()
             .find(|(n, _)| *n == name)
-            .map_or("", |(_, b)| b.as_str())
+            .map_or("", |(_, b)| *b)
     };
     let disks = parse_df(get("df"))
         .into_iter()

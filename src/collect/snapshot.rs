@@ -140,7 +140,7 @@ async fn host_once(
             let observation = match (known, s.kind, &s.status, target) {
                 (Some(o), ..) => o,
                 (None, ServiceKind::Command, Some(status), Some(target)) => {
-                    let t = s.timeout.map_or(timeout, |t| t.get());
+                    let t = s.timeout.as_ref().map_or(timeout, |t| t.get());
                     command_status::probe(
                         &target,
                         transports,

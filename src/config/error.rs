@@ -44,13 +44,14 @@ impl ConfigError {
             .to_owned();
         let end = floor_char_boundary(source, span.end.clamp(start, line_end));
         let width = source[start..end].chars().count().max(1);
+        let (text, at, width) = window(&text, column, width);
         Self {
             file: file.to_owned(),
             line,
             column,
             path,
             message: message.into(),
-            snippet: Some((text, column, width)),
+            snippet: Some((text, at, width)),
         }
     }
 
@@ -110,6 +111,55 @@ impl fmt::Display for ConfigErrors {
 }
 
 impl std::error::Error for ConfigErrors {}
+
+/// At most this many characters of a source line are echoed under an error.
+const SNIPPET_CHARS: usize = 100;
+/// At most this many characters of a value are echoed in a message.
+const ECHO_CHARS: usize = 60;
+
+/// A character as it may be echoed: control characters become their symbol (␁ for U+0001),
+/// other invisible ones (bidi controls, zero-width) a middle dot — one column each.
+fn visible(c: char) -> char {
+    match c {
+        '\t' => ' ',
+        '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('·'),
+        '\u{7f}' => '␡',
+        c if c.is_control() || crate::model::text::is_invisible(c) => '·',
+        c => c,
+    }
+}
+
+/// A value for a message: invisible characters shown, long values cut.
+pub fn echo(value: &str) -> String {
+    let mut out: String = value.chars().take(ECHO_CHARS).map(visible).collect();
+    let more = value.chars().count().saturating_sub(ECHO_CHARS);
+    if more > 0 {
+        out.push_str(&format!("… ({more} more characters)"));
+    }
+    out
+}
+
+/// The part of a line shown under an error: invisible characters shown, a long line cut to
+/// a window around the column; returns the text and the caret's column and width in it.
+fn window(line: &str, column: usize, width: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line.chars().map(visible).collect();
+    if chars.len() <= SNIPPET_CHARS {
+        return (chars.into_iter().collect(), column, width);
+    }
+    let start = column.saturating_sub(SNIPPET_CHARS / 3).min(chars.len());
+    let end = (start + SNIPPET_CHARS).min(chars.len());
+    let mut text: String = chars[start..end].iter().collect();
+    let mut at = column - start;
+    if start > 0 {
+        text.insert(0, '…');
+        at += 1;
+    }
+    if end < chars.len() {
+        text.push('…');
+    }
+    let width = width.min(end.saturating_sub(column - 1).max(1));
+    (text, at, width)
+}
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {

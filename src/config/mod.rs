@@ -6,6 +6,7 @@ pub mod keymap;
 pub mod load;
 pub mod schema;
 pub mod secret;
+pub mod size;
 pub mod theme;
 pub mod validate;
 

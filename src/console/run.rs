@@ -1,7 +1,9 @@
 //! The loop: one `select!` over terminal events, collector updates, a clock tick and
 //! signals. Draws only when the state changed: at once after a key (or any terminal
-//! event); what the collectors report is coalesced — about 30 frames a second where the
-//! operator watches things move (logs, a running action), 4 elsewhere.
+//! event), a new notice or a popup; what the collectors report is coalesced — about 30
+//! frames a second where the operator watches things move (logs, a running action), and
+//! elsewhere drawn with the clock's second, the frame the header's clock needs anyway:
+//! readings arrive every refresh (2 s), and at 50 hosts that is one frame instead of 50.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,11 +28,8 @@ use crate::ui::theme::Theme;
 
 /// Frames for collector updates on screens that move: followed logs, a running action.
 const LIVE_FRAME: Duration = Duration::from_millis(33);
-/// Frames for collector updates elsewhere: readings arrive every refresh (2 s), so a
-/// quarter second is current enough and costs an eighth of drawing each one.
-const CALM_FRAME: Duration = Duration::from_millis(250);
 /// Updates applied per wake-up before drawing, so a flood cannot starve the keyboard.
-const UPDATE_BATCH: usize = 256;
+const UPDATE_BATCH: usize = 1024;
 
 pub struct RunOptions {
     pub read_only: bool,
@@ -42,7 +41,7 @@ pub struct RunOptions {
 }
 
 pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
-    let (tx, mut rx) = mpsc::channel(1024);
+    let (tx, mut rx) = mpsc::channel(4096);
     let names = opts.themes.iter().map(|t| t.name.clone()).collect();
     let mut state = State::new(&config, opts.read_only, names, opts.theme, Utc::now());
 
@@ -63,11 +62,13 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
     let mut dirty = true;
     // A key was handled: its frame is drawn now, not at the next frame slot.
     let mut urgent = false;
-    let mut last_draw = Instant::now() - CALM_FRAME;
+    // The next frame slot has come (the clock's second, or a live frame).
+    let mut due = true;
+    let mut last_draw = Instant::now();
 
     loop {
-        let frame = if live(&state) { LIVE_FRAME } else { CALM_FRAME };
-        if dirty && (urgent || last_draw.elapsed() >= frame) && !terminal::panicked() {
+        let live = live(&state);
+        if dirty && (urgent || due) && !terminal::panicked() {
             let theme = &opts.themes[state.theme.min(opts.themes.len() - 1)];
             if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "render") {
                 panic!("deliberate panic in render (OPSDECK_TEST_PANIC=render)");
@@ -77,10 +78,13 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
                 .draw(|frame| ui::render(frame, &state, theme))?;
             last_draw = Instant::now();
             dirty = false;
-            urgent = false;
         }
-        let next_frame = last_draw + frame;
+        urgent = false;
+        due = false;
         let mut msgs: Vec<Msg> = Vec::new();
+        // Updates wake the loop when nothing is waiting to be drawn (or when they pile
+        // up); otherwise they wait in the channel for the frame that draws them.
+        let take_updates = !dirty || live || rx.len() > UPDATE_BATCH;
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(ev)) => {
@@ -90,25 +94,32 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
                 Some(Err(e)) => return Err(eyre!("terminal input failed: {e}")),
                 None => state.quit = Some(QuitReason::Requested),
             },
-            Some(first) = rx.recv() => {
+            Some(first) = rx.recv(), if take_updates => {
                 msgs.push(Msg::Update(first));
-                while msgs.len() < UPDATE_BATCH {
-                    match rx.try_recv() {
-                        Ok(u) => msgs.push(Msg::Update(u)),
-                        Err(_) => break,
-                    }
-                }
+                drain(&mut rx, &mut msgs);
             }
-            _ = tick.tick() => msgs.push(Msg::Tick(Utc::now())),
-            _ = tokio::time::sleep_until(next_frame), if dirty => {}
+            _ = tick.tick() => {
+                msgs.push(Msg::Tick(Utc::now()));
+                drain(&mut rx, &mut msgs);
+                due = true;
+            }
+            _ = tokio::time::sleep_until(last_draw + LIVE_FRAME), if dirty && live => {
+                drain(&mut rx, &mut msgs);
+                due = true;
+            }
             _ = sigterm.recv() => state.quit = Some(QuitReason::Requested),
             _ = sighup.recv() => state.quit = Some(QuitReason::Requested),
         }
+        let (notice, mode) = (state.notice.clone(), std::mem::discriminant(&state.mode));
         for msg in msgs {
             dirty = true;
             for effect in update(&mut state, &config, msg) {
                 runner.perform(effect);
             }
+        }
+        // What the operator must see at once: a new notice, a popup opening or closing.
+        if state.notice != notice || std::mem::discriminant(&state.mode) != mode {
+            urgent = true;
         }
         match state.quit.take() {
             Some(QuitReason::Requested) => break,
@@ -127,4 +138,14 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
 fn live(state: &State) -> bool {
     use crate::app::state::Mode;
     state.on_logs() || matches!(state.mode, Mode::Action(_) | Mode::Smoke)
+}
+
+/// Takes what the channel holds, up to a batch: a flood cannot starve the keyboard.
+fn drain(rx: &mut mpsc::Receiver<crate::protocol::Update>, msgs: &mut Vec<Msg>) {
+    while msgs.len() < UPDATE_BATCH {
+        match rx.try_recv() {
+            Ok(u) => msgs.push(Msg::Update(u)),
+            Err(_) => break,
+        }
+    }
 }

@@ -10,6 +10,7 @@ pub mod log_ring;
 pub mod log_time;
 pub mod metrics;
 pub mod status;
+pub mod text;
 
 pub use action::Action;
 pub use check::{CheckId, CheckResult, Verdict};

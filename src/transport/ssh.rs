@@ -331,55 +331,30 @@ impl SshConnection {
     }
 
     /// Starts a long-running command whose output is a series of records, each ended by a
-    /// line `end`, and sends every record (without that line) to `records` as it completes.
-    /// Ends when the command ends (its exit code), when the receiver has gone (`Ok(None)`),
-    /// or with a timeout when no record completes for `quiet` (a stalled peer).
-    pub async fn records(
-        &self,
+    /// line `end`; read them with [`RecordStream::next`]. The stream owns its channel and a
+    /// handle on the master, so it can live in the task that reads it.
+    pub async fn record_stream(
+        self: &Arc<Self>,
         spec: &CommandSpec,
         end: &str,
-        quiet: Duration,
-        records: mpsc::Sender<String>,
-    ) -> Result<Option<i32>, TransportError> {
-        use tokio::io::AsyncBufReadExt;
-        let _permit = self.channel().await;
-        let mut child = self.spawn(spec, false).await?;
+    ) -> Result<RecordStream, TransportError> {
+        let permit = self.channel().await;
+        let mut child =
+            openssh::Session::to_raw_command(SessionRef(self.clone()), spec.to_shell_line())
+                .stdin(openssh::Stdio::null())
+                .stdout(openssh::Stdio::piped())
+                .stderr(openssh::Stdio::null())
+                .spawn()
+                .await
+                .map_err(ssh_io)?;
         let stdout = child.stdout().take().expect("piped");
-        let mut reader = tokio::io::BufReader::with_capacity(16 * 1024, stdout);
-        let mut line = Vec::new();
-        loop {
-            // One timer per record, not per line.
-            let next = tokio::time::timeout(quiet, async {
-                let mut record = String::new();
-                loop {
-                    line.clear();
-                    if reader.read_until(b'\n', &mut line).await? == 0 {
-                        return Ok::<_, std::io::Error>(None);
-                    }
-                    let text = String::from_utf8_lossy(&line);
-                    if text.trim_end_matches(['\n', '\r']) == end {
-                        return Ok(Some(record));
-                    }
-                    record.push_str(&text);
-                }
-            })
-            .await;
-            match next {
-                Ok(Ok(Some(record))) => {
-                    if records.send(record).await.is_err() {
-                        let _ = child.disconnect().await;
-                        return Ok(None);
-                    }
-                }
-                Ok(Ok(None)) => break,
-                Ok(Err(e)) => return Err(e.into()),
-                Err(_) => {
-                    let _ = child.disconnect().await;
-                    return Err(TransportError::Timeout(quiet));
-                }
-            }
-        }
-        Ok(child.wait().await.map_err(ssh_io)?.code())
+        Ok(RecordStream {
+            _child: child,
+            reader: tokio::io::BufReader::with_capacity(16 * 1024, stdout),
+            end: end.to_owned(),
+            line: Vec::new(),
+            _permit: permit,
+        })
     }
 
     /// Forwards a local unix socket to one on the host (e.g. `/run/docker.sock`) over the
@@ -451,6 +426,54 @@ impl SshConnection {
             .acquire_owned()
             .await
             .expect("semaphore is never closed")
+    }
+}
+
+/// The master's session, shared by a stream that outlives the call that started it.
+#[derive(Clone)]
+struct SessionRef(Arc<SshConnection>);
+
+impl std::ops::Deref for SessionRef {
+    type Target = openssh::Session;
+    fn deref(&self) -> &openssh::Session {
+        &self.0.session
+    }
+}
+
+/// Records of a long-running command ([`SshConnection::record_stream`]); dropping it
+/// closes the channel, which ends the command on the host.
+pub struct RecordStream {
+    _child: openssh::Child<SessionRef>,
+    reader: tokio::io::BufReader<openssh::ChildStdout>,
+    end: String,
+    line: Vec<u8>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl RecordStream {
+    /// The next record (without its end line); `None` when the command has ended, a
+    /// timeout when none completes within `quiet` (a stalled peer).
+    pub async fn next(&mut self, quiet: Duration) -> Result<Option<String>, TransportError> {
+        use tokio::io::AsyncBufReadExt;
+        let (reader, line, end) = (&mut self.reader, &mut self.line, self.end.as_str());
+        let read = async {
+            let mut record = String::new();
+            loop {
+                line.clear();
+                if reader.read_until(b'\n', line).await? == 0 {
+                    return Ok::<_, std::io::Error>(None);
+                }
+                let text = String::from_utf8_lossy(line);
+                if text.trim_end_matches(['\n', '\r']) == end {
+                    return Ok(Some(record));
+                }
+                record.push_str(&text);
+            }
+        };
+        match tokio::time::timeout(quiet, read).await {
+            Ok(r) => Ok(r?),
+            Err(_) => Err(TransportError::Timeout(quiet)),
+        }
     }
 }
 
