@@ -79,7 +79,7 @@ enum Link {
         conn: Arc<SshConnection>,
         state: PollState,
         /// The host reading itself every refresh on one long-lived channel.
-        readings: Option<RecordStream>,
+        readings: Option<Box<RecordStream>>,
     },
 }
 
@@ -337,7 +337,7 @@ async fn next_remote(ctx: &Context, plan: &Plan, units: &[String], link: &mut Li
     if readings.is_none() {
         let command = poll_loop_command(units, plan.refresh);
         match conn.record_stream(&command, END_MARK).await {
-            Ok(stream) => *readings = Some(stream),
+            Ok(stream) => *readings = Some(Box::new(stream)),
             Err(e) if conn.is_alive().await => {
                 tokio::time::sleep(plan.refresh).await;
                 return Round::Skipped(format!("cannot start the poll stream ({e})"));

@@ -51,7 +51,7 @@ impl fmt::Display for ByteSize {
 /// `8MiB`, `64KiB`, `512B`: the largest unit that divides the size.
 pub fn show(bytes: u64) -> String {
     for (unit, n) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
-        if bytes >= n && bytes % n == 0 {
+        if bytes >= n && bytes.is_multiple_of(n) {
             return format!("{}{unit}", bytes / n);
         }
     }
