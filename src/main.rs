@@ -86,6 +86,14 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
+    // A theme named on the command line must exist whatever the command (the config's own
+    // theme is checked when the config loads).
+    if let Some(name) = &cli.theme
+        && let Err(e) = opsdeck::config::theme::ThemeSpec::load(name, Some(config.dir()))
+    {
+        eprintln!("error: --theme: {e}");
+        return ExitCode::from(EXIT_CONFIG);
+    }
     let state_dir = xdg_dir("XDG_STATE_HOME", ".local/state");
     let log_path = cli
         .log_file
@@ -167,7 +175,7 @@ fn main() -> ExitCode {
             let wanted = cli
                 .theme
                 .clone()
-                .unwrap_or_else(|| config.file.settings.theme.clone());
+                .unwrap_or_else(|| config.file.settings.theme().to_owned());
             let (themes, theme) = match load_themes(&config, &wanted, no_color) {
                 Ok(t) => t,
                 Err(e) => {

@@ -250,7 +250,7 @@ fn location(host: &Host) -> String {
                 .as_ref()
                 .map(|u| format!("{}@", u.get_ref()))
                 .unwrap_or_default();
-            let port = host.port.map(|p| format!(":{p}")).unwrap_or_default();
+            let port = host.port().map(|p| format!(":{p}")).unwrap_or_default();
             let kind = if host.transport == TransportKind::Ssh {
                 "ssh"
             } else {

@@ -67,7 +67,7 @@ impl CheckSpec {
                 ca_file: check.ca_file.as_ref().map(|c| c.get_ref().into()),
                 tls_warn_days: check.tls_warn_days.unwrap_or(DEFAULT_TLS_WARN_DAYS),
                 expect: HttpExpectations {
-                    status: check.expect_status,
+                    status: check.expect_status(),
                     json: check
                         .expect_json
                         .iter()

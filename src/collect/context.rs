@@ -40,7 +40,7 @@ impl Context {
             .iter()
             .map(|h| (HostId::new(h.name.get_ref()), Notify::new()))
             .collect();
-        let slots = config.file.settings.connect_concurrency.max(1);
+        let slots = config.file.settings.connect_concurrency();
         Self {
             inner: Arc::new(Shared {
                 config,

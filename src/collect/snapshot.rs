@@ -52,7 +52,7 @@ const CPU_WINDOW: Duration = Duration::from_millis(250);
 
 pub async fn fleet_once(config: &Config, known_hosts: &Path) -> Vec<HostReport> {
     let transports = Arc::new(Transports::default());
-    let slots = tokio::sync::Semaphore::new(config.file.settings.connect_concurrency.max(1));
+    let slots = tokio::sync::Semaphore::new(config.file.settings.connect_concurrency());
     let hosts = config.file.hosts.iter().map(|host| {
         let transports = transports.clone();
         let slots = &slots;

@@ -28,9 +28,7 @@ pub fn start(ctx: &Context) {
             ctx.spawn(task, Some(id.clone()), host::run(ctx.clone(), id.clone()));
         }
         let docker_value = h.docker.as_ref().map(|d| d.get_ref().as_str());
-        if let Some(endpoint) =
-            DockerEndpoint::from_config(docker_value, h.docker_socket.as_deref())
-        {
+        if let Some(endpoint) = DockerEndpoint::from_config(docker_value, h.docker_socket()) {
             ctx.spawn(
                 format!("docker {id}"),
                 Some(id.clone()),

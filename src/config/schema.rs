@@ -9,6 +9,7 @@ use toml::Spanned;
 
 use super::duration::HumanDuration;
 use super::secret::ConfigString;
+use super::size::ByteSize;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,27 +36,37 @@ pub struct ConfigFile {
 pub struct Settings {
     /// How often host metrics and command statuses are collected.
     pub refresh: HumanDuration,
-    pub theme: String,
+    pub theme: Spanned<String>,
     pub read_only: bool,
     /// Hosts contacted at once.
-    pub connect_concurrency: usize,
-    pub log_buffer_lines: usize,
+    pub connect_concurrency: Spanned<u64>,
+    pub log_buffer_lines: Spanned<u64>,
     /// Where the audit log goes; default `$XDG_STATE_HOME/opsdeck/audit.jsonl`.
     pub audit_log: Option<PathBuf>,
     /// Default timeout of a remote or local command.
     pub command_timeout: HumanDuration,
+    /// A command's collected output is cut beyond this, and the cut is marked.
+    pub max_output: ByteSize,
+    /// A single line of a stream (a log, an action's output) is cut beyond this.
+    pub max_line: ByteSize,
+    /// SSH channels of a host that log streams may hold, so that a merged view of many
+    /// sources never starves status polls or an action (sshd allows 10 per connection).
+    pub log_channels: Spanned<u64>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             refresh: HumanDuration::secs(2),
-            theme: "default".into(),
+            theme: Spanned::new(0..0, "default".into()),
             read_only: false,
-            connect_concurrency: 32,
-            log_buffer_lines: 100_000,
+            connect_concurrency: Spanned::new(0..0, 32),
+            log_buffer_lines: Spanned::new(0..0, 100_000),
             audit_log: None,
             command_timeout: HumanDuration::secs(30),
+            max_output: ByteSize::mib(8),
+            max_line: ByteSize::kib(64),
+            log_channels: Spanned::new(0..0, 4),
         }
     }
 }
@@ -85,19 +96,23 @@ pub struct Host {
     pub transport: TransportKind,
     /// ssh: host name, address or `~/.ssh/config` alias; http: base URL.
     pub address: Option<Spanned<String>>,
-    pub port: Option<u16>,
+    pub port: Option<Spanned<Port>>,
     pub user: Option<Spanned<String>>,
     pub identity_file: Option<PathBuf>,
     pub known_hosts: Option<PathBuf>,
-    #[serde(default)]
-    pub host_key: HostKeyPolicy,
+    #[serde(default = "strict_host_key")]
+    pub host_key: Spanned<HostKeyPolicy>,
     #[serde(default)]
     pub tags: Vec<Spanned<String>>,
     #[serde(default)]
     pub read_only: bool,
     /// `none`, `local`, `ssh`, `unix:///path` or `tcp://host:port`.
     pub docker: Option<Spanned<String>>,
-    pub docker_socket: Option<String>,
+    pub docker_socket: Option<Spanned<String>>,
+    /// The environment of every command opsdeck runs on the host. Values may be `${ENV}`
+    /// secrets: they are passed on the command's stdin, never on a command line.
+    #[serde(default)]
+    pub env: BTreeMap<Spanned<String>, Spanned<ConfigString>>,
     #[serde(default)]
     pub services: Vec<Service>,
     /// Host-level log sources, such as nginx's access log.
@@ -141,6 +156,9 @@ pub struct Service {
     #[serde(default)]
     pub shell: bool,
     pub timeout: Option<HumanDuration>,
+    /// The status command changes nothing: it may run under read-only.
+    #[serde(default)]
+    pub read_only_safe: bool,
     #[serde(default)]
     pub checks: Vec<Check>,
     #[serde(default)]
@@ -199,7 +217,7 @@ pub struct Check {
     pub method: Option<String>,
     #[serde(default)]
     pub headers: BTreeMap<String, ConfigString>,
-    pub expect_status: Option<u16>,
+    pub expect_status: Option<Spanned<i64>>,
     #[serde(default)]
     pub expect_json: Vec<JsonExpectation>,
     pub body_regex: Option<Spanned<String>>,
@@ -214,6 +232,10 @@ pub struct Check {
     pub tls_warn_days: Option<u32>,
     /// A PEM CA certificate to trust for this check (self-signed endpoints); absolute path.
     pub ca_file: Option<Spanned<String>>,
+    /// The check changes nothing (a POST to a dry-run endpoint, a read-only command): it
+    /// may run under read-only. GET and HEAD are always allowed.
+    #[serde(default)]
+    pub read_only_safe: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -319,7 +341,7 @@ pub enum RunbookStepKind {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunbookStep {
-    pub title: String,
+    pub title: Spanned<String>,
     pub kind: RunbookStepKind,
     pub host: Option<Spanned<String>>,
     pub command: Option<Spanned<CommandLine>>,
@@ -342,4 +364,82 @@ pub struct SmokeSuite {
     pub name: Spanned<String>,
     /// `host/service/check` references.
     pub checks: Vec<Spanned<String>>,
+}
+
+impl Settings {
+    pub fn connect_concurrency(&self) -> usize {
+        (*self.connect_concurrency.get_ref()).clamp(1, 1024) as usize
+    }
+
+    pub fn log_buffer_lines(&self) -> usize {
+        *self.log_buffer_lines.get_ref() as usize
+    }
+
+    pub fn log_channels(&self) -> usize {
+        (*self.log_channels.get_ref()).clamp(1, 5) as usize
+    }
+
+    pub fn theme(&self) -> &str {
+        self.theme.get_ref()
+    }
+}
+
+fn strict_host_key() -> Spanned<HostKeyPolicy> {
+    Spanned::new(0..0, HostKeyPolicy::Strict)
+}
+
+/// A port as written: a number (validated to 1–65535 with the rest of the config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Port(pub i64);
+
+impl<'de> Deserialize<'de> for Port {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Port;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a port number, 1 to 65535")
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Port, E> {
+                Ok(Port(n))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Port, E> {
+                Ok(Port(i64::try_from(n).unwrap_or(i64::MAX)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Port, E> {
+                match v.trim().parse::<i64>() {
+                    Ok(n) => Err(E::custom(format!(
+                        "a port is a number: write port = {n}, without quotes"
+                    ))),
+                    Err(_) => Err(E::custom(format!(
+                        "`{}` is not a port: a port is a number, 1 to 65535",
+                        super::error::echo(v)
+                    ))),
+                }
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+impl Host {
+    /// The port, once validated (1 to 65535).
+    pub fn port(&self) -> Option<u16> {
+        self.port
+            .as_ref()
+            .and_then(|p| u16::try_from(p.get_ref().0).ok())
+    }
+
+    pub fn docker_socket(&self) -> Option<&str> {
+        self.docker_socket.as_ref().map(|s| s.get_ref().as_str())
+    }
+}
+
+impl Check {
+    /// The expected status, once validated (100 to 599).
+    pub fn expect_status(&self) -> Option<u16> {
+        self.expect_status
+            .as_ref()
+            .and_then(|s| u16::try_from(*s.get_ref()).ok())
+    }
 }

@@ -39,12 +39,12 @@ impl SshTarget {
         Some(Self {
             name: host.name.get_ref().clone(),
             destination: host.address.as_ref()?.get_ref().clone(),
-            port: host.port,
+            port: host.port(),
             user: host.user.as_ref().map(|u| u.get_ref().clone()),
             identity_file: host.identity_file.clone(),
             known_hosts: host.known_hosts.clone(),
             trusted_file: trusted_file.to_owned(),
-            policy: host.host_key,
+            policy: *host.host_key.get_ref(),
             connect_timeout: Duration::from_secs(5),
         })
     }

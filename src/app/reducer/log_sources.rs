@@ -67,7 +67,7 @@ pub(super) fn open_logs(state: &mut State, config: &Config) -> Vec<Effect> {
     let mut view = LogView::new(
         state.log_views,
         title,
-        config.file.settings.log_buffer_lines,
+        config.file.settings.log_buffer_lines(),
     );
     view.sources = sources;
     // Services without logs are named, unless the operator picked them one by one.

@@ -1,11 +1,57 @@
 //! Rules for hosts and what they hold: services, checks, log sources.
 
+use super::fields::{address_rule, port_rule, secret_rule, url_rule};
 use super::*;
+use std::time::Duration;
 
 pub(super) fn host_rules(c: &mut Checker, host: &Host, p: &str) {
     c.name(&host.name, p);
     c.argument(&host.user, p, "user");
     c.argument(&host.address, p, "address");
+    if let Some(port) = &host.port {
+        port_rule(c, port.get_ref().0, port.span(), &format!("{p}.port"));
+    }
+    if host.transport == TransportKind::Ssh
+        && let Some(a) = &host.address
+    {
+        address_rule(c, a, p);
+    }
+    if *host.host_key.get_ref() == HostKeyPolicy::AcceptNew
+        && host.tags.iter().any(|t| t.get_ref() == "prod")
+    {
+        c.err(
+            host.host_key.span(),
+            format!("{p}.host_key"),
+            "host_key = \"accept-new\" is not allowed on a host tagged prod: a prod host's key \
+             is checked strictly; trust it once with :trust",
+        );
+    }
+    for (name, value) in &host.env {
+        let at = format!("{p}.env.{}", echo(name.get_ref()));
+        let n = name.get_ref();
+        let valid = n
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            c.err(
+                name.span(),
+                at.clone(),
+                format!(
+                    "`{}` is not an environment variable name (letters, digits, `_`)",
+                    echo(n)
+                ),
+            );
+        }
+        if value.get_ref().expose().contains(['\n', '\0']) {
+            c.err(
+                value.span(),
+                at,
+                "an environment value cannot hold a newline or NUL",
+            );
+        }
+    }
     for (j, tag) in host.tags.iter().enumerate() {
         if let Err(m) = check_name(tag.get_ref()) {
             c.err(
@@ -39,8 +85,22 @@ pub(super) fn host_rules(c: &mut Checker, host: &Host, p: &str) {
             || v.strip_prefix("tcp://").is_some_and(|s| s.contains(':'));
         if !ok {
             c.err(d.span(), format!("{p}.docker"), format!(
-                "invalid docker endpoint `{v}`: use \"none\", \"local\", \"ssh\", \"unix:///path\" or \"tcp://host:port\""
+                "invalid docker endpoint `{}`: use \"none\", \"local\", \"ssh\", \"unix:///path\" or \"tcp://host:port\"",
+                echo(v)
             ));
+        } else if let Some(port) = v
+            .strip_prefix("tcp://")
+            .and_then(|a| a.rsplit_once(':'))
+            .map(|(_, p)| p)
+        {
+            match port.parse::<i64>() {
+                Ok(n) => port_rule(c, n, d.span(), &format!("{p}.docker")),
+                Err(_) => c.err(
+                    d.span(),
+                    format!("{p}.docker"),
+                    format!("`{}` is not a port number", echo(port)),
+                ),
+            }
         } else if v == "ssh" && host.transport != TransportKind::Ssh {
             c.err(
                 d.span(),
@@ -50,6 +110,16 @@ pub(super) fn host_rules(c: &mut Checker, host: &Host, p: &str) {
         }
     }
 
+    if let Some(sock) = &host.docker_socket
+        && host.docker.as_ref().map(|d| d.get_ref().as_str()) != Some("ssh")
+    {
+        c.err(
+            sock.span(),
+            format!("{p}.docker_socket"),
+            "`docker_socket` is only used with docker = \"ssh\"; for a socket on this machine \
+             write docker = \"unix:///path/to.sock\"",
+        );
+    }
     c.unique(
         host.services
             .iter()
@@ -66,6 +136,23 @@ pub(super) fn host_rules(c: &mut Checker, host: &Host, p: &str) {
 fn service_rules(c: &mut Checker, host: &Host, s: &Service, p: &str) {
     c.name(&s.name, p);
     let span = s.name.span();
+    c.opt_duration(&s.timeout, p, "timeout", TIMEOUT);
+    if let Some(u) = &s.unit
+        && u.get_ref().contains('/')
+    {
+        let name = u.get_ref().rsplit('/').next().unwrap_or_default();
+        c.err(
+            u.span(),
+            format!("{p}.unit"),
+            format!(
+                "`unit` is the unit's name, not its file: write unit = \"{}\"",
+                echo(name)
+            ),
+        );
+    }
+    if let Some(u) = &s.url {
+        url_rule(c, u.get_ref().shown(), u.span(), &format!("{p}.url"));
+    }
     for (field, v) in [
         ("project", &s.project),
         ("compose_service", &s.compose_service),
@@ -156,7 +243,8 @@ fn service_rules(c: &mut Checker, host: &Host, s: &Service, p: &str) {
     ];
     for (field, cmd) in commands {
         if s.kind == ServiceKind::Command {
-            c.command(cmd, s.shell, p, field);
+            c.command(cmd, Some(s.shell), p, field);
+            secret_rule(c, host, cmd, p, field);
         } else {
             c.only_for(cmd, p, field, "kind = \"command\"");
         }
@@ -178,6 +266,62 @@ fn service_rules(c: &mut Checker, host: &Host, s: &Service, p: &str) {
 fn check_rules(c: &mut Checker, host: &Host, k: &Check, p: &str) {
     c.name(&k.name, p);
     let span = k.name.span();
+    c.opt_duration(
+        &k.interval,
+        p,
+        "interval",
+        (Duration::from_secs(1), Duration::from_secs(86_400)),
+    );
+    c.opt_duration(
+        &k.timeout,
+        p,
+        "timeout",
+        (Duration::from_millis(100), Duration::from_secs(3_600)),
+    );
+    c.opt_duration(&k.retry_interval, p, "retry_interval", PAUSE);
+    for (field, d) in [
+        ("warn_latency", &k.warn_latency),
+        ("max_latency", &k.max_latency),
+    ] {
+        c.opt_duration(
+            d,
+            p,
+            field,
+            (Duration::from_millis(1), Duration::from_secs(3_600)),
+        );
+    }
+    if let (Some(w), Some(m)) = (&k.warn_latency, &k.max_latency)
+        && w.get() > m.get()
+    {
+        c.err(
+            w.span(),
+            format!("{p}.warn_latency"),
+            format!(
+                "`warn_latency` ({w}) is above `max_latency` ({m}): a check fails before it could warn"
+            ),
+        );
+    }
+    if let Some(st) = &k.expect_status
+        && !(100..=599).contains(st.get_ref())
+    {
+        c.err(
+            st.span(),
+            format!("{p}.expect_status"),
+            format!(
+                "`expect_status` = {} is not an HTTP status (100 to 599)",
+                st.get_ref()
+            ),
+        );
+    }
+    if let Some(r) = k.retries
+        && r > 1000
+    {
+        c.err(
+            k.name.span(),
+            format!("{p}.retries"),
+            format!("`retries` = {r} is out of range: at most 1000"),
+        );
+    }
     match k.kind {
         CheckKind::Http => c.required(
             &k.url,
@@ -196,16 +340,10 @@ fn check_rules(c: &mut Checker, host: &Host, k: &Check, p: &str) {
         CheckKind::Container => {}
     }
     if let Some(u) = &k.url {
-        let v = u.get_ref().expose();
-        if !(v.starts_with("http://") || v.starts_with("https://")) {
-            c.err(
-                u.span(),
-                format!("{p}.url"),
-                format!("`{}` is not an http:// or https:// URL", u.get_ref()),
-            );
-        }
+        url_rule(c, u.get_ref().shown(), u.span(), &format!("{p}.url"));
     }
-    c.command(&k.command, false, p, "command");
+    c.command(&k.command, None, p, "command");
+    secret_rule(c, host, &k.command, p, "command");
     if k.kind != CheckKind::Http {
         c.only_for(&k.ca_file, p, "ca_file", "kind = \"http\"");
     }

@@ -2,9 +2,12 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::time::Duration;
 
 use toml::Spanned;
 
+use super::duration::HumanDuration;
+use super::error::echo;
 use super::schema::*;
 
 /// Receives (span, field path, message) for every problem found.
@@ -23,14 +26,15 @@ pub fn check_name(name: &str) -> Result<(), String> {
         ));
     }
     if name.starts_with('-') {
-        return Err(format!("`{name}` must not start with `-`"));
+        return Err(format!("`{}` must not start with `-`", echo(name)));
     }
     if let Some(c) = name
         .chars()
         .find(|c| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.')))
     {
         return Err(format!(
-            "`{name}` may only contain letters, digits, `-`, `_` and `.` (found {c:?})"
+            "`{}` may only contain letters, digits, `-`, `_` and `.` (found {c:?})",
+            echo(name)
         ));
     }
     Ok(())
@@ -42,7 +46,7 @@ pub fn check_argument(value: &str) -> Result<(), String> {
         return Err("must not be empty".into());
     }
     if value.starts_with('-') {
-        return Err(format!("`{value}` must not start with `-`"));
+        return Err(format!("`{}` must not start with `-`", echo(value)));
     }
     if let Some(c) = value.chars().find(|c| c.is_control() || c.is_whitespace()) {
         return Err(format!(
@@ -100,17 +104,25 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// `shell` is the table's `shell` key, `None` when the table has no such key.
     fn command(
         &mut self,
         cmd: &Option<Spanned<CommandLine>>,
-        shell: bool,
+        shell: Option<bool>,
         path: &str,
         field: &str,
     ) {
         let Some(cmd) = cmd else { return };
         let at = format!("{path}.{field}");
+        let shell_on = shell == Some(true);
         match cmd.get_ref() {
-            CommandLine::Script(_) if !shell => self.err(
+            CommandLine::Script(_) if shell.is_none() => self.err(
+                cmd.span(),
+                at,
+                "a command is an argument list like [\"systemctl\", \"restart\", \"x\"]; \
+                 for a shell script write [\"sh\", \"-c\", \"…\"]",
+            ),
+            CommandLine::Script(_) if !shell_on => self.err(
                 cmd.span(),
                 at,
                 "a command is an argument list like [\"systemctl\", \"restart\", \"x\"]; \
@@ -122,13 +134,74 @@ impl Checker<'_, '_> {
             CommandLine::Argv(argv) if argv[0].expose().is_empty() => {
                 self.err(cmd.span(), at, "the program name is empty")
             }
-            CommandLine::Argv(_) if shell => self.err(
+            CommandLine::Argv(_) if shell_on => self.err(
                 cmd.span(),
                 at,
                 "with `shell = true` a command is one string (a script for `sh -c`)",
             ),
             _ => {}
         }
+    }
+
+    /// A duration from the file within `min..=max` (defaults are not checked).
+    fn duration(&mut self, d: &HumanDuration, path: &str, field: &str, (min, max): Bounds) {
+        if d.span().is_empty() {
+            return;
+        }
+        let v = d.get();
+        let show = short;
+        if v < min {
+            let zero = if v.is_zero() {
+                " (0 would never wait)"
+            } else {
+                ""
+            };
+            self.err(
+                d.span(),
+                format!("{path}.{field}"),
+                format!(
+                    "`{field}` of {} is too short{zero}: it must be at least {}",
+                    show(v),
+                    show(min)
+                ),
+            );
+        } else if v > max {
+            self.err(
+                d.span(),
+                format!("{path}.{field}"),
+                format!(
+                    "`{field}` of {} is too long: it must be at most {}",
+                    show(v),
+                    show(max)
+                ),
+            );
+        }
+    }
+
+    fn opt_duration(&mut self, d: &Option<HumanDuration>, path: &str, field: &str, b: Bounds) {
+        if let Some(d) = d {
+            self.duration(d, path, field, b);
+        }
+    }
+
+    /// A count from the file within `min..=max`.
+    fn count(
+        &mut self,
+        v: &Spanned<u64>,
+        path: &str,
+        field: &str,
+        (min, max): (u64, u64),
+        why: &str,
+    ) {
+        let n = *v.get_ref();
+        if v.span().is_empty() || (min..=max).contains(&n) {
+            return;
+        }
+        self.err(
+            v.span(),
+            format!("{path}.{field}"),
+            format!("`{field}` = {n} is out of range: it must be {min} to {max} ({why})"),
+        );
     }
 
     /// A field that only makes sense for some kind.
@@ -160,8 +233,50 @@ impl Checker<'_, '_> {
     }
 }
 
+/// A duration in its largest whole unit: `400 days`, `24h`, `200ms`.
+fn short(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms >= 86_400_000 && ms.is_multiple_of(86_400_000) {
+        let days = ms / 86_400_000;
+        return format!("{days} day{}", if days == 1 { "" } else { "s" });
+    }
+    for (unit, n) in [("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
+        if ms >= n && ms.is_multiple_of(n) {
+            return format!("{}{unit}", ms / n);
+        }
+    }
+    if ms >= 1_000 {
+        return format!("{:.1}s", d.as_secs_f64());
+    }
+    format!("{ms}ms")
+}
+
+/// Shortest and longest a duration field may be.
+type Bounds = (Duration, Duration);
+
+const fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+const fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+/// Timeouts of commands and requests.
+pub(super) const TIMEOUT: Bounds = (ms(100), secs(86_400));
+/// Waits between attempts and polls.
+pub(super) const PAUSE: Bounds = (ms(10), secs(3_600));
+
 pub fn validate(file: &ConfigFile, report: &mut Report<'_>) {
     let mut c = Checker { report };
+    if file.hosts.is_empty() {
+        c.err(
+            0..0,
+            "hosts".to_owned(),
+            "no hosts: a fleet needs at least one [[hosts]] table (see examples/fleet.toml)",
+        );
+    }
+    settings_rules(&mut c, &file.settings);
     c.unique(
         file.hosts
             .iter()
@@ -186,12 +301,7 @@ pub fn validate(file: &ConfigFile, report: &mut Report<'_>) {
         c.name(&b.name, &p);
         refs.host(&mut c, &b.host, &format!("{p}.host"));
         if let Some(s) = &b.service {
-            refs.service(
-                &mut c,
-                &format!("{}/{}", b.host.get_ref(), s.get_ref()),
-                s.span(),
-                &format!("{p}.service"),
-            );
+            refs.service_of(&mut c, &b.host, s, &format!("{p}.service"));
         }
         if b.dir.is_none() && b.list.is_none() {
             c.err(
@@ -200,21 +310,18 @@ pub fn validate(file: &ConfigFile, report: &mut Report<'_>) {
                 "a backup set needs `dir` (with `glob`) or a `list` command",
             );
         }
+        c.opt_duration(&b.max_age, &p, "max_age", (secs(60), secs(400 * 86_400)));
         for (field, cmd) in [
             ("list", &b.list),
             ("create", &b.create),
             ("restore", &b.restore),
             ("verify", &b.verify),
         ] {
-            c.command(cmd, false, &p, field);
+            c.command(cmd, None, &p, field);
+            fields::no_secret_on_command_line(&mut c, file, b.host.get_ref(), cmd, &p, field);
         }
         for (j, s) in b.stop_during_restore.iter().enumerate() {
-            refs.service(
-                &mut c,
-                &format!("{}/{}", b.host.get_ref(), s.get_ref()),
-                s.span(),
-                &format!("{p}.stop_during_restore[{j}]"),
-            );
+            refs.service_of(&mut c, &b.host, s, &format!("{p}.stop_during_restore[{j}]"));
         }
     }
 
@@ -237,7 +344,8 @@ pub fn validate(file: &ConfigFile, report: &mut Report<'_>) {
         if let Some(g) = &d.health_gate {
             refs.check(&mut c, g, &format!("{p}.health_gate"));
         }
-        c.command(&d.current_version, false, &p, "current_version");
+        c.command(&d.current_version, None, &p, "current_version");
+        c.opt_duration(&d.gate_interval, &p, "gate_interval", PAUSE);
         if d.steps.is_empty() {
             c.err(
                 d.name.span(),
@@ -284,6 +392,56 @@ pub fn validate(file: &ConfigFile, report: &mut Report<'_>) {
     }
 }
 
+/// Settings that load but would make the console useless or exhaust memory.
+fn settings_rules(c: &mut Checker, s: &Settings) {
+    let p = "settings";
+    c.duration(&s.refresh, p, "refresh", (ms(200), secs(3_600)));
+    c.duration(&s.command_timeout, p, "command_timeout", TIMEOUT);
+    c.count(
+        &s.connect_concurrency,
+        p,
+        "connect_concurrency",
+        (1, 1024),
+        "hosts contacted at once",
+    );
+    c.count(
+        &s.log_buffer_lines,
+        p,
+        "log_buffer_lines",
+        (100, 10_000_000),
+        "lines kept per log view, about 34 bytes each beyond their text",
+    );
+    c.count(
+        &s.log_channels,
+        p,
+        "log_channels",
+        (1, 5),
+        "of a host's 8 channels, one reads the host and at least two stay for commands",
+    );
+    let size = |c: &mut Checker, v: &super::size::ByteSize, field: &str, min: u64, max: u64| {
+        if !v.span().is_empty() && !(min..=max).contains(&v.bytes()) {
+            c.err(
+                v.span(),
+                format!("{p}.{field}"),
+                format!(
+                    "`{field}` = {v} is out of range: it must be {} to {}",
+                    super::size::show(min),
+                    super::size::show(max)
+                ),
+            );
+        }
+    };
+    size(c, &s.max_output, "max_output", 64 << 10, 256 << 20);
+    size(
+        c,
+        &s.max_line,
+        "max_line",
+        1 << 10,
+        s.max_output.bytes().max(1 << 10),
+    );
+}
+
+mod fields;
 mod hosts;
 mod recipes;
 mod references;

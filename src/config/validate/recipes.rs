@@ -6,7 +6,8 @@ pub(super) fn deploy_step(c: &mut Checker, refs: &References, s: &DeployStep, p:
     if let Some(h) = &s.host {
         refs.host(c, h, &format!("{p}.host"));
     }
-    c.command(&Some(s.run.clone()), s.shell, p, "run");
+    c.command(&Some(s.run.clone()), Some(s.shell), p, "run");
+    c.opt_duration(&s.timeout, p, "timeout", super::TIMEOUT);
 }
 
 const RUNBOOK_ACTIONS: &[&str] = &["restart", "stop", "start", "deploy", "rollback", "backup"];
@@ -18,7 +19,9 @@ pub(super) fn runbook_step(
     s: &RunbookStep,
     p: &str,
 ) {
-    let span = r.name.span();
+    // Errors about a step point at the step (its title), not at the runbook.
+    let _ = r;
+    let span = s.title.span();
     if let Some(h) = &s.host {
         refs.host(c, h, &format!("{p}.host"));
     }
@@ -28,7 +31,16 @@ pub(super) fn runbook_step(
     if let Some(chk) = &s.check {
         refs.check(c, chk, &format!("{p}.check"));
     }
-    c.command(&s.command, s.shell, p, "command");
+    c.command(&s.command, Some(s.shell), p, "command");
+    c.opt_duration(
+        &s.duration,
+        p,
+        "duration",
+        (
+            std::time::Duration::from_millis(1),
+            std::time::Duration::from_secs(86_400),
+        ),
+    );
     match s.kind {
         RunbookStepKind::Command => {
             c.required(

@@ -36,7 +36,7 @@ impl References {
                 path,
                 format!(
                     "unknown host `{}`{}",
-                    name.get_ref(),
+                    echo(name.get_ref()),
                     hint(name.get_ref(), &self.hosts)
                 ),
             );
@@ -48,15 +48,48 @@ impl References {
             c.err(
                 span,
                 path,
-                format!("`{full}` is not a service reference (write `host/service`)"),
+                format!(
+                    "`{}` is not a service reference (write `host/service`)",
+                    echo(full)
+                ),
             );
         } else if !self.services.iter().any(|s| s == full) {
             c.err(
                 span,
                 path,
-                format!("unknown service `{full}`{}", hint(full, &self.services)),
+                format!(
+                    "unknown service `{}`{}",
+                    echo(full),
+                    hint(full, &self.services)
+                ),
             );
         }
+    }
+
+    /// `service` names a service of host `host` (a backup set's service, say): written
+    /// with the host in front, say so instead of echoing `host/host/service`.
+    pub(super) fn service_of(
+        &self,
+        c: &mut Checker,
+        host: &Spanned<String>,
+        service: &Spanned<String>,
+        path: &str,
+    ) {
+        let (h, s) = (host.get_ref(), service.get_ref());
+        if let Some((prefix, name)) = s.split_once('/') {
+            let hint = if prefix == h {
+                format!("write \"{}\", without the host", echo(name))
+            } else {
+                format!("it names a service of host `{}` only", echo(h))
+            };
+            c.err(
+                service.span(),
+                path,
+                format!("`{}` is not a service name: {hint}", echo(s)),
+            );
+            return;
+        }
+        self.service(c, &format!("{h}/{s}"), service.span(), path);
     }
 
     pub(super) fn check(&self, c: &mut Checker, r: &Spanned<String>, path: &str) {
@@ -65,13 +98,16 @@ impl References {
             c.err(
                 r.span(),
                 path,
-                format!("`{full}` is not a check reference (write `host/service/check`)"),
+                format!(
+                    "`{}` is not a check reference (write `host/service/check`)",
+                    echo(full)
+                ),
             );
         } else if !self.checks.contains(full) {
             c.err(
                 r.span(),
                 path,
-                format!("unknown check `{full}`{}", hint(full, &self.checks)),
+                format!("unknown check `{}`{}", echo(full), hint(full, &self.checks)),
             );
         }
     }
