@@ -241,6 +241,7 @@ pub fn containers(state: &mut State, config: &Config) {
             image: image.into(),
             digest: Some("4f2a9c01d3e7".into()),
             ports: vec![],
+            pid: None,
         };
     let containers = vec![
         container(

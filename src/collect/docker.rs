@@ -1,6 +1,7 @@
 //! One task per Docker host: inventory from the engine's list (and inspect of what
-//! changed), live updates from its event stream with a periodic full resync, and one-shot
-//! stats polled staggered — never one open stats stream per container.
+//! changed), live updates from its event stream with a periodic full resync, and the
+//! containers' resource use ([`super::docker_stats`]) — never one open stats stream per
+//! container.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -8,22 +9,19 @@ use std::time::Duration;
 
 use bollard::Docker;
 use bollard::models::ContainerSummary;
-use bollard::query_parameters::{EventsOptions, ListContainersOptions, StatsOptions};
+use bollard::query_parameters::{EventsOptions, ListContainersOptions};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use tokio::sync::watch;
 
 use super::context::Context;
 use crate::model::HostId;
-use crate::model::container::{ContainerHealth, ContainerInfo, ContainerSample};
+use crate::model::container::{ContainerHealth, ContainerInfo};
 use crate::protocol::Update;
 use crate::transport::docker::{DockerEndpoint, connect};
 
 /// A full list is fetched this often even when events keep the view current.
 const RESYNC: Duration = Duration::from_secs(30);
-/// One-shot stats requests per second per engine, at most (podman spends ~0.4 % of a core
-/// per request/s): 80 containers are then read every 20 s instead of every 5 s.
-const STATS_PER_SECOND: f64 = 4.0;
 /// Events arriving within this window cause one re-list, not one each.
 const EVENT_DEBOUNCE: Duration = Duration::from_millis(150);
 
@@ -46,7 +44,15 @@ pub async fn run(ctx: Context, host: HostId, endpoint: DockerEndpoint, stats_eve
             Ok(docker) => {
                 failures = 0;
                 ctx.transports().set_docker(&host, Some(docker.clone()));
-                let reason = session(&ctx, &host, &docker, stats_every).await;
+                // Where the containers' cgroups can be read: the engine's own machine.
+                let counters = match &endpoint {
+                    DockerEndpoint::Ssh { .. } => Some(crate::transport::Target::Ssh(host.clone())),
+                    DockerEndpoint::Local | DockerEndpoint::Unix(_) => {
+                        Some(crate::transport::Target::Local)
+                    }
+                    DockerEndpoint::Tcp(_) => None,
+                };
+                let reason = session(&ctx, &host, &docker, stats_every, counters).await;
                 ctx.transports().set_docker(&host, None);
                 reason
             }
@@ -89,7 +95,13 @@ async fn wait_for_ssh(ctx: &Context, host: &HostId) -> Arc<crate::transport::ssh
 }
 
 /// Runs until the engine connection fails; returns why.
-async fn session(ctx: &Context, host: &HostId, docker: &Docker, stats_every: Duration) -> String {
+async fn session(
+    ctx: &Context,
+    host: &HostId,
+    docker: &Docker,
+    stats_every: Duration,
+    counters: Option<crate::transport::Target>,
+) -> String {
     let mut inventory = Inventory::default();
     let opts = EventsOptions {
         filters: Some(HashMap::from([(
@@ -99,13 +111,14 @@ async fn session(ctx: &Context, host: &HostId, docker: &Docker, stats_every: Dur
         ..Default::default()
     };
     let mut events = docker.events(Some(opts));
-    let (running_tx, running_rx) = watch::channel(Vec::<(String, String)>::new());
-    let stats = tokio::spawn(poll_stats(
+    let (running_tx, running_rx) = watch::channel(Vec::<(String, Option<u32>)>::new());
+    let stats = tokio::spawn(super::docker_stats::poll(
         ctx.clone(),
         host.clone(),
         docker.clone(),
         running_rx,
         stats_every,
+        counters,
     ));
     let _stop_stats = AbortOnDrop(stats.abort_handle());
     let mut resync = tokio::time::interval(RESYNC);
@@ -116,7 +129,7 @@ async fn session(ctx: &Context, host: &HostId, docker: &Docker, stats_every: Dur
                 let running = containers
                     .iter()
                     .filter(|c| c.running())
-                    .map(|c| (c.id.clone(), c.name.clone()))
+                    .map(|c| (c.id.clone(), c.pid))
                     .collect();
                 let _ = running_tx.send(running);
                 if !ctx
@@ -265,10 +278,15 @@ async fn inspect(docker: &Docker, s: &ContainerSummary) -> ContainerInfo {
                 None => p.private_port.to_string(),
             })
             .collect(),
+        pid: None,
     };
     if let Ok(full) = docker.inspect_container(&id, None).await {
         info.restarts = full.restart_count.unwrap_or(0).max(0) as u32;
         if let Some(state) = full.state {
+            info.pid = state
+                .pid
+                .and_then(|p| u32::try_from(p).ok())
+                .filter(|p| *p > 0);
             info.started_at = state
                 .started_at
                 .as_deref()
@@ -288,85 +306,4 @@ async fn inspect(docker: &Docker, s: &ContainerSummary) -> ContainerInfo {
         }
     }
     info
-}
-
-/// Polls one-shot stats of the running containers, spread evenly over the interval.
-async fn poll_stats(
-    ctx: Context,
-    host: HostId,
-    docker: Docker,
-    running: watch::Receiver<Vec<(String, String)>>,
-    every: Duration,
-) {
-    loop {
-        let batch = running.borrow().clone();
-        if batch.is_empty() {
-            tokio::time::sleep(every).await;
-            continue;
-        }
-        // Every request costs the engine; at most STATS_PER_SECOND of them, so a host with
-        // many containers gets a longer cycle instead of a busier engine.
-        let gap = (every / batch.len() as u32).max(Duration::from_secs_f64(1.0 / STATS_PER_SECOND));
-        for (id, _name) in batch {
-            let started = tokio::time::Instant::now();
-            let opts = StatsOptions {
-                stream: false,
-                one_shot: true,
-            };
-            let reading =
-                tokio::time::timeout(Duration::from_secs(5), docker.stats(&id, Some(opts)).next())
-                    .await;
-            if let Ok(Some(Ok(s))) = reading {
-                let sample = sample_of(&s);
-                if !ctx
-                    .send(Update::ContainerStats {
-                        host: host.clone(),
-                        id: id.clone(),
-                        sample,
-                    })
-                    .await
-                {
-                    return;
-                }
-            }
-            tokio::time::sleep_until(started + gap).await;
-        }
-    }
-}
-
-fn sample_of(s: &bollard::models::ContainerStatsResponse) -> ContainerSample {
-    let cpu_ns = s
-        .cpu_stats
-        .as_ref()
-        .and_then(|c| c.cpu_usage.as_ref())
-        .and_then(|u| u.total_usage)
-        .unwrap_or(0);
-    let mem = s.memory_stats.as_ref();
-    let (rx, tx) = s.networks.iter().flatten().fold((0, 0), |(r, t), (_, n)| {
-        (r + n.rx_bytes.unwrap_or(0), t + n.tx_bytes.unwrap_or(0))
-    });
-    let (read, write) = s
-        .blkio_stats
-        .as_ref()
-        .and_then(|b| b.io_service_bytes_recursive.as_ref())
-        .into_iter()
-        .flatten()
-        .fold((0, 0), |(r, w), e| {
-            match e.op.as_deref().map(str::to_ascii_lowercase).as_deref() {
-                Some("read") => (r + e.value.unwrap_or(0), w),
-                Some("write") => (r, w + e.value.unwrap_or(0)),
-                _ => (r, w),
-            }
-        });
-    ContainerSample {
-        // Our own clock: podman's one-shot stats carry no previous reading to diff against.
-        at: Utc::now(),
-        cpu_ns,
-        mem_bytes: mem.and_then(|m| m.usage).unwrap_or(0),
-        mem_limit: mem.and_then(|m| m.limit).unwrap_or(0),
-        rx_bytes: rx,
-        tx_bytes: tx,
-        blk_read: read,
-        blk_write: write,
-    }
 }

@@ -2,11 +2,13 @@
 //! per host, Docker engines, health checks, and the log followers the effect runner
 //! starts. Nothing here knows about the screen.
 
+pub mod cgroups;
 pub mod checks;
 pub mod command_status;
 pub mod context;
 pub mod docker;
 pub mod docker_logs;
+pub mod docker_stats;
 pub mod host;
 pub mod host_metrics;
 pub mod logs;

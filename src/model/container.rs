@@ -30,6 +30,8 @@ pub struct ContainerInfo {
     pub image: String,
     pub digest: Option<String>,
     pub ports: Vec<String>,
+    /// The main process on the host, while running (its cgroups hold the counters).
+    pub pid: Option<u32>,
 }
 
 impl ContainerInfo {
@@ -174,6 +176,7 @@ mod tests {
             image: "localhost/opsdeck-lab/app:v1".into(),
             digest: None,
             ports: vec![],
+            pid: None,
         }
     }
 

@@ -105,6 +105,7 @@ fn container_lists_group_replicas_and_plan_one_step_each() {
         image: "localhost/opsdeck-lab/app:v1".into(),
         digest: None,
         ports: vec![],
+        pid: None,
     };
     let mut adhoc = replica(9, true);
     (adhoc.project, adhoc.service, adhoc.name) = (None, None, "adhoc".into());
