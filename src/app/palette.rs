@@ -14,6 +14,8 @@ pub enum Arg {
     PendingHost,
     /// `HOST/SERVICE`.
     Service,
+    /// `HOST/SERVICE` of a service that can be acted on (not an HTTP endpoint).
+    ActionService,
     Theme,
     Suite,
 }
@@ -22,9 +24,9 @@ pub enum Arg {
 pub const COMMANDS: &[(&str, Arg, &str)] = &[
     ("host", Arg::Host, "open a host's detail"),
     ("filter", Arg::Text, "filter the fleet"),
-    ("restart", Arg::Service, "restart HOST/SERVICE"),
-    ("stop", Arg::Service, "stop HOST/SERVICE"),
-    ("start", Arg::Service, "start HOST/SERVICE"),
+    ("restart", Arg::ActionService, "restart HOST/SERVICE"),
+    ("stop", Arg::ActionService, "stop HOST/SERVICE"),
+    ("start", Arg::ActionService, "start HOST/SERVICE"),
     ("smoke", Arg::Suite, "run a smoke suite"),
     (
         "trust",
@@ -90,6 +92,14 @@ pub fn complete(state: &State, input: &str) -> Vec<Candidate> {
             .hosts
             .iter()
             .flat_map(|h| h.services.iter().map(|s| s.id.to_string()))
+            .collect(),
+        Arg::ActionService => state
+            .hosts
+            .iter()
+            .filter(|h| h.transport != crate::config::schema::TransportKind::Http)
+            .flat_map(|h| h.services.iter())
+            .filter(|s| s.kind != crate::config::schema::ServiceKind::Http)
+            .map(|s| s.id.to_string())
             .collect(),
         Arg::Theme => state.themes.clone(),
         Arg::Suite => state.suites.clone(),

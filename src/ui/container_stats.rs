@@ -70,12 +70,14 @@ pub fn render(frame: &mut Frame, area: Rect, host: &HostState, state: &State, th
             Cell::from(Span::styled(spark(&history, spark_width), theme.sparkline)),
             Cell::from(
                 stats
-                    .map(|s| {
-                        format!(
+                    .map(|s| match s.last.mem_limit {
+                        // No limit: the host's memory is the only bound.
+                        0 => format!("{} / no limit", units::bytes(s.last.mem_bytes)),
+                        limit => format!(
                             "{} / {}",
                             units::bytes(s.last.mem_bytes),
-                            units::bytes(s.last.mem_limit)
-                        )
+                            units::bytes(limit)
+                        ),
                     })
                     .unwrap_or_default(),
             ),
