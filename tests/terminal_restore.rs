@@ -171,11 +171,34 @@ fn panic_in_render_restores_the_terminal() {
 }
 
 #[test]
-fn panic_in_a_task_restores_the_terminal_and_exits_with_error() {
-    let run = run_in_pty(Some("task"), |_, _, seen| {
-        assert!(seen("background task"), "the loop reports the dead task");
+fn a_panicking_background_task_is_reported_and_the_console_goes_on() {
+    let run = run_in_pty(Some("task"), |w, _, seen| {
+        assert!(
+            seen("deliberate panic in a background task"),
+            "the notice names the dead task"
+        );
+        // Still alive and answering keys: quit normally.
+        w.write_all(b"q").unwrap();
+        w.flush().unwrap();
     });
     assert_restored(&run);
-    assert_eq!(run.exit_code, 1);
-    assert!(run.output.contains("deliberate panic in a background task"));
+    assert_eq!(run.exit_code, 0, "a task's panic does not end the console");
+    assert!(
+        !run.output.contains("thread 'tokio"),
+        "nothing is printed over the screen"
+    );
+}
+
+#[test]
+fn a_panicking_collector_is_started_again_and_its_row_says_so() {
+    let run = run_in_pty(Some("collector"), |w, _, seen| {
+        assert!(seen("panicked"), "the host row says its collector panicked");
+        assert!(seen("restarted"), "and that it was started again");
+        // The restarted collector reads the host again (its uptime column fills in).
+        assert!(seen("always-up"));
+        w.write_all(b"q").unwrap();
+        w.flush().unwrap();
+    });
+    assert_restored(&run);
+    assert_eq!(run.exit_code, 0);
 }

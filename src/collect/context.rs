@@ -133,6 +133,7 @@ impl Context {
                         task,
                         host,
                         message,
+                        restart_in: None,
                     })
                     .await;
             }
@@ -140,6 +141,51 @@ impl Context {
         abort
     }
 }
+
+impl Context {
+    /// Runs the task `make` builds and builds it again when it panics, after a pause that
+    /// grows with failures that follow each other (1 s doubling to 60 s; a task that ran
+    /// a minute starts over at 1 s). Each panic is reported as [`Update::TaskPanicked`], so
+    /// the row of the host it served says what happened while everything else goes on.
+    pub fn supervise<F, Fut>(&self, task: String, host: Option<HostId>, mut make: F)
+    where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let tx = self.inner.tx.clone();
+        tokio::spawn(async move {
+            let mut pause = RESTART_FIRST;
+            loop {
+                let started = tokio::time::Instant::now();
+                let ended = tokio::spawn(make()).await;
+                let Err(e) = ended else { return };
+                if !e.is_panic() {
+                    return;
+                }
+                let message = panic_message(e.into_panic());
+                if started.elapsed() > RESTART_RESET {
+                    pause = RESTART_FIRST;
+                }
+                tracing::error!(%task, "background task panicked, restarting in {pause:?}: {message}");
+                let report = Update::TaskPanicked {
+                    task: task.clone(),
+                    host: host.clone(),
+                    message,
+                    restart_in: Some(pause),
+                };
+                if tx.send(report).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(RESTART_CAP);
+            }
+        });
+    }
+}
+
+const RESTART_FIRST: std::time::Duration = std::time::Duration::from_secs(1);
+const RESTART_CAP: std::time::Duration = std::time::Duration::from_secs(60);
+const RESTART_RESET: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The text of a panic payload (`&str` or `String`), or a placeholder.
 pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {

@@ -20,6 +20,9 @@ use crate::protocol::Update;
 use crate::transport::ssh::{RecordStream, SshConnection, SshError, SshTarget, connect};
 use crate::transport::{CommandSpec, Target, local};
 
+/// `OPSDECK_TEST_PANIC=collector`: the first host loop panics once, to prove the restart.
+static PANICKED_ONCE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 const BACKOFF_CAP: Duration = Duration::from_secs(30);
 /// How often a down host's port is knocked on while waiting out the backoff.
 const KNOCK_EVERY: Duration = Duration::from_secs(1);
@@ -214,6 +217,11 @@ async fn rounds(ctx: &Context, host: &HostId, plan: &Plan, link: &mut Link) -> O
             }
             Link::Ssh { .. } => next_remote(ctx, plan, &unit_names, link).await,
         };
+        if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "collector")
+            && !PANICKED_ONCE.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            panic!("deliberate panic in a collector (OPSDECK_TEST_PANIC=collector)");
+        }
         match round {
             Round::Read(reading) => {
                 let at = reading.sample.at;

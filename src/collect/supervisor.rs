@@ -1,7 +1,7 @@
 //! Starts the collectors: one probe loop per host with a shell, one Docker task per engine,
 //! one task per health check. It carries out no effects (that is the effect runner's job);
-//! every task gets the shared [`Context`], and a panicking task is reported as an `Update`
-//! instead of silently freezing its data.
+//! every task gets the shared [`Context`], and a task that panics is reported and started
+//! again with backoff, so one host's fault never stops the rest.
 
 use std::time::Duration;
 
@@ -25,15 +25,16 @@ pub fn start(ctx: &Context) {
                 TransportKind::Ssh => format!("ssh {id}"),
                 _ => format!("metrics {id}"),
             };
-            ctx.spawn(task, Some(id.clone()), host::run(ctx.clone(), id.clone()));
+            let (c, i) = (ctx.clone(), id.clone());
+            ctx.supervise(task, Some(id.clone()), move || host::run(c.clone(), i.clone()));
         }
         let docker_value = h.docker.as_ref().map(|d| d.get_ref().as_str());
         if let Some(endpoint) = DockerEndpoint::from_config(docker_value, h.docker_socket()) {
-            ctx.spawn(
-                format!("docker {id}"),
-                Some(id.clone()),
-                docker::run(ctx.clone(), id, endpoint, DOCKER_STATS_EVERY),
-            );
+            let c = ctx.clone();
+            let i = id.clone();
+            ctx.supervise(format!("docker {id}"), Some(id), move || {
+                docker::run(c.clone(), i.clone(), endpoint.clone(), DOCKER_STATS_EVERY)
+            });
         }
     }
     let specs = CheckSpec::all(&config);
@@ -41,11 +42,13 @@ pub fn start(ctx: &Context) {
     for (i, spec) in specs.into_iter().enumerate() {
         let delay = checks::stagger(i, count, spec.interval);
         let host = spec.id.host().clone();
-        ctx.spawn(
-            format!("check {}", spec.id),
-            Some(host),
-            checks::run(ctx.clone(), spec, delay),
-        );
+        let c = ctx.clone();
+        let mut first = Some(delay);
+        ctx.supervise(format!("check {}", spec.id), Some(host), move || {
+            // A restarted check does not wait out its stagger again.
+            let delay = first.take().unwrap_or_default();
+            checks::run(c.clone(), spec.clone(), delay)
+        });
     }
     if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "task") {
         ctx.spawn("test-panic".into(), None, async {

@@ -17,18 +17,25 @@ static PANICKED: AtomicBool = AtomicBool::new(false);
 
 pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
-/// Restores the terminal before the panic message is printed, whatever thread panics.
+/// A panic in the console's own loop (the main thread) restores the terminal before the
+/// message is printed, and the console ends. A panic in a background task is only logged:
+/// its task reports it and is started again, and nothing is printed over the screen.
 pub fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        PANICKED.store(true, Ordering::SeqCst);
-        restore();
-        tracing::error!("panic: {info}");
-        previous(info);
+        let main = std::thread::current().name() == Some("main");
+        if main || !ACTIVE.load(Ordering::SeqCst) {
+            PANICKED.store(main, Ordering::SeqCst);
+            restore();
+            tracing::error!("panic: {info}");
+            previous(info);
+        } else {
+            tracing::error!("panic in a background task: {info}");
+        }
     }));
 }
 
-/// True once any thread has panicked: the loop then stops drawing.
+/// True once the console's loop has panicked: nothing is drawn any more.
 pub fn panicked() -> bool {
     PANICKED.load(Ordering::SeqCst)
 }

@@ -81,10 +81,12 @@ pub enum Update {
         suite: String,
         results: Vec<(CheckId, CheckResult)>,
     },
-    /// A background task died (named after what it did, with the host it served).
+    /// A background task panicked (named after what it did, with the host it served);
+    /// collectors are started again after `restart_in`.
     TaskPanicked {
         task: String,
         host: Option<HostId>,
         message: String,
+        restart_in: Option<std::time::Duration>,
     },
 }

@@ -24,12 +24,38 @@ pub(super) async fn run(ctx: Context, audit: AuditLog, read_only: bool, auth: Au
             }
         })
     };
-    let outcome = execute(&auth, &audit, read_only, ctx.transports(), &events).await;
-    drop(events);
+    let plan = auth.plan().clone();
+    let transports = ctx.transports().clone();
+    // A panicking executor must still end the action, or its service stays locked.
+    let run = tokio::spawn(async move {
+        execute(&auth, &audit, read_only, &transports, &events).await
+    });
+    let outcome = match run.await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            let why = if e.is_panic() {
+                format!(
+                    "opsdeck failed while running it: {}",
+                    crate::collect::context::panic_message(e.into_panic())
+                )
+            } else {
+                "the action was stopped".to_owned()
+            };
+            crate::action::ActionOutcome::Failed {
+                step: 0,
+                step_title: "run".into(),
+                command: plan.title(),
+                exit_code: None,
+                error: why,
+                output_tail: vec![],
+                duration_ms: 0,
+            }
+        }
+    };
     let _ = forward.await;
     ctx.send(Update::ActionFinished {
         action_id: id,
-        service: auth.plan().service.clone(),
+        service: plan.service.clone(),
         outcome,
     })
     .await;

@@ -174,6 +174,9 @@ fn host_cells<'a>(
             }
             Column::Kind => Cell::from(Span::styled(transport_label(host.transport), theme.muted)),
             Column::Status => match &host.status {
+                HostStatus::Up if recent_fault(host, state) => {
+                    Cell::from(Span::styled("● up ⚠ restarted", theme.warn))
+                }
                 HostStatus::Up if sample.is_some_and(|s| state.is_stale(s.at)) => {
                     Cell::from(Span::styled("● up (stale)", theme.warn))
                 }
@@ -210,6 +213,19 @@ fn host_cells<'a>(
                 &host.status,
                 host.docker.as_ref().and_then(|d| d.gap.as_ref()),
             ) {
+                // A collector that panicked in the last ten minutes: say so on its row.
+                _ if let Some(f) = host.fault.as_ref().filter(|_| recent_fault(host, state)) => {
+                    Cell::from(Span::styled(
+                        format!(
+                            "⚠ {} panicked {}{}: {}",
+                            f.task,
+                            f.at.format("%H:%M:%S"),
+                            if f.restarting { ", restarted" } else { "" },
+                            f.message
+                        ),
+                        theme.bad,
+                    ))
+                }
                 (HostStatus::Unreachable { reason, .. }, _) => {
                     Cell::from(Span::styled(reason.as_str(), theme.bad))
                 }
@@ -461,4 +477,11 @@ fn discovered_cells<'a>(
             )),
         })
         .collect()
+}
+
+/// A collector of the host panicked in the last ten minutes.
+fn recent_fault(host: &HostState, state: &State) -> bool {
+    host.fault
+        .as_ref()
+        .is_some_and(|f| (state.now - f.at).num_minutes() < 10)
 }

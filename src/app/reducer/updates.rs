@@ -182,10 +182,30 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
                 text,
             );
         }
-        Update::TaskPanicked { task, message, .. } => {
-            state.quit = Some(QuitReason::Error(format!(
-                "background task `{task}` panicked: {message}"
-            )));
+        Update::TaskPanicked {
+            task,
+            host,
+            message,
+            restart_in,
+        } => {
+            let now = state.now;
+            let again = match restart_in {
+                Some(d) => format!("; started again in {}", humantime::format_duration(d)),
+                None => String::new(),
+            };
+            notice(
+                state,
+                NoticeLevel::Error,
+                format!("background task `{task}` panicked: {message}{again}"),
+            );
+            if let Some(h) = host.as_ref().and_then(|h| state.host_mut(h)) {
+                h.fault = Some(crate::app::state::TaskFault {
+                    task,
+                    message,
+                    at: now,
+                    restarting: restart_in.is_some(),
+                });
+            }
         }
     }
     vec![]

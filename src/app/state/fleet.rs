@@ -34,6 +34,17 @@ pub struct HostState {
     pub pending_key: Option<PendingKey>,
     /// Containers of the host's Docker engine, when it has one.
     pub docker: Option<DockerView>,
+    /// The last time one of the host's collectors panicked (it is started again).
+    pub fault: Option<TaskFault>,
+}
+
+/// A collector of a host panicked: what, when, and whether it is being started again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskFault {
+    pub task: String,
+    pub message: String,
+    pub at: DateTime<Utc>,
+    pub restarting: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +79,7 @@ impl HostState {
             load_history: History::new(history),
             pending_key: None,
             docker: None,
+            fault: None,
             id,
         }
     }

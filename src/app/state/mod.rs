@@ -12,7 +12,7 @@ use crate::model::{CheckId, CheckResult, Health, History, HostId, RunState, Serv
 
 mod fleet;
 pub use crate::app::palette::Candidate;
-pub use fleet::{CheckState, HostState, PendingKey, Row, ServiceState, kind_label};
+pub use fleet::{CheckState, HostState, PendingKey, Row, ServiceState, TaskFault, kind_label};
 
 /// About ten minutes of samples at the refresh interval.
 const HISTORY_WINDOW: Duration = Duration::from_secs(600);
