@@ -27,8 +27,9 @@ pub fn parse_proc_stat(text: &str) -> Vec<CpuTimes> {
                 return None;
             }
             // user nice system idle iowait irq softirq steal; guest is already in user.
-            let total: u64 = nums.iter().take(8).sum();
-            let idle = nums[3] + nums.get(4).copied().unwrap_or(0);
+            // Hostile or corrupt counters saturate instead of overflowing.
+            let total: u64 = nums.iter().take(8).fold(0u64, |a, n| a.saturating_add(*n));
+            let idle = nums[3].saturating_add(nums.get(4).copied().unwrap_or(0));
             Some(CpuTimes {
                 busy: total.saturating_sub(idle),
                 total,
@@ -68,12 +69,12 @@ pub fn parse_meminfo(text: &str) -> MemInfo {
         ) else {
             continue;
         };
-        let bytes = value * 1024;
+        let bytes = value.saturating_mul(1024);
         match key {
             "MemTotal:" => m.total = bytes,
             "MemAvailable:" => m.available = bytes,
             "MemFree:" => free = Some(bytes),
-            "Buffers:" | "Cached:" => buffers_cached += bytes,
+            "Buffers:" | "Cached:" => buffers_cached = u64::saturating_add(buffers_cached, bytes),
             "SwapTotal:" => m.swap_total = bytes,
             "SwapFree:" => m.swap_free = bytes,
             _ => {}
@@ -81,13 +82,15 @@ pub fn parse_meminfo(text: &str) -> MemInfo {
     }
     // Kernels before 3.14 have no MemAvailable.
     if m.available == 0 {
-        m.available = free.unwrap_or(0) + buffers_cached;
+        m.available = free.unwrap_or(0).saturating_add(buffers_cached);
     }
     m
 }
 
 pub fn parse_loadavg(text: &str) -> [f64; 3] {
-    let mut it = text.split_whitespace().map(|v| v.parse().unwrap_or(0.0));
+    let mut it = text
+        .split_whitespace()
+        .map(|v| v.parse::<f64>().ok().filter(|l| l.is_finite() && *l >= 0.0).unwrap_or(0.0));
     [
         it.next().unwrap_or(0.0),
         it.next().unwrap_or(0.0),
@@ -101,7 +104,8 @@ pub fn parse_uptime(text: &str) -> Duration {
         .next()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0.0);
-    Duration::from_secs_f64(secs.max(0.0))
+    // `inf`, `1e30` or a negative number from a broken or hostile host: no uptime.
+    Duration::try_from_secs_f64(secs).unwrap_or(Duration::ZERO)
 }
 
 /// Filesystem types that are disks (overlay only as a container's root).
