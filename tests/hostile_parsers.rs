@@ -169,7 +169,11 @@ fn hostile() -> impl Strategy<Value = String> {
             .prop_map(str::to_owned),
         ("[0-9;:?>=<]{0,12}", "[ -/]{0,3}", "[@-~]")
             .prop_map(|(p, i, f)| format!("\x1b[{p}{i}{f}")),
-        ("[0-9]{0,3}", ".{0,20}", prop::sample::select(&["\x07", "\x1b\\", ""][..]))
+        (
+            "[0-9]{0,3}",
+            ".{0,20}",
+            prop::sample::select(&["\x07", "\x1b\\", ""][..])
+        )
             .prop_map(|(n, body, end)| format!("\x1b]{n};{body}{end}")),
         (".{0,20}", prop::sample::select(&["\x1b\\", ""][..]))
             .prop_map(|(body, end)| format!("\x1bPq{body}{end}")),

@@ -282,3 +282,74 @@ async fn docker_window_ends_where_the_operator_said() {
         "lines outside [{since}, {until}]: {times:?}"
     );
 }
+
+/// A merged view of more log sources than the host has channels holds only the log
+/// streams' share of them: the host's readings and commands (a status probe, an action)
+/// still run at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
+async fn many_log_streams_never_starve_commands() {
+    use opsdeck::model::HostId;
+    use opsdeck::protocol::{FollowSource, LogSpec, Window};
+    use opsdeck::transport::{CommandSpec, Target};
+    let mut run = Run::start(lab_config());
+    let triboka = HostId::new("triboka");
+    run.until(
+        Duration::from_secs(20),
+        "triboka up",
+        |u, _| matches!(u, Update::HostSampled { host, .. } if *host == triboka),
+    )
+    .await;
+    let sources = (0..10)
+        .map(|i| {
+            let follow = FollowSource {
+                host: triboka.clone(),
+                spec: LogSpec::File {
+                    path: "/var/log/triboka/app.log".into(),
+                },
+                target: Target::Ssh(triboka.clone()),
+                tail: 1,
+                label: format!("copy{i}"),
+            };
+            (i, follow)
+        })
+        .collect();
+    run.sup.perform(Effect::FollowLogs {
+        view: 1,
+        sources,
+        window: Window::default(),
+    });
+    run.until(Duration::from_secs(10), "log lines", |u, _| {
+        matches!(u, Update::LogLines { .. })
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let transports = run.sup.context().transports().clone();
+    let target = Target::Ssh(triboka.clone());
+    let count = CommandSpec::argv(["pgrep", "-c", "-f", "^tail -c [+]"]);
+    let started = std::time::Instant::now();
+    let commands =
+        (0..6).map(|_| transports.run_streaming(&target, &count, Duration::from_secs(10), None));
+    let outputs = futures::future::join_all(commands).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "commands waited {:?} behind the log streams",
+        started.elapsed()
+    );
+    let tails: u32 = outputs[0].as_ref().unwrap().stdout.trim().parse().unwrap();
+    assert_eq!(
+        tails, 4,
+        "log streams hold their share of the channels (settings.log_channels = 4)"
+    );
+    // The host is still read every refresh.
+    run.until(
+        Duration::from_secs(6),
+        "triboka read again",
+        |u, _| matches!(u, Update::HostSampled { host, .. } if *host == triboka),
+    )
+    .await;
+    run.sup.perform(Effect::StopLogs);
+}

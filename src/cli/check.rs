@@ -102,7 +102,8 @@ pub async fn run_checks(
             let transports = transports.clone();
             async move {
                 let host = config.find_host(&id)?;
-                let target = SshTarget::from_config(host, known_hosts)?;
+                let target =
+                    SshTarget::from_config(host, known_hosts)?.with_settings(&config.file.settings);
                 match connect(&target).await {
                     Ok(conn) => {
                         transports.set_ssh(&id, Some(Arc::new(conn)));

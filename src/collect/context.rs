@@ -41,11 +41,12 @@ impl Context {
             .map(|h| (HostId::new(h.name.get_ref()), Notify::new()))
             .collect();
         let slots = config.file.settings.connect_concurrency();
+        let limits = crate::transport::Limits::from_settings(&config.file.settings);
         Self {
             inner: Arc::new(Shared {
                 config,
                 tx,
-                transports: Arc::new(Transports::default()),
+                transports: Arc::new(Transports::new(limits)),
                 refresh: Notify::new(),
                 connect_slots: Semaphore::new(slots),
                 wakes,
@@ -109,6 +110,7 @@ impl Context {
 
     pub fn ssh_target(&self, host: &HostId) -> Option<SshTarget> {
         SshTarget::from_config(self.config().find_host(host)?, self.known_hosts())
+            .map(|t| t.with_settings(&self.config().file.settings))
     }
 
     /// Spawns `fut`; a panic in it is reported as [`Update::TaskPanicked`] (named after

@@ -280,7 +280,9 @@ pub async fn follow(
             let target = target.clone();
             async move {
                 match &target {
-                    Target::Local => local::stream(&command, raw_tx).await,
+                    Target::Local => {
+                        local::stream(&command, raw_tx, transports.limits().line).await
+                    }
                     Target::Ssh(host) => match transports.ssh(host) {
                         Some(conn) => conn.stream(&command, raw_tx).await,
                         None => Err(crate::transport::TransportError::NotConnected(

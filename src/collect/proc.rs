@@ -88,9 +88,12 @@ pub fn parse_meminfo(text: &str) -> MemInfo {
 }
 
 pub fn parse_loadavg(text: &str) -> [f64; 3] {
-    let mut it = text
-        .split_whitespace()
-        .map(|v| v.parse::<f64>().ok().filter(|l| l.is_finite() && *l >= 0.0).unwrap_or(0.0));
+    let mut it = text.split_whitespace().map(|v| {
+        v.parse::<f64>()
+            .ok()
+            .filter(|l| l.is_finite() && *l >= 0.0)
+            .unwrap_or(0.0)
+    });
     [
         it.next().unwrap_or(0.0),
         it.next().unwrap_or(0.0),

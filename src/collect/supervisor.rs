@@ -26,7 +26,9 @@ pub fn start(ctx: &Context) {
                 _ => format!("metrics {id}"),
             };
             let (c, i) = (ctx.clone(), id.clone());
-            ctx.supervise(task, Some(id.clone()), move || host::run(c.clone(), i.clone()));
+            ctx.supervise(task, Some(id.clone()), move || {
+                host::run(c.clone(), i.clone())
+            });
         }
         let docker_value = h.docker.as_ref().map(|d| d.get_ref().as_str());
         if let Some(endpoint) = DockerEndpoint::from_config(docker_value, h.docker_socket()) {

@@ -27,9 +27,8 @@ pub(super) async fn run(ctx: Context, audit: AuditLog, read_only: bool, auth: Au
     let plan = auth.plan().clone();
     let transports = ctx.transports().clone();
     // A panicking executor must still end the action, or its service stays locked.
-    let run = tokio::spawn(async move {
-        execute(&auth, &audit, read_only, &transports, &events).await
-    });
+    let run =
+        tokio::spawn(async move { execute(&auth, &audit, read_only, &transports, &events).await });
     let outcome = match run.await {
         Ok(outcome) => outcome,
         Err(e) => {

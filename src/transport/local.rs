@@ -3,15 +3,15 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::mpsc;
 
+use super::output::{Limits, collect, forward_lines};
 use super::{CommandOutput, CommandSpec, TransportError};
 
 /// Runs `spec` to completion, killing it when `timeout` passes.
 pub async fn run(spec: &CommandSpec, timeout: Duration) -> Result<CommandOutput, TransportError> {
-    run_streaming(spec, timeout, None).await
+    run_streaming(spec, timeout, None, Limits::default()).await
 }
 
 /// Like [`run`], also sending each output line (stdout and stderr) to `lines` as it comes.
@@ -19,13 +19,17 @@ pub async fn run_streaming(
     spec: &CommandSpec,
     timeout: Duration,
     lines: Option<mpsc::Sender<String>>,
+    limits: Limits,
 ) -> Result<CommandOutput, TransportError> {
     let started = Instant::now();
     let mut child = spawn(spec, Stdio::piped())?;
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
     let work = async {
-        let (out, err) = tokio::join!(collect(stdout, lines.clone()), collect(stderr, lines));
+        let (out, err) = tokio::join!(
+            collect(stdout, lines.clone(), limits),
+            collect(stderr, lines, limits)
+        );
         let status = child.wait().await?;
         Ok::<_, std::io::Error>((status, out?, err?))
     };
@@ -46,10 +50,11 @@ pub async fn run_streaming(
 pub async fn stream(
     spec: &CommandSpec,
     lines: mpsc::Sender<String>,
+    max_line: usize,
 ) -> Result<Option<i32>, TransportError> {
     let mut child = spawn(spec, Stdio::null())?;
     let stdout = child.stdout.take().expect("stdout is piped");
-    if !super::forward_lines(stdout, &lines).await? {
+    if !forward_lines(stdout, &lines, max_line).await? {
         return Ok(None);
     }
     Ok(child.wait().await?.code())
@@ -68,28 +73,6 @@ fn spawn(spec: &CommandSpec, stderr: Stdio) -> Result<tokio::process::Child, Tra
             program: spec.program().to_owned(),
             source,
         })
-}
-
-/// Reads a command's output to the end, also sending each line to `lines` as it comes.
-pub(super) async fn collect(
-    reader: impl AsyncRead + Unpin,
-    lines: Option<mpsc::Sender<String>>,
-) -> std::io::Result<String> {
-    let mut reader = BufReader::new(reader);
-    let mut all = String::new();
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf).await? == 0 {
-            return Ok(all);
-        }
-        let line = String::from_utf8_lossy(&buf);
-        all.push_str(&line);
-        if let Some(tx) = &lines {
-            // A slow viewer must not stall the command: drop the live copy, keep the output.
-            let _ = tx.try_send(line.trim_end_matches(['\n', '\r']).to_owned());
-        }
-    }
 }
 
 #[cfg(test)]

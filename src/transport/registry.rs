@@ -21,9 +21,22 @@ pub enum Target {
 pub struct Transports {
     ssh: RwLock<HashMap<HostId, Arc<SshConnection>>>,
     docker: RwLock<HashMap<HostId, bollard::Docker>>,
+    /// How much of local commands' output is kept (SSH hosts carry theirs in their target).
+    limits: super::Limits,
 }
 
 impl Transports {
+    pub fn new(limits: super::Limits) -> Self {
+        Self {
+            limits,
+            ..Self::default()
+        }
+    }
+
+    pub fn limits(&self) -> super::Limits {
+        self.limits
+    }
+
     pub fn set_ssh(&self, host: &HostId, conn: Option<Arc<SshConnection>>) {
         let mut map = self.ssh.write().unwrap_or_else(|e| e.into_inner());
         match conn {
@@ -64,7 +77,7 @@ impl Transports {
         lines: Option<mpsc::Sender<String>>,
     ) -> Result<CommandOutput, TransportError> {
         match target {
-            Target::Local => local::run_streaming(spec, timeout, lines).await,
+            Target::Local => local::run_streaming(spec, timeout, lines, self.limits).await,
             Target::Ssh(host) => match self.ssh(host) {
                 Some(conn) => conn.run_streaming(spec, timeout, lines).await,
                 None => Err(TransportError::NotConnected(host.to_string())),

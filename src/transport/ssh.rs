@@ -9,11 +9,17 @@ use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
+use super::output::{Limits, collect, forward_lines};
 use super::{CommandOutput, CommandSpec, TransportError};
 use crate::config::schema::{Host, HostKeyPolicy};
 
-/// sshd's MaxSessions is 10 by default; keep two for the operator's own ssh.
+/// sshd's MaxSessions is 10 by default; keep two for the operator's own ssh. Of the 8, one
+/// is the host's own reading (the poll stream), log streams may hold `log_channels`, and
+/// commands (status probes, checks, actions) share the rest: a merged view of many log
+/// sources can never starve a poll or an action.
 pub const MAX_CHANNELS: usize = 8;
+/// Log streams' share when the config does not say.
+pub const LOG_CHANNELS: usize = 4;
 /// With ServerAliveInterval 3 and CountMax 2 a dead peer is noticed within ~9 s.
 const ALIVE_INTERVAL: u32 = 3;
 const ALIVE_COUNT: u32 = 2;
@@ -32,6 +38,10 @@ pub struct SshTarget {
     pub trusted_file: PathBuf,
     pub policy: HostKeyPolicy,
     pub connect_timeout: Duration,
+    /// How much of a command's output is kept.
+    pub limits: Limits,
+    /// SSH channels log streams may hold at once.
+    pub log_channels: usize,
 }
 
 impl SshTarget {
@@ -46,7 +56,16 @@ impl SshTarget {
             trusted_file: trusted_file.to_owned(),
             policy: *host.host_key.get_ref(),
             connect_timeout: Duration::from_secs(5),
+            limits: Limits::default(),
+            log_channels: LOG_CHANNELS,
         })
+    }
+
+    /// The fleet-wide settings: output limits and the log streams' channel budget.
+    pub fn with_settings(mut self, settings: &crate::config::schema::Settings) -> Self {
+        self.limits = Limits::from_settings(settings);
+        self.log_channels = settings.log_channels();
+        self
     }
 
     fn known_hosts_option(&self) -> String {
@@ -91,7 +110,10 @@ pub struct SshConnection {
     session: openssh::Session,
     _master: Child,
     _dir: tempfile::TempDir,
+    /// Channels for commands.
     channels: Arc<Semaphore>,
+    /// Channels for log streams, apart from the commands' ones.
+    log_channels: Arc<Semaphore>,
     pub target: SshTarget,
 }
 
@@ -162,7 +184,10 @@ pub async fn connect(target: &SshTarget) -> Result<SshConnection, SshError> {
         session,
         _master: master,
         _dir: dir,
-        channels: Arc::new(Semaphore::new(MAX_CHANNELS)),
+        channels: Arc::new(Semaphore::new(
+            MAX_CHANNELS.saturating_sub(1 + target.log_channels).max(1),
+        )),
+        log_channels: Arc::new(Semaphore::new(target.log_channels.max(1))),
         target: target.clone(),
     })
 }
@@ -295,8 +320,8 @@ impl SshConnection {
             let stdout = child.stdout().take().expect("piped");
             let stderr = child.stderr().take().expect("piped");
             let (out, err) = tokio::join!(
-                super::local::collect(stdout, lines.clone()),
-                super::local::collect(stderr, lines)
+                collect(stdout, lines.clone(), self.target.limits),
+                collect(stderr, lines, self.target.limits)
             );
             let status = child.wait().await.map_err(ssh_io)?;
             Ok::<_, TransportError>((status, out?, err?))
@@ -320,10 +345,16 @@ impl SshConnection {
         spec: &CommandSpec,
         lines: mpsc::Sender<String>,
     ) -> Result<Option<i32>, TransportError> {
-        let _permit = self.channel().await;
+        // Log streams wait for one of their own channels, never for a command's.
+        let _permit = self
+            .log_channels
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("semaphore is never closed");
         let mut child = self.spawn(spec, false).await?;
         let stdout = child.stdout().take().expect("piped");
-        if !super::forward_lines(stdout, &lines).await? {
+        if !forward_lines(stdout, &lines, self.target.limits.line).await? {
             let _ = child.disconnect().await;
             return Ok(None);
         }
@@ -338,7 +369,7 @@ impl SshConnection {
         spec: &CommandSpec,
         end: &str,
     ) -> Result<RecordStream, TransportError> {
-        let permit = self.channel().await;
+        // The host's own reading has the channel set aside for it: no permit to wait for.
         let mut child =
             openssh::Session::to_raw_command(SessionRef(self.clone()), spec.to_shell_line())
                 .stdin(openssh::Stdio::null())
@@ -353,7 +384,7 @@ impl SshConnection {
             reader: tokio::io::BufReader::with_capacity(16 * 1024, stdout),
             end: end.to_owned(),
             line: Vec::new(),
-            _permit: permit,
+            limits: self.target.limits,
         })
     }
 
@@ -447,27 +478,35 @@ pub struct RecordStream {
     reader: tokio::io::BufReader<openssh::ChildStdout>,
     end: String,
     line: Vec<u8>,
-    _permit: OwnedSemaphorePermit,
+    limits: Limits,
 }
 
 impl RecordStream {
     /// The next record (without its end line); `None` when the command has ended, a
     /// timeout when none completes within `quiet` (a stalled peer).
     pub async fn next(&mut self, quiet: Duration) -> Result<Option<String>, TransportError> {
-        use tokio::io::AsyncBufReadExt;
+        let limits = self.limits;
         let (reader, line, end) = (&mut self.reader, &mut self.line, self.end.as_str());
         let read = async {
             let mut record = String::new();
             loop {
                 line.clear();
-                if reader.read_until(b'\n', line).await? == 0 {
+                let (n, dropped) =
+                    super::output::read_line_capped(reader, line, limits.line).await?;
+                if n == 0 {
                     return Ok::<_, std::io::Error>(None);
                 }
                 let text = String::from_utf8_lossy(line);
-                if text.trim_end_matches(['\n', '\r']) == end {
+                if dropped == 0 && text.trim_end_matches(['\n', '\r']) == end {
                     return Ok(Some(record));
                 }
-                record.push_str(&text);
+                // A flooding host gets its record cut, not the console's memory.
+                if record.len() < limits.output {
+                    record.push_str(&text);
+                    if dropped > 0 {
+                        record.push('\n');
+                    }
+                }
             }
         };
         match tokio::time::timeout(quiet, read).await {

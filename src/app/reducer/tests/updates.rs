@@ -73,12 +73,26 @@ fn a_task_panic_is_shown_on_its_host_row_and_the_console_goes_on() {
             restart_in: Some(std::time::Duration::from_secs(2)),
         }),
     );
-    assert!(state.quit.is_none(), "a task's panic does not stop the console");
-    let fault = state.host(&HostId::new("triboka")).unwrap().fault.clone().unwrap();
-    assert_eq!((fault.task.as_str(), fault.message.as_str()), ("ssh triboka", "boom"));
+    assert!(
+        state.quit.is_none(),
+        "a task's panic does not stop the console"
+    );
+    let fault = state
+        .host(&HostId::new("triboka"))
+        .unwrap()
+        .fault
+        .clone()
+        .unwrap();
+    assert_eq!(
+        (fault.task.as_str(), fault.message.as_str()),
+        ("ssh triboka", "boom")
+    );
     assert!(fault.restarting);
     let text = &state.notice.as_ref().unwrap().text;
-    assert!(text.contains("boom") && text.contains("started again in 2s"), "{text}");
+    assert!(
+        text.contains("boom") && text.contains("started again in 2s"),
+        "{text}"
+    );
 }
 
 fn service<'a>(state: &'a State, id: &str) -> &'a crate::app::state::ServiceState {
