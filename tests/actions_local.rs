@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use opsdeck::action::audit::AuditLog;
-use opsdeck::action::execute::execute;
+use opsdeck::action::execute::{ExecEnv, execute};
 use opsdeck::action::{ActionKind, ActionOutcome, Dispatcher, Refusal};
 use opsdeck::app::TextInput;
 use opsdeck::app::reducer::{Msg, update};
@@ -188,7 +188,12 @@ async fn restart_runs_audits_and_never_leaks_the_secret() {
         .state,
         RunState::Running
     );
-    assert!(!state.dispatcher.is_busy(&worker), "lock released");
+    assert!(
+        !state
+            .dispatcher
+            .is_busy(&opsdeck::action::Subject::Service(worker.clone())),
+        "lock released"
+    );
 
     // The popup's live output has the redacted line.
     let Mode::Action(view) = &state.mode else {
@@ -257,7 +262,10 @@ async fn a_failed_step_says_which_and_what_it_printed() {
     };
     assert_eq!(*step, 0);
     assert_eq!(*exit_code, Some(7));
-    assert_eq!(error, "exit code 7");
+    assert_eq!(
+        error, "exit code 7: disk full",
+        "the error says what it printed last"
+    );
     assert!(
         output_tail.contains(&"disk full".to_owned()),
         "{output_tail:?}"
@@ -321,7 +329,18 @@ restart = ["touch", "/nonexistent-dir/never"]
     let (tx, _rx) = mpsc::channel(16);
     let audit = AuditLog::new(dir.path().join("audit.jsonl"));
     let transports = Transports::default();
-    let outcome = execute(&auth, &audit, true, &transports, &tx).await;
+    let outcome = execute(
+        &auth,
+        &ExecEnv {
+            config: &config,
+            audit: &audit,
+            read_only: true,
+            transports: &transports,
+            known_hosts: &std::env::temp_dir().join("opsdeck-test-known_hosts"),
+        },
+        &tx,
+    )
+    .await;
     assert!(matches!(outcome, ActionOutcome::Refused { .. }));
     assert!(!dir.path().join("restarted").exists());
     assert!(!audit.path().exists(), "nothing ran, nothing to audit");
@@ -342,7 +361,18 @@ async fn unwritable_audit_log_blocks_the_action() {
     std::fs::create_dir(dir.path().join("audit-dir.jsonl")).unwrap();
     let audit = AuditLog::new(dir.path().join("audit-dir.jsonl"));
     let transports = Transports::default();
-    let ActionOutcome::Refused { reason } = execute(&auth, &audit, false, &transports, &tx).await
+    let ActionOutcome::Refused { reason } = execute(
+        &auth,
+        &ExecEnv {
+            config: &config,
+            audit: &audit,
+            read_only: false,
+            transports: &transports,
+            known_hosts: &std::env::temp_dir().join("opsdeck-test-known_hosts"),
+        },
+        &tx,
+    )
+    .await
     else {
         panic!()
     };

@@ -11,7 +11,7 @@ use chrono::Utc;
 use common::*;
 use opsdeck::action::audit::AuditLog;
 use opsdeck::action::dispatcher::Answer;
-use opsdeck::action::execute::execute;
+use opsdeck::action::execute::{ExecEnv, execute};
 use opsdeck::action::{ActionKind, ActionOutcome, Dispatcher};
 use opsdeck::collect::logs::{LogSpec, Position, Reader};
 use opsdeck::collect::remote::{PollState, parse_poll, poll_command};
@@ -236,7 +236,18 @@ async fn restart_a_systemd_unit_through_the_dispatcher() {
     let dir = tempfile::tempdir().unwrap();
     let audit = AuditLog::new(dir.path().join("audit.jsonl"));
     let (tx, _rx) = mpsc::channel(64);
-    let outcome = execute(&auth, &audit, false, &transports, &tx).await;
+    let outcome = execute(
+        &auth,
+        &ExecEnv {
+            config: &config,
+            audit: &audit,
+            read_only: false,
+            transports: &transports,
+            known_hosts: &std::env::temp_dir().join("opsdeck-test-known_hosts"),
+        },
+        &tx,
+    )
+    .await;
     assert!(
         matches!(outcome, ActionOutcome::Succeeded { .. }),
         "{outcome:?}"

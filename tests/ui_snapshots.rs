@@ -312,7 +312,7 @@ fn action_popup_running_and_done() {
                 config,
                 Msg::Update(Update::ActionFinished {
                     action_id: id,
-                    service,
+                    subject: opsdeck::action::Subject::Service(service),
                     outcome: outcome.clone(),
                 }),
             );

@@ -60,9 +60,13 @@ impl AuditLog {
             event,
             action_id: plan.id,
             user: operator(),
-            action: plan.kind.verb(),
-            host: plan.service.host.as_str(),
-            service: plan.service.to_string(),
+            action: plan.kind.name(),
+            host: plan.host().as_str(),
+            service: plan
+                .subject
+                .service()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             location: &plan.location,
             commands: plan.steps.iter().map(|s| s.command.to_string()).collect(),
             outcome,

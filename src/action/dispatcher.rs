@@ -7,19 +7,21 @@ use std::collections::BTreeSet;
 
 use crate::config::Config;
 use crate::config::schema::{CommandLine, Host, ServiceKind, TransportKind};
-use crate::model::ServiceId;
+use crate::model::{HostId, ServiceId};
 use crate::transport::{CommandSpec, Target};
 
-use super::plan::{ActionKind, Confirmation, Plan, PlanStep, StepOp};
+use super::plan::{ActionKind, Confirmation, Plan, PlanStep, StepOp, Subject};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     #[error("read-only: {0}")]
     ReadOnly(String),
     #[error("{0} is busy with another action")]
-    Busy(ServiceId),
+    Busy(Subject),
     #[error("unknown service {0}")]
     UnknownService(ServiceId),
+    #[error("unknown host {0}")]
+    UnknownHost(HostId),
     #[error("{0}")]
     NotSupported(String),
     #[error("confirmation did not match: type `{expected}` to confirm")]
@@ -43,7 +45,7 @@ impl Authorized {
 #[derive(Debug, Default)]
 pub struct Dispatcher {
     read_only: bool,
-    busy: BTreeSet<ServiceId>,
+    busy: BTreeSet<Subject>,
     next_id: u64,
 }
 
@@ -60,8 +62,8 @@ impl Dispatcher {
         self.read_only
     }
 
-    pub fn is_busy(&self, service: &ServiceId) -> bool {
-        self.busy.contains(service)
+    pub fn is_busy(&self, subject: &Subject) -> bool {
+        self.busy.contains(subject)
     }
 
     /// Builds the plan for `kind` on `service`, or says why it may not run.
@@ -77,7 +79,13 @@ impl Dispatcher {
         let (host, svc) = config
             .find_service(service)
             .ok_or_else(|| Refusal::UnknownService(service.clone()))?;
-        self.admissible(config, service)?;
+        let subject = Subject::Service(service.clone());
+        self.admissible(config, &subject)?;
+        let Some(verb) = kind.lifecycle() else {
+            return Err(Refusal::NotSupported(format!(
+                "{kind} is not an action on a service"
+            )));
+        };
         let timeout = svc
             .timeout
             .as_ref()
@@ -123,6 +131,7 @@ impl Dispatcher {
                         let c = svc.start.as_ref().ok_or_else(|| missing("start"))?;
                         vec![step("start", from(c.get_ref()))]
                     }
+                    ActionKind::TrustHostKey => unreachable!("not a lifecycle verb"),
                 }
             }
             ServiceKind::Systemd => {
@@ -130,8 +139,9 @@ impl Dispatcher {
                     .unit
                     .as_ref()
                     .expect("validated: systemd services have a unit");
-                let argv = ["systemctl", kind.verb(), "--", unit.get_ref().as_str()];
-                vec![step(kind.verb(), CommandSpec::argv(argv))]
+                let verb = verb.to_string();
+                let argv = ["systemctl", verb.as_str(), "--", unit.get_ref().as_str()];
+                vec![step(&verb, CommandSpec::argv(argv))]
             }
             ServiceKind::Compose | ServiceKind::Container => {
                 if containers.is_empty() {
@@ -145,7 +155,7 @@ impl Dispatcher {
                         title: kind.verb().to_owned(),
                         target: target.clone(),
                         command: StepOp::Docker {
-                            verb: kind,
+                            verb,
                             container: c.clone(),
                         },
                         timeout,
@@ -169,7 +179,7 @@ impl Dispatcher {
         Ok(Plan {
             id,
             kind,
-            service: service.clone(),
+            subject,
             location: location(host),
             steps,
             confirmation,
@@ -196,40 +206,102 @@ impl Dispatcher {
             (Confirmation::YesNo, Answer::Typed(_)) => return Err(Refusal::Cancelled),
         }
         // Checked again: the world may have changed while the popup was open.
-        self.admissible(config, &plan.service)?;
-        self.busy.insert(plan.service.clone());
+        self.admissible(config, &plan.subject)?;
+        self.busy.insert(plan.subject.clone());
         Ok(Authorized { plan })
     }
 
-    pub fn busy_services(&self) -> Vec<ServiceId> {
+    /// The plan for trusting the key `host` offered, bound to the fingerprint the operator
+    /// saw: the step writes the key only if the host still offers exactly that one. Typed
+    /// host name on prod hosts.
+    pub fn plan_trust(
+        &mut self,
+        config: &Config,
+        host_id: &HostId,
+        fingerprint: &str,
+        key_lines: &[String],
+    ) -> Result<Plan, Refusal> {
+        let host = config
+            .find_host(host_id)
+            .ok_or_else(|| Refusal::UnknownHost(host_id.clone()))?;
+        if host.transport != TransportKind::Ssh {
+            return Err(Refusal::NotSupported(format!(
+                "{host_id} is not an SSH host: it has no host key"
+            )));
+        }
+        let subject = Subject::Host(host_id.clone());
+        self.admissible(config, &subject)?;
+        let prod = host.tags.iter().any(|t| t.get_ref() == "prod");
+        let id = self.next_id;
+        self.next_id += 1;
+        Ok(Plan {
+            id,
+            kind: ActionKind::TrustHostKey,
+            subject,
+            location: location(host),
+            steps: vec![PlanStep {
+                title: "trust".into(),
+                target: Target::Local,
+                command: StepOp::TrustKey {
+                    fingerprint: fingerprint.to_owned(),
+                    key_lines: key_lines.to_vec(),
+                },
+                timeout: std::time::Duration::from_secs(15),
+            }],
+            confirmation: if prod {
+                Confirmation::TypeName(host_id.to_string())
+            } else {
+                Confirmation::YesNo
+            },
+            prod,
+        })
+    }
+
+    pub fn busy_subjects(&self) -> Vec<Subject> {
         self.busy.iter().cloned().collect()
     }
 
     /// Releases the lock when an action has ended.
-    pub fn finished(&mut self, service: &ServiceId) {
-        self.busy.remove(service);
+    pub fn finished(&mut self, subject: &Subject) {
+        self.busy.remove(subject);
     }
 
-    fn admissible(&self, config: &Config, service: &ServiceId) -> Result<(), Refusal> {
-        if self.read_only {
-            return Err(Refusal::ReadOnly(
-                "opsdeck was started with --read-only".into(),
-            ));
+    fn admissible(&self, config: &Config, subject: &Subject) -> Result<(), Refusal> {
+        refuse_read_only(config, self.read_only, subject.host())?;
+        if let Subject::Service(service) = subject
+            && config.find_service(service).is_none()
+        {
+            return Err(Refusal::UnknownService(service.clone()));
         }
-        let (host, _) = config
-            .find_service(service)
-            .ok_or_else(|| Refusal::UnknownService(service.clone()))?;
-        if host.read_only {
-            return Err(Refusal::ReadOnly(format!(
-                "host {} is read_only in the config",
-                host.name.get_ref()
-            )));
-        }
-        if self.busy.contains(service) {
-            return Err(Refusal::Busy(service.clone()));
+        if self.busy.contains(subject) {
+            return Err(Refusal::Busy(subject.clone()));
         }
         Ok(())
     }
+}
+
+/// Read-only mode, from the command line or the host's own `read_only`: checked when a
+/// plan is made, when it is confirmed, and again by the executor.
+pub fn refuse_read_only(
+    config: &Config,
+    cli_read_only: bool,
+    host: &HostId,
+) -> Result<(), Refusal> {
+    if cli_read_only || config.file.settings.read_only {
+        return Err(Refusal::ReadOnly(
+            "opsdeck was started with --read-only".into(),
+        ));
+    }
+    let h = config
+        .find_host(host)
+        .ok_or_else(|| Refusal::UnknownHost(host.clone()))?;
+    if h.read_only {
+        return Err(Refusal::ReadOnly(format!(
+            "host {} is read_only in the config",
+            h.name.get_ref()
+        )));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

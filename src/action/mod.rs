@@ -6,4 +6,6 @@ pub mod execute;
 pub mod plan;
 
 pub use dispatcher::{Authorized, Dispatcher, Refusal};
-pub use plan::{ActionKind, ActionOutcome, Confirmation, Plan, PlanStep, StepOp};
+pub use plan::{
+    ActionKind, ActionOutcome, Confirmation, Lifecycle, Plan, PlanStep, StepOp, Subject,
+};

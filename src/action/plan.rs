@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::model::ServiceId;
+use crate::model::{HostId, ServiceId};
 use crate::transport::{CommandSpec, Target};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -14,6 +14,8 @@ pub enum ActionKind {
     Restart,
     Stop,
     Start,
+    /// Trust the host key a host offered, the one the operator saw.
+    TrustHostKey,
 }
 
 impl ActionKind {
@@ -22,6 +24,27 @@ impl ActionKind {
             ActionKind::Restart => "restart",
             ActionKind::Stop => "stop",
             ActionKind::Start => "start",
+            ActionKind::TrustHostKey => "trust the host key of",
+        }
+    }
+
+    /// The name the audit log and the command line use.
+    pub fn name(self) -> &'static str {
+        match self {
+            ActionKind::Restart => "restart",
+            ActionKind::Stop => "stop",
+            ActionKind::Start => "start",
+            ActionKind::TrustHostKey => "trust_host_key",
+        }
+    }
+
+    /// Restart, stop and start as a unit or container verb.
+    pub fn lifecycle(self) -> Option<Lifecycle> {
+        match self {
+            ActionKind::Restart => Some(Lifecycle::Restart),
+            ActionKind::Stop => Some(Lifecycle::Stop),
+            ActionKind::Start => Some(Lifecycle::Start),
+            ActionKind::TrustHostKey => None,
         }
     }
 }
@@ -32,11 +55,72 @@ impl fmt::Display for ActionKind {
     }
 }
 
-/// What one step does: a command, or a Docker API call on a container.
+/// What a unit or a container is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lifecycle {
+    Restart,
+    Stop,
+    Start,
+}
+
+impl fmt::Display for Lifecycle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Lifecycle::Restart => "restart",
+            Lifecycle::Stop => "stop",
+            Lifecycle::Start => "start",
+        })
+    }
+}
+
+/// What an action acts on; at most one action runs on a subject at a time.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    Service(ServiceId),
+    Host(HostId),
+}
+
+impl Subject {
+    pub fn host(&self) -> &HostId {
+        match self {
+            Subject::Service(s) => &s.host,
+            Subject::Host(h) => h,
+        }
+    }
+
+    pub fn service(&self) -> Option<&ServiceId> {
+        match self {
+            Subject::Service(s) => Some(s),
+            Subject::Host(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Service(s) => write!(f, "{s}"),
+            Subject::Host(h) => write!(f, "{h}"),
+        }
+    }
+}
+
+/// What one step does: a command, a Docker API call on a container, or writing a host key.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepOp {
     Command(CommandSpec),
-    Docker { verb: ActionKind, container: String },
+    Docker {
+        verb: Lifecycle,
+        container: String,
+    },
+    /// Add the key the host offers to opsdeck's own known_hosts — only if its fingerprint
+    /// is still the one the operator saw.
+    TrustKey {
+        fingerprint: String,
+        key_lines: Vec<String>,
+    },
 }
 
 /// Shown as the equivalent command line, so the plan reads the same either way.
@@ -49,6 +133,12 @@ impl fmt::Display for StepOp {
                 "docker {verb} {}  (Docker API)",
                 crate::transport::quote(container)
             ),
+            StepOp::TrustKey { fingerprint, .. } => {
+                write!(
+                    f,
+                    "add {fingerprint} to opsdeck's known_hosts (if it is still offered)"
+                )
+            }
         }
     }
 }
@@ -73,7 +163,7 @@ pub enum Confirmation {
 pub struct Plan {
     pub id: u64,
     pub kind: ActionKind,
-    pub service: ServiceId,
+    pub subject: Subject,
     /// Where the commands run, for the operator: `local (this machine)`, `ssh root@10.77.0.10`.
     pub location: String,
     pub steps: Vec<PlanStep>,
@@ -83,7 +173,11 @@ pub struct Plan {
 
 impl Plan {
     pub fn title(&self) -> String {
-        format!("{} {}", self.kind, self.service)
+        format!("{} {}", self.kind, self.subject)
+    }
+
+    pub fn host(&self) -> &HostId {
+        self.subject.host()
     }
 }
 
@@ -103,7 +197,15 @@ pub enum ActionOutcome {
         output_tail: Vec<String>,
         duration_ms: u64,
     },
-    /// Nothing ran (read-only, audit log not writable).
+    /// A step was cut short from outside: the connection to the host was lost, or opsdeck
+    /// was ended. What the step did on the host is not known.
+    Interrupted {
+        step: usize,
+        step_title: String,
+        reason: String,
+        duration_ms: u64,
+    },
+    /// Nothing ran (read-only, audit log not writable, the key on offer changed).
     Refused {
         reason: String,
     },
@@ -123,7 +225,20 @@ impl ActionOutcome {
             } => {
                 format!("step {} ({step_title}) failed: {error}", step + 1)
             }
+            ActionOutcome::Interrupted {
+                step,
+                step_title,
+                reason,
+                ..
+            } => format!(
+                "interrupted in step {} ({step_title}): {reason}; what it did on the host is not known",
+                step + 1
+            ),
             ActionOutcome::Refused { reason } => format!("refused: {reason}"),
         }
+    }
+
+    pub fn succeeded(&self) -> bool {
+        matches!(self, ActionOutcome::Succeeded { .. })
     }
 }

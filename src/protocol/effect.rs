@@ -2,7 +2,6 @@
 
 use super::logs::{FollowSource, Window};
 use crate::action::Authorized;
-use crate::model::HostId;
 
 #[derive(Debug)]
 pub enum Effect {
@@ -23,9 +22,4 @@ pub enum Effect {
     SaveLog { name: String, text: String },
     /// Run a smoke suite's checks once (with their retries) and report each result.
     RunSuite { suite: String },
-    /// Add a host's scanned key to opsdeck's known_hosts and reconnect.
-    TrustHostKey {
-        host: HostId,
-        key_lines: Vec<String>,
-    },
 }

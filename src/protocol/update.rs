@@ -1,6 +1,6 @@
 //! `Update`: a fact reported by a collector or an action.
 
-use crate::action::ActionOutcome;
+use crate::action::{ActionOutcome, Subject};
 use crate::model::container::{ContainerInfo, ContainerSample};
 use crate::model::{
     CheckId, CheckResult, HostId, HostSample, LogLine, ServiceId, ServiceObservation,
@@ -68,7 +68,7 @@ pub enum Update {
     },
     ActionFinished {
         action_id: u64,
-        service: ServiceId,
+        subject: Subject,
         outcome: ActionOutcome,
     },
     /// A health or smoke check finished a run.

@@ -1,34 +1,96 @@
 //! An authorized action in a task: its progress becomes `ActionOutput` updates and its end
-//! an `ActionFinished`, which releases the service's lock in the dispatcher.
+//! an `ActionFinished`, which releases its subject's lock in the dispatcher. Actions still
+//! running when opsdeck ends get an `interrupted` end in the audit log.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use tokio::sync::mpsc;
 
-use crate::action::Authorized;
 use crate::action::audit::AuditLog;
-use crate::action::execute::{ActionEvent, execute};
+use crate::action::execute::{ActionEvent, ExecEnv, execute};
+use crate::action::{ActionKind, ActionOutcome, Authorized, Plan};
 use crate::collect::Context;
 use crate::protocol::Update;
 
-pub(super) async fn run(ctx: Context, audit: AuditLog, read_only: bool, auth: Authorized) {
-    let id = auth.plan().id;
+/// A running action: its plan, the step it is in, since when.
+type Running = (Plan, usize, Instant);
+
+/// Actions running now, by id.
+#[derive(Clone, Default)]
+pub(super) struct InFlight(Arc<Mutex<HashMap<u64, Running>>>);
+
+impl InFlight {
+    fn with<R>(&self, f: impl FnOnce(&mut HashMap<u64, Running>) -> R) -> R {
+        f(&mut self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Writes an `interrupted` end for every action still running, and forgets them.
+    pub(super) fn interrupt_all(&self, audit: &AuditLog, reason: &str) {
+        let running: Vec<_> = self.with(|m| m.drain().map(|(_, v)| v).collect());
+        for (plan, step, started) in running {
+            let outcome = ActionOutcome::Interrupted {
+                step,
+                step_title: plan
+                    .steps
+                    .get(step)
+                    .map(|s| s.title.clone())
+                    .unwrap_or_default(),
+                reason: reason.to_owned(),
+                duration_ms: started.elapsed().as_millis() as u64,
+            };
+            if let Err(e) = audit.record_end(&plan, &outcome) {
+                tracing::error!("cannot write the interruption of action {}: {e}", plan.id);
+            }
+        }
+    }
+}
+
+pub(super) async fn run(
+    ctx: Context,
+    audit: AuditLog,
+    read_only: bool,
+    auth: Authorized,
+    in_flight: InFlight,
+) {
+    let plan = auth.plan().clone();
+    let id = plan.id;
+    in_flight.with(|m| m.insert(id, (plan.clone(), 0, Instant::now())));
     let (events, mut rx) = mpsc::channel::<ActionEvent>(256);
     let forward = {
-        let ctx = ctx.clone();
+        let (ctx, in_flight) = (ctx.clone(), in_flight.clone());
         tokio::spawn(async move {
-            while let Some(ActionEvent::Output(line)) = rx.recv().await {
-                ctx.send(Update::ActionOutput {
-                    action_id: id,
-                    line,
-                })
-                .await;
+            while let Some(event) = rx.recv().await {
+                match event {
+                    ActionEvent::Step(n) => in_flight.with(|m| {
+                        if let Some(entry) = m.get_mut(&id) {
+                            entry.1 = n;
+                        }
+                    }),
+                    ActionEvent::Output(line) => {
+                        ctx.send(Update::ActionOutput {
+                            action_id: id,
+                            line,
+                        })
+                        .await;
+                    }
+                }
             }
         })
     };
-    let plan = auth.plan().clone();
-    let transports = ctx.transports().clone();
-    // A panicking executor must still end the action, or its service stays locked.
-    let run =
-        tokio::spawn(async move { execute(&auth, &audit, read_only, &transports, &events).await });
+    let c = ctx.clone();
+    // A panicking executor must still end the action, or its subject stays locked.
+    let run = tokio::spawn(async move {
+        let env = ExecEnv {
+            config: c.config(),
+            audit: &audit,
+            read_only,
+            transports: c.transports(),
+            known_hosts: c.known_hosts(),
+        };
+        execute(&auth, &env, &events).await
+    });
     let outcome = match run.await {
         Ok(outcome) => outcome,
         Err(e) => {
@@ -40,7 +102,7 @@ pub(super) async fn run(ctx: Context, audit: AuditLog, read_only: bool, auth: Au
             } else {
                 "the action was stopped".to_owned()
             };
-            crate::action::ActionOutcome::Failed {
+            ActionOutcome::Failed {
                 step: 0,
                 step_title: "run".into(),
                 command: plan.title(),
@@ -52,9 +114,14 @@ pub(super) async fn run(ctx: Context, audit: AuditLog, read_only: bool, auth: Au
         }
     };
     let _ = forward.await;
+    in_flight.with(|m| m.remove(&id));
+    // A trusted key: the host's reconnect loop need not wait out its backoff.
+    if plan.kind == ActionKind::TrustHostKey && outcome.succeeded() {
+        ctx.wake(plan.host());
+    }
     ctx.send(Update::ActionFinished {
         action_id: id,
-        service: plan.service.clone(),
+        subject: plan.subject.clone(),
         outcome,
     })
     .await;

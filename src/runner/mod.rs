@@ -7,7 +7,6 @@
 mod actions;
 mod logs;
 mod suite;
-mod trust;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -52,6 +51,7 @@ pub struct EffectRunner {
     read_only: bool,
     /// The log stream the operator is looking at; a new one replaces it.
     log_stream: Mutex<Option<tokio::task::AbortHandle>>,
+    in_flight: actions::InFlight,
 }
 
 impl EffectRunner {
@@ -61,6 +61,7 @@ impl EffectRunner {
             audit: opts.audit,
             read_only: opts.read_only,
             log_stream: Mutex::new(None),
+            in_flight: actions::InFlight::default(),
         }
     }
 
@@ -73,8 +74,14 @@ impl EffectRunner {
         match effect {
             Effect::Execute(auth) => {
                 let name = format!("action {}", auth.plan().title());
-                let host = Some(auth.plan().service.host.clone());
-                let run = actions::run(ctx.clone(), self.audit.clone(), self.read_only, auth);
+                let host = Some(auth.plan().host().clone());
+                let run = actions::run(
+                    ctx.clone(),
+                    self.audit.clone(),
+                    self.read_only,
+                    auth,
+                    self.in_flight.clone(),
+                );
                 ctx.spawn(name, host, run);
             }
             Effect::RefreshNow => ctx.request_refresh(),
@@ -101,15 +108,13 @@ impl EffectRunner {
                     logs::save(ctx.clone(), name, text),
                 );
             }
-            Effect::TrustHostKey { host, key_lines } => {
-                let task = format!("trust {host}");
-                ctx.spawn(
-                    task,
-                    Some(host.clone()),
-                    trust::run(ctx.clone(), host, key_lines),
-                );
-            }
         }
+    }
+
+    /// opsdeck is ending with actions still running: each gets an `interrupted` end in the
+    /// audit log (what it did on its host is not known). Blocking: call it on the way out.
+    pub fn interrupt_running(&self, reason: &str) {
+        self.in_flight.interrupt_all(&self.audit, reason);
     }
 
     fn replace_log_stream(&self, new: Option<tokio::task::AbortHandle>) {

@@ -20,6 +20,8 @@ use crate::config::schema::{Host, HostKeyPolicy};
 pub const MAX_CHANNELS: usize = 8;
 /// Log streams' share when the config does not say.
 pub const LOG_CHANNELS: usize = 4;
+/// Set explicitly so that what is trusted does not depend on a build's default.
+const GLOBAL_KNOWN_HOSTS: &str = "/etc/ssh/ssh_known_hosts";
 /// With ServerAliveInterval 3 and CountMax 2 a dead peer is noticed within ~9 s.
 const ALIVE_INTERVAL: u32 = 3;
 const ALIVE_COUNT: u32 = 2;
@@ -68,15 +70,30 @@ impl SshTarget {
         self
     }
 
-    fn known_hosts_option(&self) -> String {
-        let first = self.known_hosts.clone().unwrap_or_else(|| {
+    /// The user's (or the configured) known_hosts file.
+    fn user_known_hosts(&self) -> PathBuf {
+        self.known_hosts.clone().unwrap_or_else(|| {
             PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".ssh/known_hosts")
-        });
-        // ssh splits this option on whitespace; paths with spaces need quotes.
+        })
+    }
+
+    /// Every file a key of this host may be on record in.
+    fn known_hosts_files(&self) -> [PathBuf; 3] {
+        [
+            self.trusted_file.clone(),
+            self.user_known_hosts(),
+            PathBuf::from(GLOBAL_KNOWN_HOSTS),
+        ]
+    }
+
+    /// opsdeck's own file first: ssh writes new keys (`accept-new`) only to the first file,
+    /// so the user's known_hosts is read, never written. ssh splits this option on
+    /// whitespace; paths with spaces need quotes.
+    fn known_hosts_option(&self) -> String {
         format!(
             "UserKnownHostsFile=\"{}\" \"{}\"",
-            first.display(),
-            self.trusted_file.display()
+            self.trusted_file.display(),
+            self.user_known_hosts().display()
         )
     }
 
@@ -99,6 +116,12 @@ pub enum SshError {
     },
     #[error("HOST KEY CHANGED (now {fingerprint}); refusing to connect")]
     ChangedHostKey { fingerprint: String },
+    /// A key of another type than the one on record: as suspect as a changed key.
+    #[error(
+        "HOST KEY CHANGED: it now offers a key ({fingerprint}) of a type not on record, \
+         where a key of another type is; refusing to connect"
+    )]
+    KeyTypeChanged { fingerprint: String },
     #[error("{0}")]
     Connect(String),
     #[error("connect timed out after {0:?}")]
@@ -143,6 +166,7 @@ pub async fn connect(target: &SshTarget) -> Result<SshConnection, SshError> {
         format!("ServerAliveCountMax={ALIVE_COUNT}"),
         format!("StrictHostKeyChecking={strict}"),
         target.known_hosts_option(),
+        format!("GlobalKnownHostsFile={GLOBAL_KNOWN_HOSTS}"),
     ] {
         cmd.arg("-o").arg(opt);
     }
@@ -202,10 +226,15 @@ async fn classify_failure(target: &SshTarget, log: &str, code: Option<i32>) -> S
             .to_owned();
         return SshError::ChangedHostKey { fingerprint };
     }
-    if log.contains("Host key verification failed") || log.contains("host key is known") {
+    if refused_key(log) {
         let (fingerprint, key_lines) = scan_host_key(target)
             .await
             .unwrap_or_else(|e| (format!("fingerprint unavailable: {e}"), vec![]));
+        // Unknown only if nothing at all is on record for the host: a key of another type
+        // on record means the host now presents a different key.
+        if on_record(target).await {
+            return SshError::KeyTypeChanged { fingerprint };
+        }
         return SshError::UnknownHostKey {
             host: target.name.clone(),
             fingerprint,
@@ -221,6 +250,38 @@ async fn classify_failure(target: &SshTarget, log: &str, code: Option<i32>) -> S
             |l| l.trim_start_matches("ssh: ").to_owned(),
         );
     SshError::Connect(reason)
+}
+
+/// ssh refused the host's key without saying it changed: unknown to it — or of a type it
+/// has no record of (`No ED25519 host key is known for …`), which is a change when a key
+/// of another type is on record.
+fn refused_key(log: &str) -> bool {
+    log.contains("Host key verification failed") || log.contains("host key is known")
+}
+
+/// Whether any known_hosts file holds a key (of any type) for the host.
+async fn on_record(target: &SshTarget) -> bool {
+    let host = target.key_host();
+    for file in target.known_hosts_files() {
+        if !file.exists() {
+            continue;
+        }
+        let found = Command::new("ssh-keygen")
+            .arg("-F")
+            .arg(&host)
+            .arg("-f")
+            .arg(&file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        if let Ok(Ok(status)) = tokio::time::timeout(Duration::from_secs(5), found).await
+            && status.success()
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// Fetches the host's keys (ssh-keyscan) and their SHA256 fingerprint, without trusting them.
@@ -518,4 +579,57 @@ impl RecordStream {
 
 fn ssh_io(e: openssh::Error) -> TransportError {
     TransportError::Io(std::io::Error::other(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// OpenSSH's words for a host offering a key of a type it has no record of.
+    const OTHER_TYPE: &str = "No ED25519 host key is known for [10.77.0.13]:22 and you have \
+                              requested strict checking.\r\nHost key verification failed.\r\n";
+
+    #[test]
+    fn a_key_of_an_unrecorded_type_is_a_refused_key() {
+        assert!(refused_key(OTHER_TYPE));
+        assert!(!refused_key(
+            "ssh: connect to host 10.0.0.1 port 22: Connection refused"
+        ));
+    }
+
+    #[tokio::test]
+    async fn anything_on_record_makes_a_refused_key_a_changed_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let recorded = dir.path().join("known_hosts");
+        std::fs::write(
+            &recorded,
+            "[10.77.0.13]:2222 ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WTVN9eE9s+OA0M=\n",
+        )
+        .unwrap();
+        let target = SshTarget {
+            name: "preventia".into(),
+            destination: "10.77.0.13".into(),
+            port: Some(2222),
+            user: None,
+            identity_file: None,
+            known_hosts: Some(recorded),
+            trusted_file: dir.path().join("ours"),
+            policy: HostKeyPolicy::Strict,
+            connect_timeout: Duration::from_secs(1),
+            limits: Limits::default(),
+            log_channels: LOG_CHANNELS,
+        };
+        assert!(
+            on_record(&target).await,
+            "an ECDSA key is on record for the host"
+        );
+        let other = SshTarget {
+            port: Some(2200),
+            ..target
+        };
+        assert!(
+            !on_record(&other).await,
+            "nothing is on record for another port"
+        );
+    }
 }

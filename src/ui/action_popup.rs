@@ -88,11 +88,11 @@ pub fn render(frame: &mut Frame, area: Rect, view: &ActionView, state: &State, t
             }
         }
     }
-    let busy = state.dispatcher.is_busy(&plan.service);
+    let busy = state.dispatcher.is_busy(&plan.subject);
     let title = format!(
         " {} {}{} ",
         plan.kind,
-        plan.service,
+        plan.subject,
         if busy { " · busy" } else { "" }
     );
     let border = if plan.prod { theme.bad } else { theme.accent };

@@ -257,7 +257,9 @@ fn service_cells<'a>(
 ) -> Vec<Cell<'a>> {
     let obs = svc.observation.as_ref();
     let stale = state.service_stale(host, svc);
-    let busy = state.dispatcher.is_busy(&svc.id);
+    let busy = state
+        .dispatcher
+        .is_busy(&crate::action::Subject::Service(svc.id.clone()));
     cols.iter()
         .map(|c| match c {
             Column::Name => {

@@ -251,7 +251,10 @@ fn render_services(frame: &mut Frame, area: Rect, host: &HostState, state: &Stat
             Span::styled(format!("{:<10}", run.label()), style),
             Span::styled(detail, theme.muted),
         ];
-        if state.dispatcher.is_busy(&svc.id) {
+        if state
+            .dispatcher
+            .is_busy(&crate::action::Subject::Service(svc.id.clone()))
+        {
             spans.push(Span::styled(
                 " ⟳ busy",
                 theme.accent.add_modifier(Modifier::BOLD),

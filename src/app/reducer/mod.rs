@@ -102,7 +102,7 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
     match action {
         Action::Quit => {
             // Quitting ends running actions mid-way; ask once more.
-            let running = state.dispatcher.busy_services();
+            let running = state.dispatcher.busy_subjects();
             if running.is_empty() || state.quit_armed {
                 state.quit = Some(QuitReason::Requested);
             } else {

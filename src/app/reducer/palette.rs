@@ -36,28 +36,34 @@ pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec
                 );
             }
         },
-        ("trust", name) => match state.host_mut(&crate::model::HostId::new(name)) {
-            Some(h) => match h.pending_key.take() {
-                Some(key) => {
-                    let host = h.id.clone();
-                    notice(
-                        state,
-                        NoticeLevel::Info,
-                        format!("trusting {host} ({}); reconnecting", key.fingerprint),
-                    );
-                    return vec![Effect::TrustHostKey {
-                        host,
-                        key_lines: key.key_lines,
-                    }];
+        ("trust", name) => {
+            let host = crate::model::HostId::new(name);
+            let pending = state.host(&host).map(|h| h.pending_key.clone());
+            match pending {
+                // The plan binds to the fingerprint shown: that key and no other is trusted.
+                Some(Some(key)) => {
+                    match state.dispatcher.plan_trust(
+                        config,
+                        &host,
+                        &key.fingerprint,
+                        &key.key_lines,
+                    ) {
+                        Ok(plan) => state.mode = Mode::Action(Box::new(ActionView::new(plan))),
+                        Err(refusal) => notice(
+                            state,
+                            NoticeLevel::Error,
+                            format!("cannot trust {host}: {refusal}"),
+                        ),
+                    }
                 }
-                None => notice(
+                Some(None) => notice(
                     state,
                     NoticeLevel::Error,
                     format!("no unknown host key is waiting for {name}"),
                 ),
-            },
-            None => notice(state, NoticeLevel::Error, format!("unknown host `{name}`")),
-        },
+                None => notice(state, NoticeLevel::Error, format!("unknown host `{name}`")),
+            }
+        }
         ("since" | "until" | "grep" | "live", arg) => {
             return super::log_sources::narrow_logs(state, cmd, arg);
         }

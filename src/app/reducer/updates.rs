@@ -102,10 +102,10 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
         }
         Update::ActionFinished {
             action_id,
-            service,
+            subject,
             outcome,
         } => {
-            state.dispatcher.finished(&service);
+            state.dispatcher.finished(&subject);
             let (level, verb) = match &outcome {
                 ActionOutcome::Succeeded { .. } => (NoticeLevel::Info, "✔"),
                 _ => (NoticeLevel::Error, "✘"),
@@ -114,7 +114,7 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
                 Mode::Action(v) if v.plan.id == action_id => {
                     format!("{verb} {}: {}", v.plan.title(), outcome.summary())
                 }
-                _ => format!("{verb} action on {service}: {}", outcome.summary()),
+                _ => format!("{verb} action on {subject}: {}", outcome.summary()),
             };
             notice(state, level, text);
             if let Mode::Action(view) = &mut state.mode

@@ -32,9 +32,12 @@ fn restart_on_prod_needs_the_typed_name_then_executes_once() {
     type_text(&mut state, &config, "conductores-ecs");
     let effects = update(&mut state, &config, Msg::Input(TextInput::Submit));
     assert!(
-        matches!(effects.as_slice(), [Effect::Execute(a)] if a.plan().service.to_string() == "control/conductores-ecs")
+        matches!(effects.as_slice(), [Effect::Execute(a)] if a.plan().subject.to_string() == "control/conductores-ecs")
     );
-    let id = crate::model::ServiceId::new(&HostId::new("control"), "conductores-ecs");
+    let id = crate::action::Subject::Service(crate::model::ServiceId::new(
+        &HostId::new("control"),
+        "conductores-ecs",
+    ));
     assert!(state.dispatcher.is_busy(&id));
 
     // Quitting while it runs asks once more.
@@ -63,7 +66,7 @@ fn restart_on_prod_needs_the_typed_name_then_executes_once() {
         &config,
         Msg::Update(Update::ActionFinished {
             action_id: 1,
-            service: id.clone(),
+            subject: id.clone(),
             outcome,
         }),
     );
@@ -210,4 +213,40 @@ fn read_only_refuses_every_mutating_action() {
     type_text(&mut state, &config, "restart control/conductores-ecs");
     assert!(update(&mut state, &config, Msg::Input(TextInput::Submit)).is_empty());
     assert!(matches!(state.mode, Mode::Normal));
+}
+
+#[test]
+fn trust_goes_through_the_dispatcher_bound_to_the_fingerprint_shown() {
+    let (config, mut state) = setup();
+    update(
+        &mut state,
+        &config,
+        Msg::Update(Update::HostKeyUnknown {
+            host: HostId::new("gamelera"),
+            fingerprint: "SHA256:seen".into(),
+            key_lines: vec!["10.77.0.10 ssh-ed25519 AAAA".into()],
+        }),
+    );
+    act(&mut state, &config, Action::Palette);
+    type_text(&mut state, &config, "trust gamelera");
+    let effects = update(&mut state, &config, Msg::Input(TextInput::Submit));
+    assert!(effects.is_empty(), "nothing runs before the confirmation");
+    let Mode::Action(view) = &state.mode else {
+        panic!("no confirmation popup: {:?}", state.notice)
+    };
+    assert_eq!(view.plan.kind, ActionKind::TrustHostKey);
+    assert_eq!(
+        view.plan.confirmation,
+        crate::action::Confirmation::TypeName("gamelera".into()),
+        "gamelera is prod: its name is typed"
+    );
+    assert!(
+        view.plan.steps[0]
+            .command
+            .to_string()
+            .contains("SHA256:seen")
+    );
+    type_text(&mut state, &config, "gamelera");
+    let effects = update(&mut state, &config, Msg::Input(TextInput::Submit));
+    assert!(matches!(effects.as_slice(), [Effect::Execute(_)]));
 }
