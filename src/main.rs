@@ -72,9 +72,18 @@ enum Command {
 
 const EXIT_CONFIG: u8 = 2;
 
+/// `eprintln!` that never panics: stderr may be a terminal that has gone (SIGHUP after the
+/// window closed), and exiting must not end in a panic then.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
-        eprintln!("warning: {e}");
+        say!("warning: {e}");
     }
     terminal::install_panic_hook();
     let cli = Cli::parse();
@@ -82,7 +91,7 @@ fn main() -> ExitCode {
     let config = match load_config(cli.config.as_deref()) {
         Ok(c) => Arc::new(c),
         Err(msg) => {
-            eprintln!("{msg}");
+            say!("{msg}");
             return ExitCode::from(EXIT_CONFIG);
         }
     };
@@ -91,7 +100,7 @@ fn main() -> ExitCode {
     if let Some(name) = &cli.theme
         && let Err(e) = opsdeck::config::theme::ThemeSpec::load(name, Some(config.dir()))
     {
-        eprintln!("error: --theme: {e}");
+        say!("error: --theme: {e}");
         return ExitCode::from(EXIT_CONFIG);
     }
     let state_dir = xdg_dir("XDG_STATE_HOME", ".local/state");
@@ -100,7 +109,7 @@ fn main() -> ExitCode {
         .clone()
         .unwrap_or_else(|| state_dir.join("opsdeck.log"));
     if let Err(e) = logging::init(&log_path) {
-        eprintln!("warning: cannot log to {}: {e}", log_path.display());
+        say!("warning: cannot log to {}: {e}", log_path.display());
     }
     tracing::info!(config = %config.path.display(), hosts = config.file.hosts.len(), "opsdeck starting");
 
@@ -118,7 +127,7 @@ fn main() -> ExitCode {
     let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            say!("error: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -132,7 +141,7 @@ fn main() -> ExitCode {
             )) {
                 Ok(code) => ExitCode::from(code as u8),
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    say!("error: {e}");
                     ExitCode::FAILURE
                 }
             }
@@ -165,7 +174,7 @@ fn main() -> ExitCode {
             match result {
                 Ok(code) => ExitCode::from(code as u8),
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    say!("error: {e}");
                     ExitCode::from(EXIT_CONFIG)
                 }
             }
@@ -179,7 +188,7 @@ fn main() -> ExitCode {
             let (themes, theme) = match load_themes(&config, &wanted, no_color) {
                 Ok(t) => t,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    say!("error: {e}");
                     return ExitCode::from(EXIT_CONFIG);
                 }
             };
@@ -204,7 +213,7 @@ fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     tracing::error!("opsdeck stopped: {e}");
-                    eprintln!("error: {e}");
+                    say!("error: {e}");
                     ExitCode::FAILURE
                 }
             }

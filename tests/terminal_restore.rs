@@ -20,6 +20,21 @@ fn run_in_pty(
     panic_mode: Option<&str>,
     interact: impl FnOnce(&mut dyn Write, u32, &dyn Fn(&str) -> bool),
 ) -> Run {
+    let state = tempfile::tempdir().unwrap();
+    run_with(
+        "tests/fixtures/local-only.toml",
+        panic_mode,
+        state.path(),
+        interact,
+    )
+}
+
+fn run_with(
+    config: &str,
+    panic_mode: Option<&str>,
+    state: &std::path::Path,
+    interact: impl FnOnce(&mut dyn Write, u32, &dyn Fn(&str) -> bool),
+) -> Run {
     let pty = native_pty_system();
     let pair = pty
         .openpty(PtySize {
@@ -29,11 +44,10 @@ fn run_in_pty(
             pixel_height: 0,
         })
         .unwrap();
-    let state = tempfile::tempdir().unwrap();
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_opsdeck"));
-    cmd.args(["--config", "tests/fixtures/local-only.toml"]);
+    cmd.args(["--config", config]);
     cmd.cwd(env!("CARGO_MANIFEST_DIR"));
-    cmd.env("XDG_STATE_HOME", state.path());
+    cmd.env("XDG_STATE_HOME", state);
     cmd.env("TERM", "xterm-256color");
     cmd.env("RUST_BACKTRACE", "0");
     if let Some(mode) = panic_mode {
@@ -151,6 +165,104 @@ fn sighup_restores_the_terminal() {
         .unwrap();
     });
     assert_restored(&run);
+}
+
+fn signal(pid: u32, sig: rustix::process::Signal) {
+    rustix::process::kill_process(rustix::process::Pid::from_raw(pid as i32).unwrap(), sig)
+        .unwrap();
+}
+
+#[test]
+fn sigint_and_sigquit_from_outside_restore_the_terminal() {
+    for sig in [rustix::process::Signal::INT, rustix::process::Signal::QUIT] {
+        let run = run_in_pty(None, |_, pid, seen| {
+            assert!(seen("always-up"));
+            signal(pid, sig);
+        });
+        assert_restored(&run);
+        assert_eq!(run.exit_code, 0, "{sig:?}");
+    }
+}
+
+/// Ended by a signal while an action runs: the audit log's end entry for it says
+/// `interrupted`, with the step it was in.
+#[test]
+fn an_action_cut_short_by_a_signal_is_audited_as_interrupted() {
+    let state = tempfile::tempdir().unwrap();
+    let run = run_with(
+        "tests/fixtures/slow-restart.toml",
+        None,
+        state.path(),
+        |w, pid, seen| {
+            assert!(seen("slow"));
+            // Down to the service row, restart, confirm.
+            w.write_all(b"j").unwrap();
+            w.flush().unwrap();
+            std::thread::sleep(Duration::from_millis(200));
+            w.write_all(b"r").unwrap();
+            w.flush().unwrap();
+            assert!(seen("Run it?"), "the plan popup asks");
+            w.write_all(b"y").unwrap();
+            w.flush().unwrap();
+            assert!(seen("$ sleep 30"), "the step runs");
+            signal(pid, rustix::process::Signal::TERM);
+        },
+    );
+    assert_restored(&run);
+    let audit = std::fs::read_to_string(state.path().join("opsdeck/audit.jsonl")).unwrap();
+    let end = audit
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["event"] == "end")
+        .expect("an end entry was written");
+    assert_eq!(end["result"], "interrupted", "{end}");
+    assert_eq!(end["step_title"], "restart");
+    assert!(end["reason"].as_str().unwrap().contains("SIGTERM"), "{end}");
+}
+
+/// The terminal window closed: the pty is gone when SIGHUP arrives. opsdeck ends without
+/// a panic (exit code 101) even though nothing can be written any more.
+#[test]
+fn a_vanished_terminal_ends_without_a_panic() {
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 30,
+            cols: 100,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_opsdeck"));
+    cmd.args(["--config", "tests/fixtures/local-only.toml"]);
+    cmd.cwd(env!("CARGO_MANIFEST_DIR"));
+    cmd.env("XDG_STATE_HOME", state.path());
+    cmd.env("TERM", "xterm-256color");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let pid = child.process_id().unwrap();
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !String::from_utf8_lossy(&seen).contains("always-up") && Instant::now() < deadline {
+        let mut buf = [0u8; 4096];
+        let n = reader.read(&mut buf).unwrap_or(0);
+        seen.extend_from_slice(&buf[..n]);
+    }
+    drop(reader);
+    drop(pair.master);
+    signal(pid, rustix::process::Signal::HUP);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "opsdeck did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_ne!(status.exit_code(), 101, "opsdeck panicked on its way out");
+    let log = std::fs::read_to_string(state.path().join("opsdeck/opsdeck.log")).unwrap_or_default();
+    assert!(!log.contains("panic"), "{log}");
 }
 
 #[test]

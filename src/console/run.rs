@@ -49,16 +49,39 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
     let core = CoreOptions {
-        audit: opts.audit,
+        audit: opts.audit.clone(),
         read_only: opts.read_only,
-        known_hosts: opts.known_hosts,
+        known_hosts: opts.known_hosts.clone(),
     };
     let runner = runner::start(config.clone(), tx, core);
+    let ended = event_loop(&config, &opts, &mut state, &mut guard, &runner, &mut rx).await;
+    // Actions cut short by the exit are on record as interrupted, whatever ended it.
+    let why = match &ended {
+        Ok(why) => (*why).to_owned(),
+        Err(e) => format!("error: {e}"),
+    };
+    runner.interrupt_running(&format!("opsdeck was ended ({why}) while it ran"));
+    drop(guard);
+    ended.map(|_| ())
+}
 
+/// Runs until the operator quits (or a signal ends it); says what ended it.
+async fn event_loop(
+    config: &Arc<Config>,
+    opts: &RunOptions,
+    state: &mut State,
+    guard: &mut terminal::Guard,
+    runner: &runner::EffectRunner,
+    rx: &mut mpsc::Receiver<crate::protocol::Update>,
+) -> Result<&'static str> {
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
+    // Raw mode turns ctrl-c into a key; these come from outside (kill -INT, kill -QUIT).
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigquit = signal(SignalKind::quit())?;
+    let mut why = "quit";
     let mut dirty = true;
     // A key was handled: its frame is drawn now, not at the next frame slot.
     let mut urgent = false;
@@ -67,7 +90,7 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
     let mut last_draw = Instant::now();
 
     loop {
-        let live = live(&state);
+        let live = live(state);
         if dirty && (urgent || due) && !terminal::panicked() {
             let theme = &opts.themes[state.theme.min(opts.themes.len() - 1)];
             if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "render") {
@@ -75,7 +98,7 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
             }
             guard
                 .terminal
-                .draw(|frame| ui::render(frame, &state, theme))?;
+                .draw(|frame| ui::render(frame, state, theme))?;
             last_draw = Instant::now();
             dirty = false;
         }
@@ -88,7 +111,7 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(ev)) => {
-                    msgs.extend(translate(&state, ev));
+                    msgs.extend(translate(state, ev));
                     urgent = true;
                 }
                 Some(Err(e)) => return Err(eyre!("terminal input failed: {e}")),
@@ -96,24 +119,26 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
             },
             Some(first) = rx.recv(), if take_updates => {
                 msgs.push(Msg::Update(first));
-                drain(&mut rx, &mut msgs);
+                drain(rx, &mut msgs);
             }
             _ = tick.tick() => {
                 msgs.push(Msg::Tick(Utc::now()));
-                drain(&mut rx, &mut msgs);
+                drain(rx, &mut msgs);
                 due = true;
             }
             _ = tokio::time::sleep_until(last_draw + LIVE_FRAME), if dirty && live => {
-                drain(&mut rx, &mut msgs);
+                drain(rx, &mut msgs);
                 due = true;
             }
-            _ = sigterm.recv() => state.quit = Some(QuitReason::Requested),
-            _ = sighup.recv() => state.quit = Some(QuitReason::Requested),
+            _ = sigterm.recv() => (why, state.quit) = ("SIGTERM", Some(QuitReason::Requested)),
+            _ = sighup.recv() => (why, state.quit) = ("SIGHUP", Some(QuitReason::Requested)),
+            _ = sigint.recv() => (why, state.quit) = ("SIGINT", Some(QuitReason::Requested)),
+            _ = sigquit.recv() => (why, state.quit) = ("SIGQUIT", Some(QuitReason::Requested)),
         }
         let (notice, mode) = (state.notice.clone(), std::mem::discriminant(&state.mode));
         for msg in msgs {
             dirty = true;
-            for effect in update(&mut state, &config, msg) {
+            for effect in update(state, config, msg) {
                 runner.perform(effect);
             }
         }
@@ -122,16 +147,11 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
             urgent = true;
         }
         match state.quit.take() {
-            Some(QuitReason::Requested) => break,
-            Some(QuitReason::Error(e)) => {
-                drop(guard);
-                return Err(eyre!(e));
-            }
+            Some(QuitReason::Requested) => return Ok(why),
+            Some(QuitReason::Error(e)) => return Err(eyre!(e)),
             None => {}
         }
     }
-    drop(guard);
-    Ok(())
 }
 
 /// Screens where what collectors report moves under the operator's eyes.

@@ -46,7 +46,9 @@ pub fn enter() -> io::Result<Guard> {
     let mut out = io::stdout();
     execute!(out, EnterAlternateScreen, EnableMouseCapture, cursor::Hide)?;
     let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    Ok(Guard { terminal })
+    Ok(Guard {
+        terminal: std::mem::ManuallyDrop::new(terminal),
+    })
 }
 
 /// Leaves raw mode and the alternate screen and shows the cursor; safe to call twice.
@@ -61,7 +63,9 @@ pub fn restore() {
 
 /// Owns the terminal while the UI runs; dropping it restores the terminal.
 pub struct Guard {
-    pub terminal: Tui,
+    /// Never dropped: ratatui's own drop prints to stderr when it cannot show the cursor,
+    /// and printing to a terminal that has gone panics. [`restore`] does its work instead.
+    pub terminal: std::mem::ManuallyDrop<Tui>,
 }
 
 impl Drop for Guard {
