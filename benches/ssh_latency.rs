@@ -90,7 +90,7 @@ fn main() {
         };
         let scale_targets = targets(&scale);
         let n = scale_targets.len();
-        let cap = scale.file.settings.connect_concurrency;
+        let cap = scale.file.settings.connect_concurrency();
         let t0 = Instant::now();
         let conns = connect_all(&scale_targets, cap).await;
         full_status(&conns).await;

@@ -242,6 +242,7 @@ pub fn containers(state: &mut State, config: &Config) {
             digest: Some("4f2a9c01d3e7".into()),
             ports: vec![],
             pid: None,
+            host_network: false,
         };
     let containers = vec![
         container(

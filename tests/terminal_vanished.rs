@@ -56,4 +56,3 @@ fn a_vanished_terminal_ends_without_a_panic() {
     let log = std::fs::read_to_string(state.path().join("opsdeck/opsdeck.log")).unwrap_or_default();
     assert!(!log.contains("panic"), "{log}");
 }
-

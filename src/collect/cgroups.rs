@@ -12,10 +12,13 @@ use crate::transport::CommandSpec;
 
 const MARK: &str = "@@c ";
 
-/// Reads the counters of the processes given as arguments, with shell builtins only (no
-/// process is started per container). Pids are arguments, never pasted into the script.
+/// Reads the counters of the containers given as arguments (`PID:ID:NET`), with shell
+/// builtins only (no process is started per container); arguments are never pasted into
+/// the script. A pid whose cgroup does not name its container is not that container (the
+/// engine runs elsewhere, in another pid namespace): it is skipped and the engine asked.
 const SCRIPT: &str = r#"r=/sys/fs/cgroup
-for p do
+for a do
+  p=${a%%:*}; rest=${a#*:}; id=${rest%%:*}; net=${rest#*:}
   printf '@@c %s\n' "$p"
   [ -r /proc/$p/cgroup ] || continue
   cpu= mem= blk= v2=
@@ -27,6 +30,7 @@ for p do
       blkio) blk=$path ;;
     esac
   done < /proc/$p/cgroup
+  case "$cpu$mem$v2" in *"$id"*) ;; *) continue ;; esac
   if [ -n "$cpu" ] && [ -r "$r/cpuacct$cpu/cpuacct.usage" ]; then
     read -r x < "$r/cpuacct$cpu/cpuacct.usage" && echo "cpu_ns $x"
     read -r x < "$r/memory$mem/memory.usage_in_bytes" && echo "mem $x"
@@ -39,21 +43,38 @@ for p do
     while read -r d rest; do echo "io $rest"; done < "$r$v2/io.stat"
   fi
   # Containers on the host's own network share its counters: they have none of their own.
-  if ! [ /proc/$p/ns/net -ef /proc/$$/ns/net ]; then
+  if [ "$net" = own ]; then
     while read -r l; do echo "net $l"; done < /proc/$p/net/dev
   fi
 done
 true"#;
 
-pub fn command(pids: &[u32]) -> CommandSpec {
+/// A running container as the counters are read: its main pid, its id (which its cgroup
+/// path holds), and whether it has a network of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    pub pid: u32,
+    pub id: String,
+    pub own_network: bool,
+}
+
+pub fn command(containers: &[Counted]) -> CommandSpec {
     let mut argv = vec![
         "sh".to_owned(),
         "-c".to_owned(),
         SCRIPT.to_owned(),
         "opsdeck-cgroups".to_owned(),
     ];
-    argv.extend(pids.iter().map(u32::to_string));
+    argv.extend(containers.iter().filter(|c| is_id(&c.id)).map(|c| {
+        let net = if c.own_network { "own" } else { "host" };
+        format!("{}:{}:{net}", c.pid, c.id)
+    }));
     CommandSpec::argv(argv)
+}
+
+/// Container ids are hex: nothing else may reach the script's pattern.
+fn is_id(id: &str) -> bool {
+    id.len() >= 12 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The samples found, by pid; a process whose counters could not be read is left out (it
@@ -159,8 +180,24 @@ mod tests {
 
     #[test]
     fn pids_are_arguments_and_both_cgroup_versions_parse() {
-        let cmd = command(&[41, 42]);
-        assert_eq!(cmd.args()[2..], ["opsdeck-cgroups", "41", "42"]);
+        let c = |pid, id: &str, own_network| Counted {
+            pid,
+            id: id.into(),
+            own_network,
+        };
+        let cmd = command(&[
+            c(41, "aaaabbbbcccc0001", true),
+            c(42, "aaaabbbbcccc0002", false),
+            c(43, "*;rm -rf /", false),
+        ]);
+        assert_eq!(
+            cmd.args()[2..],
+            [
+                "opsdeck-cgroups",
+                "41:aaaabbbbcccc0001:own",
+                "42:aaaabbbbcccc0002:host"
+            ]
+        );
         let text = "@@c 41\ncpu_ns 1500000000\nmem 73400320\nlimit 9223372036854771712\n\
                     blk Read 4096\nblk Write 8192\nblk Total 12288\n\
                     net Inter-|   Receive\nnet  face |bytes\nnet     lo: 100 1 0 0 0 0 0 0 100 1 0 0 0 0 0 0\n\

@@ -15,6 +15,7 @@ use futures::StreamExt;
 use tokio::sync::watch;
 
 use super::context::Context;
+use super::docker_stats::RunningContainer;
 use crate::model::HostId;
 use crate::model::container::{ContainerHealth, ContainerInfo};
 use crate::protocol::Update;
@@ -111,7 +112,7 @@ async fn session(
         ..Default::default()
     };
     let mut events = docker.events(Some(opts));
-    let (running_tx, running_rx) = watch::channel(Vec::<(String, Option<u32>)>::new());
+    let (running_tx, running_rx) = watch::channel(Vec::<RunningContainer>::new());
     let stats = tokio::spawn(super::docker_stats::poll(
         ctx.clone(),
         host.clone(),
@@ -129,7 +130,11 @@ async fn session(
                 let running = containers
                     .iter()
                     .filter(|c| c.running())
-                    .map(|c| (c.id.clone(), c.pid))
+                    .map(|c| RunningContainer {
+                        id: c.id.clone(),
+                        pid: c.pid,
+                        host_network: c.host_network,
+                    })
                     .collect();
                 let _ = running_tx.send(running);
                 if !ctx
@@ -279,9 +284,15 @@ async fn inspect(docker: &Docker, s: &ContainerSummary) -> ContainerInfo {
             })
             .collect(),
         pid: None,
+        host_network: false,
     };
     if let Ok(full) = docker.inspect_container(&id, None).await {
         info.restarts = full.restart_count.unwrap_or(0).max(0) as u32;
+        info.host_network = full
+            .host_config
+            .as_ref()
+            .and_then(|h| h.network_mode.as_deref())
+            == Some("host");
         if let Some(state) = full.state {
             info.pid = state
                 .pid

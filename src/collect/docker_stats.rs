@@ -23,39 +23,52 @@ use crate::transport::Target;
 const STATS_PER_SECOND: f64 = 4.0;
 const COUNTERS_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Reads every running container (`(id, pid)`) once per `every`.
+/// A running container as the inventory last saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningContainer {
+    pub id: String,
+    pub pid: Option<u32>,
+    pub host_network: bool,
+}
+
+/// Reads every running container once per `every`.
 pub async fn poll(
     ctx: Context,
     host: HostId,
     docker: Docker,
-    running: watch::Receiver<Vec<(String, Option<u32>)>>,
+    running: watch::Receiver<Vec<RunningContainer>>,
     every: Duration,
     counters: Option<Target>,
 ) {
-    let mut counters = counters;
     loop {
         let started = tokio::time::Instant::now();
         let batch = running.borrow().clone();
-        let mut left: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
+        let mut left: Vec<String> = batch.iter().map(|c| c.id.clone()).collect();
         if let Some(target) = &counters {
-            let pids: Vec<u32> = batch.iter().filter_map(|(_, p)| *p).collect();
-            if !pids.is_empty() {
+            let counted: Vec<cgroups::Counted> = batch
+                .iter()
+                .filter_map(|c| {
+                    Some(cgroups::Counted {
+                        pid: c.pid?,
+                        id: c.id.clone(),
+                        own_network: !c.host_network,
+                    })
+                })
+                .collect();
+            if !counted.is_empty() {
                 let read = ctx
                     .transports()
-                    .run_streaming(target, &cgroups::command(&pids), COUNTERS_TIMEOUT, None)
+                    .run_streaming(target, &cgroups::command(&counted), COUNTERS_TIMEOUT, None)
                     .await;
+                // What cannot be read this way (not readable here, another pid namespace)
+                // is asked of the engine below.
                 if let Ok(out) = read {
                     let found = cgroups::parse(&out.stdout, Utc::now());
-                    if found.is_empty() {
-                        // Not readable here (permissions, another pid namespace): the engine
-                        // is asked from now on.
-                        tracing::info!(%host, "container cgroups not readable; using the engine's stats");
-                        counters = None;
-                    }
-                    for (id, pid) in &batch {
-                        let Some(sample) = pid.and_then(|p| found.get(&p)) else {
+                    for c in &counted {
+                        let Some(sample) = found.get(&c.pid) else {
                             continue;
                         };
+                        let id = &c.id;
                         left.retain(|l| l != id);
                         if !send(&ctx, &host, id, *sample).await {
                             return;

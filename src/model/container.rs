@@ -32,6 +32,8 @@ pub struct ContainerInfo {
     pub ports: Vec<String>,
     /// The main process on the host, while running (its cgroups hold the counters).
     pub pid: Option<u32>,
+    /// On the host's own network (`--network host`): no network counters of its own.
+    pub host_network: bool,
 }
 
 impl ContainerInfo {
@@ -177,6 +179,7 @@ mod tests {
             digest: None,
             ports: vec![],
             pid: None,
+            host_network: false,
         }
     }
 

@@ -109,6 +109,7 @@ fn container_lists_group_replicas_and_plan_one_step_each() {
         digest: None,
         ports: vec![],
         pid: None,
+        host_network: false,
     };
     let mut adhoc = replica(9, true);
     (adhoc.project, adhoc.service, adhoc.name) = (None, None, "adhoc".into());
