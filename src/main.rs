@@ -89,7 +89,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
 
     let config = match load_config(cli.config.as_deref()) {
-        Ok(c) => Arc::new(c),
+        // `--read-only` is the settings' `read_only` for everything that reads the config:
+        // the dispatcher, the executor, checks and status probes alike.
+        Ok(mut c) => {
+            c.file.settings.read_only |= cli.read_only;
+            Arc::new(c)
+        }
         Err(msg) => {
             say!("{msg}");
             return ExitCode::from(EXIT_CONFIG);
@@ -113,18 +118,13 @@ fn main() -> ExitCode {
     }
     tracing::info!(config = %config.path.display(), hosts = config.file.hosts.len(), "opsdeck starting");
 
-    let workers: usize = std::env::var("OPSDECK_WORKERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2);
-    let mut builder = if workers == 0 {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        let mut b = tokio::runtime::Builder::new_multi_thread();
-        b.worker_threads(workers);
-        b
-    };
-    let runtime = match builder.enable_all().build() {
+    // The console's loop runs on the main thread (`block_on`), its I/O on two workers: the
+    // panic hook tells the two apart by thread.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             say!("error: cannot start the async runtime: {e}");

@@ -94,7 +94,8 @@ async fn event_loop(
         if dirty && (urgent || due) && !terminal::panicked() {
             let theme = &opts.themes[state.theme.min(opts.themes.len() - 1)];
             if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "render") {
-                panic!("deliberate panic in render (OPSDECK_TEST_PANIC=render)");
+                let detail = std::env::var("OPSDECK_TEST_PANIC_DETAIL").unwrap_or_default();
+                panic!("deliberate panic in render (OPSDECK_TEST_PANIC=render){detail}");
             }
             guard
                 .terminal

@@ -44,6 +44,8 @@ pub struct SshTarget {
     pub limits: Limits,
     /// SSH channels log streams may hold at once.
     pub log_channels: usize,
+    /// The host's `env`, delivered on each command's stdin.
+    pub env: super::CommandEnv,
 }
 
 impl SshTarget {
@@ -60,6 +62,7 @@ impl SshTarget {
             connect_timeout: Duration::from_secs(5),
             limits: Limits::default(),
             log_channels: LOG_CHANNELS,
+            env: super::CommandEnv::from_config(host),
         })
     }
 
@@ -431,14 +434,16 @@ impl SshConnection {
         end: &str,
     ) -> Result<RecordStream, TransportError> {
         // The host's own reading has the channel set aside for it: no permit to wait for.
+        let env = &self.target.env;
         let mut child =
-            openssh::Session::to_raw_command(SessionRef(self.clone()), spec.to_shell_line())
-                .stdin(openssh::Stdio::null())
+            openssh::Session::to_raw_command(SessionRef(self.clone()), env.shell_line(spec))
+                .stdin(stdin_for(env))
                 .stdout(openssh::Stdio::piped())
                 .stderr(openssh::Stdio::null())
                 .spawn()
                 .await
                 .map_err(ssh_io)?;
+        send_env(env, child.stdin().take()).await?;
         let stdout = child.stdout().take().expect("piped");
         Ok(RecordStream {
             _child: child,
@@ -475,11 +480,12 @@ impl SshConnection {
         stderr: bool,
     ) -> Result<openssh::Child<&openssh::Session>, TransportError> {
         let mut delay = Duration::from_millis(10);
+        let env = &self.target.env;
         for attempt in 0.. {
             let result = self
                 .session
-                .raw_command(spec.to_shell_line())
-                .stdin(openssh::Stdio::null())
+                .raw_command(env.shell_line(spec))
+                .stdin(stdin_for(env))
                 .stdout(openssh::Stdio::piped())
                 .stderr(if stderr {
                     openssh::Stdio::piped()
@@ -489,7 +495,10 @@ impl SshConnection {
                 .spawn()
                 .await;
             match result {
-                Ok(child) => return Ok(child),
+                Ok(mut child) => {
+                    send_env(env, child.stdin().take()).await?;
+                    return Ok(child);
+                }
                 Err(e)
                     if attempt < 5
                         && matches!(e, openssh::Error::SshMux(_) | openssh::Error::ChildIo(_)) =>
@@ -530,6 +539,30 @@ impl std::ops::Deref for SessionRef {
     fn deref(&self) -> &openssh::Session {
         &self.0.session
     }
+}
+
+fn stdin_for(env: &super::CommandEnv) -> openssh::Stdio {
+    if env.is_empty() {
+        openssh::Stdio::null()
+    } else {
+        openssh::Stdio::piped()
+    }
+}
+
+/// Writes the host's variables to a command's stdin and closes it (see `transport::env`).
+async fn send_env(
+    env: &super::CommandEnv,
+    stdin: Option<openssh::ChildStdin>,
+) -> Result<(), TransportError> {
+    use tokio::io::AsyncWriteExt;
+    if let Some(mut stdin) = stdin.filter(|_| !env.is_empty()) {
+        stdin
+            .write_all(&env.stdin_block())
+            .await
+            .map_err(TransportError::Io)?;
+        stdin.shutdown().await.map_err(TransportError::Io)?;
+    }
+    Ok(())
 }
 
 /// Records of a long-running command ([`SshConnection::record_stream`]); dropping it
@@ -618,6 +651,7 @@ mod tests {
             connect_timeout: Duration::from_secs(1),
             limits: Limits::default(),
             log_channels: LOG_CHANNELS,
+            env: Default::default(),
         };
         assert!(
             on_record(&target).await,
