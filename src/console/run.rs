@@ -112,8 +112,11 @@ async fn event_loop(
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(ev)) => {
+                    // A key or click the console acts on is drawn at once; mouse moves and
+                    // other events it ignores wait for the next frame slot.
+                    let before = msgs.len();
                     msgs.extend(translate(state, ev));
-                    urgent = true;
+                    urgent = msgs.len() > before;
                 }
                 Some(Err(e)) => return Err(eyre!("terminal input failed: {e}")),
                 None => state.quit = Some(QuitReason::Requested),
