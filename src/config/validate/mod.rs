@@ -297,32 +297,7 @@ pub fn validate(file: &ConfigFile, report: &mut Report<'_>) {
         "backup set",
     );
     for (i, b) in file.backups.iter().enumerate() {
-        let p = format!("backups[{i}]");
-        c.name(&b.name, &p);
-        refs.host(&mut c, &b.host, &format!("{p}.host"));
-        if let Some(s) = &b.service {
-            refs.service_of(&mut c, &b.host, s, &format!("{p}.service"));
-        }
-        if b.dir.is_none() && b.list.is_none() {
-            c.err(
-                b.name.span(),
-                p.clone(),
-                "a backup set needs `dir` (with `glob`) or a `list` command",
-            );
-        }
-        c.opt_duration(&b.max_age, &p, "max_age", (secs(60), secs(400 * 86_400)));
-        for (field, cmd) in [
-            ("list", &b.list),
-            ("create", &b.create),
-            ("restore", &b.restore),
-            ("verify", &b.verify),
-        ] {
-            c.command(cmd, None, &p, field);
-            fields::no_secret_on_command_line(&mut c, file, b.host.get_ref(), cmd, &p, field);
-        }
-        for (j, s) in b.stop_during_restore.iter().enumerate() {
-            refs.service_of(&mut c, &b.host, s, &format!("{p}.stop_during_restore[{j}]"));
-        }
+        backups::backup_set(&mut c, file, &refs, b, &format!("backups[{i}]"));
     }
 
     c.unique(
@@ -441,6 +416,7 @@ fn settings_rules(c: &mut Checker, s: &Settings) {
     );
 }
 
+mod backups;
 mod fields;
 mod hosts;
 mod recipes;
