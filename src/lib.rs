@@ -16,6 +16,7 @@
 //! collect                   the supervisor and collectors (hosts, Docker, checks, logs)
 //! protocol                  Update, Effect and what they carry — the core↔console vocabulary
 //! action                    plan → confirm (the dispatcher) → execute → audit
+//! backup                    backup sets: listing here and off-site, grouping by key, freshness
 //! check                     the check engine
 //! transport                 local and SSH commands, Docker endpoints; the only shell quoting
 //! config                    hosts.toml, validation, secrets, key map and theme data
@@ -23,11 +24,12 @@
 //! logging                   tracing to a file, secrets redacted
 //! ```
 //!
-//! `transport`, `check`, `collect` and `action` never import `app` or `ui`, nor ratatui or
+//! `transport`, `check`, `backup`, `collect` and `action` never import `app` or `ui`, nor ratatui or
 //! crossterm; `config` imports neither ratatui nor crossterm.
 
 pub mod action;
 pub mod app;
+pub mod backup;
 pub mod check;
 pub mod cli;
 pub mod collect;

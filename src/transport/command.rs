@@ -56,6 +56,42 @@ impl CommandSpec {
         }
     }
 
+    /// Replaces every `{name}` placeholder that `values` names, in one pass: a value that
+    /// itself holds `{name}` is not substituted again. Each argument stays one argument.
+    pub fn substitute_all(&self, values: &[(&str, &str)]) -> Self {
+        let fill = |arg: &String| {
+            let mut out = String::with_capacity(arg.len());
+            let mut rest = arg.as_str();
+            while let Some(open) = rest.find('{') {
+                out.push_str(&rest[..open]);
+                let after = &rest[open + 1..];
+                let hit = after.find('}').and_then(|close| {
+                    let name = &after[..close];
+                    values
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, v)| (*v, close))
+                });
+                match hit {
+                    Some((value, close)) => {
+                        out.push_str(value);
+                        rest = &after[close + 1..];
+                    }
+                    None => {
+                        out.push('{');
+                        rest = after;
+                    }
+                }
+            }
+            out.push_str(rest);
+            out
+        };
+        Self {
+            argv: self.argv.iter().map(fill).collect(),
+            shown: self.shown.iter().map(fill).collect(),
+        }
+    }
+
     pub fn program(&self) -> &str {
         self.argv.first().map_or("", String::as_str)
     }
@@ -142,6 +178,13 @@ mod tests {
         let spec = CommandSpec::from_config(&line);
         assert_eq!(spec.to_string(), "curl 'token=${T}'");
         assert_eq!(spec.expose_argv()[1], "token=hunter22");
+    }
+
+    #[test]
+    fn substituting_all_is_one_pass() {
+        let spec = CommandSpec::argv(["cp", "{file}", "{dest}/{key}", "{other}", "{"])
+            .substitute_all(&[("file", "a{key}"), ("key", "k"), ("dest", "/d")]);
+        assert_eq!(spec.args(), ["a{key}", "/d/k", "{other}", "{"]);
     }
 
     #[test]

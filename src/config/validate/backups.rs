@@ -15,7 +15,10 @@ pub(super) fn backup_set(
 ) {
     c.name(&b.name, p);
     refs.host(c, &b.host, &format!("{p}.host"));
-    if let Some(h) = file.hosts.iter().find(|h| h.name.get_ref() == b.host.get_ref())
+    if let Some(h) = file
+        .hosts
+        .iter()
+        .find(|h| h.name.get_ref() == b.host.get_ref())
         && h.transport == TransportKind::Http
     {
         c.err(
@@ -192,7 +195,13 @@ fn parts(c: &mut Checker, b: &BackupSet, p: &str) {
 fn pattern(c: &mut Checker, re: &Spanned<String>, at: &str) {
     match regex::Regex::new(re.get_ref()) {
         Err(e) => {
-            let first = e.to_string().lines().last().unwrap_or_default().trim().to_owned();
+            let first = e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
             c.err(re.span(), at.to_owned(), format!("invalid regex: {first}"));
         }
         Ok(r) if !r.capture_names().any(|n| n == Some("key")) => c.err(
@@ -266,7 +275,13 @@ fn integrity(c: &mut Checker, i: &Integrity, at: &str) {
     if let Some(re) = &i.expect_regex
         && let Err(e) = regex::Regex::new(re.get_ref())
     {
-        let first = e.to_string().lines().last().unwrap_or_default().trim().to_owned();
+        let first = e
+            .to_string()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
         c.err(
             re.span(),
             format!("{at}.expect_regex"),
