@@ -68,6 +68,43 @@ enum Command {
         #[arg(long, value_enum, default_value_t = cli::check::Format::Text)]
         format: cli::check::Format,
     },
+    /// Make a backup of SET now, verify it and say where it is: 0 done, 1 a step failed,
+    /// 2 it could not start (unknown set, read-only, not confirmed, host unreachable).
+    Backup {
+        set: String,
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+        /// Print the plan and run nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Restore backup KEY (or `latest`) of SET: verify, safety backup, stop, restore, start,
+    /// checks. Confirmed by typing the service's name (`--yes --confirm NAME`). Exit codes as
+    /// `backup`.
+    Restore {
+        set: String,
+        key: String,
+        #[arg(long)]
+        yes: bool,
+        /// The service's name, as the console asks for it.
+        #[arg(long)]
+        confirm: Option<String>,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Restore the newest backup of SET into a scratch target and check it there, touching
+    /// nothing live. Exit codes as `backup`.
+    Drill {
+        set: String,
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        dry_run: bool,
+        /// The drill's result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 const EXIT_CONFIG: u8 = 2;
@@ -79,6 +116,50 @@ macro_rules! say {
         use std::io::Write as _;
         let _ = writeln!(std::io::stderr(), $($arg)*);
     }};
+}
+
+/// Where the console and the commands keep the audit log.
+fn audit_path(config: &Config, state_dir: &std::path::Path) -> PathBuf {
+    config
+        .file
+        .settings
+        .audit_log
+        .clone()
+        .unwrap_or_else(|| state_dir.join("audit.jsonl"))
+}
+
+/// `opsdeck backup`, `restore` and `drill`.
+fn backup_action(
+    runtime: &tokio::runtime::Runtime,
+    config: &Config,
+    state_dir: &std::path::Path,
+    set: &str,
+    what: cli::backup::What<'_>,
+    (yes, confirm, dry_run, json): (bool, Option<String>, bool, bool),
+) -> ExitCode {
+    let opts = cli::backup::ActOptions {
+        known_hosts: &state_dir.join("known_hosts"),
+        audit: AuditLog::new(audit_path(config, state_dir)),
+        drills: &state_dir.join("drills.json"),
+        yes,
+        confirm,
+        dry_run,
+        json,
+    };
+    let result = runtime.block_on(cli::backup::run(
+        config,
+        set,
+        what,
+        &opts,
+        &mut std::io::stdout(),
+    ));
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            say!("error: {e}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -179,6 +260,41 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Backup { set, yes, dry_run } => backup_action(
+            &runtime,
+            &config,
+            &state_dir,
+            &set,
+            cli::backup::What::Backup,
+            (yes, None, dry_run, false),
+        ),
+        Command::Restore {
+            set,
+            key,
+            yes,
+            confirm,
+            dry_run,
+        } => backup_action(
+            &runtime,
+            &config,
+            &state_dir,
+            &set,
+            cli::backup::What::Restore { key: &key },
+            (yes, confirm, dry_run, false),
+        ),
+        Command::Drill {
+            set,
+            yes,
+            dry_run,
+            json,
+        } => backup_action(
+            &runtime,
+            &config,
+            &state_dir,
+            &set,
+            cli::backup::What::Drill,
+            (yes, None, dry_run, json),
+        ),
         Command::Tui => {
             let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
             let wanted = cli
@@ -192,12 +308,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(EXIT_CONFIG);
                 }
             };
-            let audit_path = config
-                .file
-                .settings
-                .audit_log
-                .clone()
-                .unwrap_or_else(|| state_dir.join("audit.jsonl"));
+            let audit_path = audit_path(&config, &state_dir);
             let opts = RunOptions {
                 read_only: cli.read_only,
                 themes,

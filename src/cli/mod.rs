@@ -4,11 +4,66 @@
 //! or [`json`] (documents): secrets redacted, then the screen's sanitiser, so a hostile
 //! host's escape sequences or bidi controls never reach the terminal or a CI log raw.
 
+pub mod backup;
 pub mod check;
 pub mod status;
 
 use crate::config::secret::{redact, redact_json};
 use crate::model::text::plain;
+
+/// What keeps a command-line connection to a host open: the directory of its Docker
+/// socket forward (the SSH master lives in the transports).
+pub struct HostLink {
+    _docker_dir: Option<tempfile::TempDir>,
+}
+
+/// Connects one host for a command-line action: its SSH master (strict host keys, as the
+/// console) and its Docker engine, if it has one, so that compose steps can run. A Docker
+/// engine that does not answer is not an error here: only steps that need it fail.
+pub async fn connect_host(
+    config: &crate::config::Config,
+    transports: &crate::transport::Transports,
+    host: &crate::model::HostId,
+    known_hosts: &std::path::Path,
+) -> Result<HostLink, String> {
+    use crate::config::schema::TransportKind;
+    use crate::transport::docker::{DockerEndpoint, connect};
+    let h = config
+        .find_host(host)
+        .ok_or_else(|| format!("unknown host {host}"))?;
+    let ssh = match h.transport {
+        TransportKind::Ssh => {
+            let target = crate::transport::ssh::SshTarget::from_config(h, known_hosts)
+                .ok_or_else(|| format!("{host} has no address"))?
+                .with_settings(&config.file.settings);
+            let conn = std::sync::Arc::new(
+                crate::transport::ssh::connect(&target)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            );
+            transports.set_ssh(host, Some(conn.clone()));
+            Some(conn)
+        }
+        TransportKind::Local => None,
+        TransportKind::Http => return Err(format!("{host} is an http-only host")),
+    };
+    let docker_value = h.docker.as_ref().map(|d| d.get_ref().as_str());
+    let mut docker_dir = None;
+    if let Some(endpoint) = DockerEndpoint::from_config(docker_value, h.docker_socket()) {
+        let dir = tempfile::Builder::new()
+            .prefix("opsdeck-docker-")
+            .tempdir()
+            .map_err(|e| e.to_string())?;
+        match connect(&endpoint, ssh.as_deref(), dir.path()).await {
+            Ok(docker) => transports.set_docker(host, Some(docker)),
+            Err(e) => tracing::warn!(%host, "docker engine not reached: {e}"),
+        }
+        docker_dir = Some(dir);
+    }
+    Ok(HostLink {
+        _docker_dir: docker_dir,
+    })
+}
 
 /// One line of text fit for a terminal: secrets redacted, control and invisible characters
 /// and escape sequences shown as `·`.

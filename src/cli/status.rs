@@ -4,7 +4,7 @@ use std::io::Write;
 
 use crate::collect::snapshot::{HostReport, fleet_once};
 use crate::config::Config;
-use crate::ui::units;
+use crate::model::units;
 
 pub async fn run(
     config: &Config,

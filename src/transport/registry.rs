@@ -17,6 +17,17 @@ pub enum Target {
     Ssh(HostId),
 }
 
+impl Target {
+    /// Where commands for `host` of `config` run: SSH hosts over their master, the rest
+    /// here.
+    pub fn of(config: &crate::config::Config, host: &HostId) -> Self {
+        match config.find_host(host).map(|h| h.transport) {
+            Some(crate::config::schema::TransportKind::Ssh) => Target::Ssh(host.clone()),
+            _ => Target::Local,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct Transports {
     ssh: RwLock<HashMap<HostId, Arc<SshConnection>>>,
