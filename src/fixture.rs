@@ -119,7 +119,106 @@ pub fn state(config: &Config, size: (u16, u16)) -> State {
             );
         }
     }
+    backups(&mut state, config);
     state
+}
+
+/// Listings of the fixture's backup sets, through the real grouping and evaluation:
+/// gamelera's newest is under half the one before it, epagal cannot be listed (its host is
+/// down), triboka's newest is 30 h old (stale), preventia's have three parts each.
+pub fn backups(state: &mut State, config: &Config) {
+    use crate::backup::listing::{Entry, parse_local};
+    use crate::backup::{Layout, Offsite, SetStatus};
+    let now = clock();
+    for set in &config.file.backups {
+        let name = set.name.get_ref().clone();
+        let (hours, files): (i64, &[(&str, &str, u64)]) = match name.as_str() {
+            "gamelera-mongodb" => (2, &[("/tmp/bovine-backups", "mongodb-", 180_000)]),
+            "triboka-sqlite" => (30, &[("/home/rootpanel/backups", "triboka_backup_", 9_400)]),
+            "preventia-db" => (
+                4,
+                &[
+                    ("/backups/database", "db_", 2_400_000),
+                    ("/backups/files", "exports_", 310_000),
+                    ("/backups/configs", "config_", 4_100),
+                ],
+            ),
+            _ => {
+                let result = Err("cannot reach the host: epagal is not connected".to_owned());
+                update(
+                    state,
+                    config,
+                    Msg::Update(Update::BackupsListed { set: name, result }),
+                );
+                continue;
+            }
+        };
+        let mut listing = String::new();
+        let mut offsite = Vec::new();
+        for day in 0..6i64 {
+            let at = now - chrono::Duration::hours(hours + 24 * day);
+            let key = at.format("%Y%m%d_%H%M%S");
+            for (dir, prefix, size) in files {
+                let ext = if prefix.starts_with("db_") {
+                    "dump"
+                } else {
+                    "tar.gz"
+                };
+                // gamelera's newest is a fifth of the usual size.
+                let size = if day == 0 && name == "gamelera-mongodb" {
+                    size / 5
+                } else {
+                    *size
+                };
+                let file = format!("{prefix}{key}.{ext}");
+                listing.push_str(&format!("{dir}\t{size}\t{}\t{file}\n", at.timestamp()));
+                if name == "gamelera-mongodb" && day > 0 {
+                    offsite.push(Entry {
+                        path: format!("mongodb/{file}"),
+                        name: file.clone(),
+                        size,
+                        mtime: at,
+                    });
+                }
+            }
+        }
+        let layout = Layout::of(set);
+        let backups = layout.group(&parse_local(&listing).entries, &offsite);
+        let off = if set.offsite.is_some() {
+            Offsite::Listed(offsite.len())
+        } else {
+            Offsite::NotConfigured
+        };
+        let status = SetStatus::evaluate(
+            backups,
+            set.max_age.as_ref().map(|d| d.get()),
+            off,
+            vec![],
+            now,
+        );
+        update(
+            state,
+            config,
+            Msg::Update(Update::BackupsListed {
+                set: name,
+                result: Ok(status),
+            }),
+        );
+    }
+    if let Some(b) = state
+        .backups
+        .iter_mut()
+        .find(|b| b.name == "triboka-sqlite")
+    {
+        b.drill = Some(crate::action::backups::DrillRecord {
+            set: b.name.clone(),
+            at: now - chrono::Duration::hours(3),
+            ok: true,
+            summary: "done in 1.4s".into(),
+            integrity: Some("ok".into()),
+            duration_ms: 1400,
+        });
+    }
 }
 
 /// The `i`th of 24 runs of a check, the last one 10 s before `now`: gamelera's backend

@@ -140,7 +140,7 @@ fn backup_action(
     let opts = cli::backup::ActOptions {
         known_hosts: &state_dir.join("known_hosts"),
         audit: AuditLog::new(audit_path(config, state_dir)),
-        drills: &state_dir.join("drills.json"),
+        drills: &state_dir.join(opsdeck::action::backups::DRILLS_FILE),
         yes,
         confirm,
         dry_run,

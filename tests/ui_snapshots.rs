@@ -326,3 +326,52 @@ fn action_popup_running_and_done() {
         });
     }
 }
+
+/// The row of `host`/`service` selected.
+fn select_service(state: &mut State, host: &str, service: &str) {
+    state.selected = state
+        .rows()
+        .iter()
+        .position(|r| match *r {
+            Row::Service(h, s) => {
+                state.hosts[h].id.as_str() == host
+                    && &*state.hosts[h].services[s].id.name == service
+            }
+            _ => false,
+        })
+        .unwrap();
+}
+
+#[test]
+fn backups_tab() {
+    each_size("backups_gamelera", |config, state| {
+        select_service(state, "gamelera", "mongodb");
+        update(state, config, Msg::Action(Action::OpenBackups));
+    });
+    each_size("backups_preventia", |config, state| {
+        select_service(state, "preventia", "postgres");
+        update(state, config, Msg::Action(Action::OpenBackups));
+        update(state, config, Msg::Action(Action::Down));
+    });
+    each_size("backups_unlisted", |config, state| {
+        select_service(state, "epagal", "backend");
+        update(state, config, Msg::Action(Action::OpenBackups));
+    });
+}
+
+#[test]
+fn restore_plan() {
+    each_size("restore_plan", |config, state| {
+        select_service(state, "triboka", "triboka-flask");
+        update(state, config, Msg::Action(Action::OpenBackups));
+        update(state, config, Msg::Action(Action::Down));
+        update(state, config, Msg::Action(Action::RestoreBackup));
+    });
+    // Scrolled to its end: the last steps and the typed-name prompt.
+    each_size("restore_plan_end", |config, state| {
+        select_service(state, "triboka", "triboka-flask");
+        update(state, config, Msg::Action(Action::OpenBackups));
+        update(state, config, Msg::Action(Action::RestoreBackup));
+        update(state, config, Msg::Scroll(60));
+    });
+}

@@ -339,7 +339,7 @@ impl Dispatcher {
         let mut first_prepare = None;
         for (k, command) in prepare_steps.into_iter().enumerate() {
             let mut step = PlanStep::new(
-                format!("make the scratch target {scratch}"),
+                "make the scratch target",
                 t.clone(),
                 StepOp::Command(command),
                 VERIFY_TIMEOUT,
@@ -355,7 +355,7 @@ impl Dispatcher {
             steps.push(step);
         }
         let mut restore = PlanStep::new(
-            format!("restore backup {} into {scratch}", backup.key),
+            format!("restore backup {} into the scratch target", backup.key),
             t.clone(),
             StepOp::Command(fill(drill.restore.get_ref())?),
             BACKUP_TIMEOUT,
@@ -371,7 +371,7 @@ impl Dispatcher {
             .or(set.integrity.as_ref().map(|i| i.command.get_ref()));
         if let Some(command) = integrity_cmd {
             steps.push(PlanStep::new(
-                format!("run the integrity query on {scratch}"),
+                "run the integrity query on the scratch target",
                 t.clone(),
                 StepOp::Integrity {
                     command: fill(command)?,
@@ -401,6 +401,7 @@ impl Dispatcher {
             steps,
             confirmation,
             prod,
+            backup_set: Some(cx.set.name.get_ref().clone()),
         }
     }
 }
@@ -558,6 +559,9 @@ pub async fn newest_verified(
         main.map_or("", |p| p.path.rsplit_once('/').map_or("", |(d, _)| d)),
     ))
 }
+
+/// The file in opsdeck's state directory that keeps every set's last drill.
+pub const DRILLS_FILE: &str = "drills.json";
 
 /// The last drill of a set: kept in opsdeck's state directory, shown beside the set
 /// ("last drill: ok, 3 h ago, 42").

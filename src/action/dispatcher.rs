@@ -183,6 +183,7 @@ impl Dispatcher {
             steps,
             confirmation,
             prod,
+            backup_set: None,
         })
     }
 
@@ -253,6 +254,7 @@ impl Dispatcher {
                 Confirmation::YesNo
             },
             prod,
+            backup_set: None,
         })
     }
 

@@ -296,6 +296,8 @@ pub struct Plan {
     pub steps: Vec<PlanStep>,
     pub confirmation: Confirmation,
     pub prod: bool,
+    /// The backup set a backup, restore or drill acts on.
+    pub backup_set: Option<String>,
 }
 
 impl Plan {

@@ -63,6 +63,15 @@ impl Context {
         &self.inner.transports
     }
 
+    /// A file in opsdeck's state directory (where its own known_hosts lives).
+    pub fn state_file(&self, name: &str) -> std::path::PathBuf {
+        self.inner
+            .known_hosts
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(name)
+    }
+
     pub fn known_hosts(&self) -> &Path {
         &self.inner.known_hosts
     }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::context::Context;
-use super::{checks, docker, host};
+use super::{backups, checks, docker, host};
 use crate::check::CheckSpec;
 use crate::config::schema::TransportKind;
 use crate::model::HostId;
@@ -50,6 +50,13 @@ pub fn start(ctx: &Context) {
             // A restarted check does not wait out its stagger again.
             let delay = first.take().unwrap_or_default();
             checks::run(c.clone(), spec.clone(), delay)
+        });
+    }
+    for set in &config.file.backups {
+        let (c, name) = (ctx.clone(), set.name.get_ref().clone());
+        let host = HostId::new(set.host.get_ref());
+        ctx.supervise(format!("backups {name}"), Some(host), move || {
+            backups::run(c.clone(), name.clone())
         });
     }
     if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "task") {

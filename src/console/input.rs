@@ -58,7 +58,14 @@ fn key_msg(state: &State, key: KeyEvent) -> Option<Msg> {
         Mode::Action(view) if view.phase != ActionPhase::Confirm => text(key)
             .map(Msg::Input)
             .or(Some(Msg::Input(TextInput::Cancel))),
-        Mode::Action(_) => text(key).map(Msg::Input),
+        // Arrows and pages scroll a plan taller than the popup; letters answer it.
+        Mode::Action(_) => match key.code {
+            KeyCode::Up => Some(Msg::Scroll(-1)),
+            KeyCode::Down => Some(Msg::Scroll(1)),
+            KeyCode::PageUp => Some(Msg::Scroll(-10)),
+            KeyCode::PageDown => Some(Msg::Scroll(10)),
+            _ => text(key).map(Msg::Input),
+        },
     }
 }
 

@@ -44,6 +44,20 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
     let (tx, mut rx) = mpsc::channel(4096);
     let names = opts.themes.iter().map(|t| t.name.clone()).collect();
     let mut state = State::new(&config, opts.read_only, names, opts.theme, Utc::now());
+    // The last drill of each set, from earlier runs (the console's and `opsdeck drill`'s).
+    let drills = opts
+        .known_hosts
+        .with_file_name(crate::action::backups::DRILLS_FILE);
+    match crate::action::backups::DrillRecord::load_all(&drills) {
+        Ok(records) => {
+            for r in records {
+                if let Some(b) = state.backups.iter_mut().find(|b| b.name == r.set) {
+                    b.drill = Some(r);
+                }
+            }
+        }
+        Err(e) => tracing::warn!("cannot read {}: {e}", drills.display()),
+    }
 
     let mut guard = terminal::enter()?;
     let size = guard.terminal.size()?;

@@ -34,6 +34,10 @@ pub enum Action {
     StartService,
     Refresh,
     CycleTheme,
+    OpenBackups,
+    BackupNow,
+    RestoreBackup,
+    DrillBackup,
 }
 
 impl Action {
@@ -66,6 +70,10 @@ impl Action {
         Action::StartService,
         Action::Refresh,
         Action::CycleTheme,
+        Action::OpenBackups,
+        Action::BackupNow,
+        Action::RestoreBackup,
+        Action::DrillBackup,
     ];
 
     /// One line for the help overlay.
@@ -99,6 +107,10 @@ impl Action {
             Action::StartService => "start service",
             Action::Refresh => "refresh now",
             Action::CycleTheme => "next theme",
+            Action::OpenBackups => "backups of the service or host",
+            Action::BackupNow => "backups: back up now",
+            Action::RestoreBackup => "backups: restore the chosen backup",
+            Action::DrillBackup => "backups: drill a restore of the newest into scratch",
         }
     }
 
@@ -128,6 +140,10 @@ impl Action {
             Action::StartService => "start",
             Action::Refresh => "refresh",
             Action::CycleTheme => "theme",
+            Action::OpenBackups => "backups",
+            Action::BackupNow => "backup now",
+            Action::RestoreBackup => "restore",
+            Action::DrillBackup => "drill",
         }
     }
 
@@ -135,7 +151,12 @@ impl Action {
     pub fn is_mutating(self) -> bool {
         matches!(
             self,
-            Action::RestartService | Action::StopService | Action::StartService
+            Action::RestartService
+                | Action::StopService
+                | Action::StartService
+                | Action::BackupNow
+                | Action::RestoreBackup
+                | Action::DrillBackup
         )
     }
 

@@ -22,4 +22,6 @@ pub enum Effect {
     SaveLog { name: String, text: String },
     /// Run a smoke suite's checks once (with their retries) and report each result.
     RunSuite { suite: String },
+    /// List a backup set now (after a backup, restore or drill).
+    ListBackups { set: String },
 }

@@ -8,6 +8,14 @@ use crate::model::{
 
 #[derive(Debug, Clone)]
 pub enum Update {
+    /// A backup set was listed (or could not be: the host is not reachable, a command
+    /// failed).
+    BackupsListed {
+        set: String,
+        result: Result<crate::backup::SetStatus, String>,
+    },
+    /// A drill ended; its record was kept.
+    DrillRecorded(crate::action::backups::DrillRecord),
     HostSampled {
         host: HostId,
         sample: HostSample,
@@ -61,6 +69,11 @@ pub enum Update {
     LogEnd {
         view: u64,
         source: usize,
+    },
+    /// Step `step` (from 0) of an action begins.
+    ActionStep {
+        action_id: u64,
+        step: usize,
     },
     ActionOutput {
         action_id: u64,

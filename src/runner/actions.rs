@@ -9,6 +9,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 use crate::action::audit::AuditLog;
+use crate::action::backups::{DRILLS_FILE, DrillRecord};
 use crate::action::execute::{ActionEvent, ExecEnv, execute};
 use crate::action::{ActionKind, ActionOutcome, Authorized, Plan};
 use crate::collect::Context;
@@ -70,11 +71,18 @@ pub(super) async fn run(
         tokio::spawn(async move {
             while let Some(event) = rx.recv().await {
                 match event {
-                    ActionEvent::Step(n) => in_flight.with(|m| {
-                        if let Some(entry) = m.get_mut(&id) {
-                            entry.1 = n;
-                        }
-                    }),
+                    ActionEvent::Step(n) => {
+                        in_flight.with(|m| {
+                            if let Some(entry) = m.get_mut(&id) {
+                                entry.1 = n;
+                            }
+                        });
+                        ctx.send(Update::ActionStep {
+                            action_id: id,
+                            step: n,
+                        })
+                        .await;
+                    }
                     ActionEvent::Output(line) => {
                         ctx.send(Update::ActionOutput {
                             action_id: id,
@@ -126,6 +134,25 @@ pub(super) async fn run(
     // A trusted key: the host's reconnect loop need not wait out its backoff.
     if plan.kind == ActionKind::TrustHostKey && outcome.succeeded() {
         ctx.wake(plan.host());
+    }
+    if let Some(set) = &plan.backup_set {
+        if plan.kind == ActionKind::Drill {
+            let record = DrillRecord::from_outcome(set, chrono::Utc::now(), &outcome);
+            let path = ctx.state_file(DRILLS_FILE);
+            let saved = {
+                let record = record.clone();
+                tokio::task::spawn_blocking(move || record.save(&path)).await
+            };
+            if let Ok(Err(e)) = saved {
+                tracing::error!("cannot keep the drill of {set}: {e}");
+            }
+            ctx.send(Update::DrillRecorded(record)).await;
+        }
+        // What the action made or changed shows in the set's listing at once.
+        let (c, set) = (ctx.clone(), set.clone());
+        ctx.spawn(format!("backups {set}"), None, async move {
+            crate::collect::backups::list_once(&c, &set).await;
+        });
     }
     ctx.send(Update::ActionFinished {
         action_id: id,

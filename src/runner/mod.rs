@@ -85,6 +85,12 @@ impl EffectRunner {
                 ctx.spawn(name, host, run);
             }
             Effect::RefreshNow => ctx.request_refresh(),
+            Effect::ListBackups { set } => {
+                let c = ctx.clone();
+                ctx.spawn(format!("backups {set}"), None, async move {
+                    crate::collect::backups::list_once(&c, &set).await;
+                });
+            }
             Effect::RunSuite { suite } => {
                 ctx.spawn(
                     format!("smoke {suite}"),

@@ -22,6 +22,8 @@ enum Column {
     Uptime,
     Cpu,
     Mem,
+    /// Age of the newest backup of the service's backup sets, against their RPO.
+    Backup,
     Detail,
 }
 
@@ -35,6 +37,7 @@ impl Column {
             Column::Uptime => "UPTIME",
             Column::Cpu => "CPU",
             Column::Mem => "MEM",
+            Column::Backup => "BACKUP",
             Column::Detail => "DETAIL",
         }
     }
@@ -48,6 +51,7 @@ impl Column {
             Column::Uptime => Constraint::Length(7),
             Column::Cpu => Constraint::Length(6),
             Column::Mem => Constraint::Length(11),
+            Column::Backup => Constraint::Length(8),
             Column::Detail => Constraint::Fill(2),
         }
     }
@@ -59,7 +63,8 @@ fn columns(width: u16) -> Vec<Column> {
     match width {
         0..=59 => vec![Name, Status, Cpu],
         60..=99 => vec![Name, Status, Health, Uptime, Cpu, Mem],
-        _ => vec![Name, Kind, Status, Health, Uptime, Cpu, Mem, Detail],
+        100..=119 => vec![Name, Kind, Status, Health, Uptime, Cpu, Mem, Detail],
+        _ => vec![Name, Kind, Status, Health, Uptime, Cpu, Mem, Backup, Detail],
     }
 }
 
@@ -188,7 +193,7 @@ fn host_cells<'a>(
                     theme.bad,
                 )),
             },
-            Column::Health => Cell::from(""),
+            Column::Health | Column::Backup => Cell::from(""),
             Column::Uptime => {
                 Cell::from(sample.map(|s| units::uptime(s.uptime)).unwrap_or_default())
             }
@@ -314,12 +319,43 @@ fn service_cells<'a>(
                     .map(units::bytes)
                     .unwrap_or_default(),
             ),
+            Column::Backup => backup_cell(state, &svc.id, theme),
             Column::Detail => Cell::from(Span::styled(
                 obs.map_or("", |o| o.detail.as_str()),
                 theme.muted,
             )),
         })
         .collect()
+}
+
+/// The newest backup's age of the service's sets (the stalest set counts), red when
+/// older than the RPO, `⚠` when a set is flagged, `?` when it could not be listed.
+fn backup_cell<'a>(state: &State, service: &crate::model::ServiceId, theme: &Theme) -> Cell<'a> {
+    let sets = state.sets_of_service(service);
+    if sets.is_empty() {
+        return Cell::from("");
+    }
+    let sets: Vec<_> = sets.iter().map(|&i| &state.backups[i]).collect();
+    let stale = sets.iter().any(|b| b.stale(state.now));
+    let flagged = sets.iter().any(|b| !b.flags().is_empty());
+    let oldest_newest = sets
+        .iter()
+        .filter_map(|b| b.backups().first().map(|n| n.age(state.now)))
+        .max();
+    let text = match oldest_newest {
+        Some(age) => format!("{}{}", units::uptime(age), if flagged { " ⚠" } else { "" }),
+        None if sets.iter().any(|b| b.status.is_some()) => "none".to_owned(),
+        None if sets.iter().any(|b| b.error.is_some()) => "?".to_owned(),
+        None => String::new(),
+    };
+    let style = if stale {
+        theme.bad
+    } else if flagged {
+        theme.warn
+    } else {
+        theme.muted
+    };
+    Cell::from(Span::styled(text, style))
 }
 
 pub fn run_style(run: RunState, theme: &Theme) -> (&'static str, Style) {
@@ -395,7 +431,7 @@ fn replica_cells<'a>(
             ])),
             Column::Kind => Cell::from(Span::styled("replica", theme.muted)),
             Column::Status => Cell::from(Span::styled(text.clone(), style)),
-            Column::Health => Cell::from(""),
+            Column::Health | Column::Backup => Cell::from(""),
             Column::Uptime => Cell::from(
                 c.started_at
                     .filter(|_| c.running())
@@ -442,7 +478,7 @@ fn discovered_cells<'a>(
                 theme.muted,
             )),
             Column::Status => Cell::from(Span::styled(format!("{symbol} {text}"), style)),
-            Column::Health => Cell::from(""),
+            Column::Health | Column::Backup => Cell::from(""),
             Column::Uptime => Cell::from(
                 running
                     .iter()

@@ -84,7 +84,20 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     count(&mut spans, s.down, "down", "■", theme.bad, true);
     count(&mut spans, s.unknown, "unknown", "?", theme.muted, false);
     spans.pop();
+
     let mut right = Vec::new();
+    // Backup sets whose newest backup is older than their RPO: said only when there are,
+    // on the side that is never cut.
+    let stale = state.stale_sets();
+    if stale > 0 {
+        let text = match (compact, stale) {
+            (true, n) => format!(" {n} bk stale "),
+            (false, 1) => " 1 backup set stale ".to_owned(),
+            (false, n) => format!(" {n} backup sets stale "),
+        };
+        right.push(Span::styled(text, theme.bad));
+        right.push(Span::raw(" "));
+    }
     if state.read_only() {
         right.push(Span::styled(" READ-ONLY ", theme.readonly_banner));
         right.push(Span::raw(" "));

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! ┌ header: fleet summary · READ-ONLY / PROD banners · clock ──────────────┐
-//! │ body: fleet table (hosts → services)  or  host detail (sparklines)     │
+//! │ body: fleet table (hosts → services) · host detail · logs · backups   │
 //! │                                                                        │
 //! │   overlays: help (?) · action plan / confirm / output · smoke results  │
 //! └ status line: keys that work here · notices · filter / palette input ───┘
@@ -10,6 +10,7 @@
 
 pub mod action_popup;
 pub mod ansi;
+pub mod backups;
 pub mod checks_panel;
 pub mod container_stats;
 pub mod fleet_table;
@@ -33,10 +34,11 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     let area = frame.area();
     let regions = layout::split(area);
     header::render(frame, regions.header, state, theme);
-    match state.screen {
+    match &state.screen {
         Screen::Fleet => fleet_table::render(frame, regions.body, state, theme),
-        Screen::Host(h) => host_detail::render(frame, regions.body, state, h, theme),
+        Screen::Host(h) => host_detail::render(frame, regions.body, state, *h, theme),
         Screen::Logs(_) => log_view::render(frame, regions.body, state, theme),
+        Screen::Backups(view) => backups::render(frame, regions.body, state, view, theme),
     }
     status_line::render(frame, regions.status, state, theme);
     match &state.mode {

@@ -92,6 +92,18 @@ fn hints(state: &State, theme: &Theme) -> Line<'static> {
             Action::ToggleWrap,
             Action::Help,
         ],
+        (_, Screen::Backups(_)) => {
+            let mut a = vec![Action::Back, Action::Up];
+            if !state.read_only() {
+                a.extend([
+                    Action::BackupNow,
+                    Action::RestoreBackup,
+                    Action::DrillBackup,
+                ]);
+            }
+            a.extend([Action::Refresh, Action::Help]);
+            a
+        }
         (_, Screen::Host(_)) => vec![
             Action::Back,
             Action::Up,
@@ -101,7 +113,12 @@ fn hints(state: &State, theme: &Theme) -> Line<'static> {
             Action::Quit,
         ],
         (_, Screen::Fleet) => {
-            let mut a = vec![Action::Up, Action::Open, Action::OpenLogs];
+            let mut a = vec![
+                Action::Up,
+                Action::Open,
+                Action::OpenLogs,
+                Action::OpenBackups,
+            ];
             if state.selected_service().is_some() {
                 a.push(Action::ToggleMark);
             }

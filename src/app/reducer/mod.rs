@@ -61,7 +61,14 @@ pub fn update(state: &mut State, config: &Config, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Scroll(n) => {
-            move_selection(state, n as i64);
+            match &mut state.mode {
+                // The plan waiting for an answer scrolls (the popup clamps it).
+                Mode::Action(view) if view.phase == ActionPhase::Confirm => {
+                    let most = view.plan.steps.len() * 6;
+                    view.scroll = view.scroll.saturating_add_signed(n as isize).min(most);
+                }
+                _ => move_selection(state, n as i64),
+            }
             vec![]
         }
         Msg::Resize(w, h) => {
@@ -97,6 +104,9 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
         && matches!(state.mode, Mode::Normal)
         && let Some(effects) = on_log_action(state, action)
     {
+        return effects;
+    }
+    if let Some(effects) = backups::on_backup_action(state, config, action) {
         return effects;
     }
     match action {
@@ -190,6 +200,8 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
             notice(state, NoticeLevel::Info, "refreshing…");
             return vec![Effect::RefreshNow];
         }
+        // Handled by `backups::on_backup_action` before this match; never reach here.
+        Action::OpenBackups | Action::BackupNow | Action::RestoreBackup | Action::DrillBackup => {}
         Action::CycleTheme => {
             state.theme = (state.theme + 1) % state.themes.len().max(1);
             notice(
@@ -405,6 +417,7 @@ fn on_click(state: &mut State, column: u16, row: u16) {
     }
 }
 
+mod backups;
 mod log_sources;
 mod logs;
 mod palette;

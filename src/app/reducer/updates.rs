@@ -4,6 +4,8 @@ use super::*;
 
 pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
     match update {
+        Update::BackupsListed { set, result } => super::backups::listed(state, &set, result),
+        Update::DrillRecorded(record) => super::backups::drilled(state, record),
         Update::HostSampled { host, sample } => {
             if let Some(h) = state.host_mut(&host) {
                 h.status = HostStatus::Up;
@@ -91,6 +93,13 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
         Update::LogEnd { view, source } => {
             if let Some(s) = log_source(state, view, source) {
                 s.ended = true;
+            }
+        }
+        Update::ActionStep { action_id, step } => {
+            if let Mode::Action(view) = &mut state.mode
+                && view.plan.id == action_id
+            {
+                view.step = step;
             }
         }
         Update::ActionOutput { action_id, line } => {

@@ -10,8 +10,10 @@ use crate::config::keymap::Keymap;
 use crate::model::check::worst;
 use crate::model::{CheckId, CheckResult, Health, History, HostId, RunState, ServiceId};
 
+mod backups;
 mod fleet;
 pub use crate::app::palette::Candidate;
+pub use backups::{BackupSetState, BackupsView};
 pub use fleet::{CheckState, HostState, PendingKey, Row, ServiceState, TaskFault, kind_label};
 
 /// About ten minutes of samples at the refresh interval.
@@ -50,6 +52,8 @@ pub struct State {
     pub suites: Vec<String>,
     /// The last smoke suite run from the palette (`:smoke NAME`).
     pub smoke: Option<SmokeRun>,
+    /// Every backup set of the config, with its last listing and drill.
+    pub backups: Vec<BackupSetState>,
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +77,8 @@ pub enum Screen {
     Host(usize),
     /// The log screen owns its view: leaving it drops the view.
     Logs(Box<LogView>),
+    /// The backups of a service or host.
+    Backups(BackupsView),
 }
 
 /// Two log screens are the same when they show the same view.
@@ -82,6 +88,7 @@ impl PartialEq for Screen {
             (Screen::Fleet, Screen::Fleet) => true,
             (Screen::Host(a), Screen::Host(b)) => a == b,
             (Screen::Logs(a), Screen::Logs(b)) => a.id == b.id,
+            (Screen::Backups(a), Screen::Backups(b)) => a == b,
             _ => false,
         }
     }
@@ -127,6 +134,11 @@ pub enum Mode {
 pub struct ActionView {
     pub plan: Plan,
     pub phase: ActionPhase,
+    /// The step running now (from 0), once it runs.
+    pub step: usize,
+    /// How far the plan is scrolled while it waits for an answer (a plan taller than the
+    /// popup).
+    pub scroll: usize,
     pub typed: String,
     pub output: History<String>,
     pub outcome: Option<ActionOutcome>,
@@ -145,6 +157,8 @@ impl ActionView {
         Self {
             plan,
             phase: ActionPhase::Confirm,
+            step: 0,
+            scroll: 0,
             typed: String::new(),
             output: History::new(ACTION_OUTPUT_LINES),
             outcome: None,
@@ -209,6 +223,34 @@ impl State {
                 .map(|s| s.name.get_ref().clone())
                 .collect(),
             smoke: None,
+            backups: BackupSetState::all(config),
+        }
+    }
+
+    /// The backup sets of a service.
+    pub fn sets_of_service(&self, id: &ServiceId) -> Vec<usize> {
+        (0..self.backups.len())
+            .filter(|&i| self.backups[i].service.as_ref() == Some(id))
+            .collect()
+    }
+
+    /// The backup sets of a host.
+    pub fn sets_of_host(&self, id: &HostId) -> Vec<usize> {
+        (0..self.backups.len())
+            .filter(|&i| self.backups[i].host == *id)
+            .collect()
+    }
+
+    /// Backup sets listed and stale (for the header).
+    pub fn stale_sets(&self) -> usize {
+        self.backups.iter().filter(|b| b.stale(self.now)).count()
+    }
+
+    /// The Backups screen on show, if it is.
+    pub fn backups_view(&self) -> Option<&BackupsView> {
+        match &self.screen {
+            Screen::Backups(v) => Some(v),
+            _ => None,
         }
     }
 
