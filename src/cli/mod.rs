@@ -1,4 +1,5 @@
 //! Non-interactive commands: they reuse the collectors and print instead of drawing.
 
+pub mod backups;
 pub mod check;
 pub mod status;
