@@ -316,9 +316,9 @@ fn write_text(reports: &[&SetReport], out: &mut impl Write) -> std::io::Result<(
 /// An RPO as written in configs: `24h`, `7d`, else like an age.
 fn rpo_text(d: std::time::Duration) -> String {
     let s = d.as_secs();
-    if s >= 2 * 86_400 && s % 86_400 == 0 {
+    if s >= 2 * 86_400 && s.is_multiple_of(86_400) {
         format!("{}d", s / 86_400)
-    } else if s >= 3600 && s % 3600 == 0 {
+    } else if s >= 3600 && s.is_multiple_of(3600) {
         format!("{}h", s / 3600)
     } else {
         units::uptime(d)
