@@ -78,6 +78,43 @@ enum Command {
         #[arg(long, value_enum, default_value_t = cli::check::Format::Text)]
         format: cli::check::Format,
     },
+    /// Make a backup of SET now, verify it and say where it is: 0 done, 1 a step failed,
+    /// 2 it could not start (unknown set, read-only, not confirmed, host unreachable).
+    Backup {
+        set: String,
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+        /// Print the plan and run nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Restore backup KEY (or `latest`) of SET: verify, safety backup, stop, restore, start,
+    /// checks. Confirmed by typing the service's name (`--yes --confirm NAME`). Exit codes as
+    /// `backup`.
+    Restore {
+        set: String,
+        key: String,
+        #[arg(long)]
+        yes: bool,
+        /// The service's name, as the console asks for it.
+        #[arg(long)]
+        confirm: Option<String>,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Restore the newest backup of SET into a scratch target and check it there, touching
+    /// nothing live. Exit codes as `backup`.
+    Drill {
+        set: String,
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        dry_run: bool,
+        /// The drill's result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 const EXIT_CONFIG: u8 = 2;
@@ -91,6 +128,50 @@ macro_rules! say {
     }};
 }
 
+/// Where the console and the commands keep the audit log.
+fn audit_path(config: &Config, state_dir: &std::path::Path) -> PathBuf {
+    config
+        .file
+        .settings
+        .audit_log
+        .clone()
+        .unwrap_or_else(|| state_dir.join("audit.jsonl"))
+}
+
+/// `opsdeck backup`, `restore` and `drill`.
+fn backup_action(
+    runtime: &tokio::runtime::Runtime,
+    config: &Config,
+    state_dir: &std::path::Path,
+    set: &str,
+    what: cli::backup::What<'_>,
+    (yes, confirm, dry_run, json): (bool, Option<String>, bool, bool),
+) -> ExitCode {
+    let opts = cli::backup::ActOptions {
+        known_hosts: &state_dir.join("known_hosts"),
+        audit: AuditLog::new(audit_path(config, state_dir)),
+        drills: &state_dir.join("drills.json"),
+        yes,
+        confirm,
+        dry_run,
+        json,
+    };
+    let result = runtime.block_on(cli::backup::run(
+        config,
+        set,
+        what,
+        &opts,
+        &mut std::io::stdout(),
+    ));
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            say!("error: {e}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         say!("warning: {e}");
@@ -99,7 +180,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
 
     let config = match load_config(cli.config.as_deref()) {
-        Ok(c) => Arc::new(c),
+        // `--read-only` is the settings' `read_only` for everything that reads the config:
+        // the dispatcher, the executor, checks and status probes alike.
+        Ok(mut c) => {
+            c.file.settings.read_only |= cli.read_only;
+            Arc::new(c)
+        }
         Err(msg) => {
             say!("{msg}");
             return ExitCode::from(EXIT_CONFIG);
@@ -123,18 +209,13 @@ fn main() -> ExitCode {
     }
     tracing::info!(config = %config.path.display(), hosts = config.file.hosts.len(), "opsdeck starting");
 
-    let workers: usize = std::env::var("OPSDECK_WORKERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2);
-    let mut builder = if workers == 0 {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        let mut b = tokio::runtime::Builder::new_multi_thread();
-        b.worker_threads(workers);
-        b
-    };
-    let runtime = match builder.enable_all().build() {
+    // The console's loop runs on the main thread (`block_on`), its I/O on two workers: the
+    // panic hook tells the two apart by thread.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             say!("error: cannot start the async runtime: {e}");
@@ -160,6 +241,7 @@ fn main() -> ExitCode {
             let result = runtime.block_on(cli::backups::run(
                 &config,
                 &state_dir.join("known_hosts"),
+                &state_dir.join("drills.json"),
                 stale,
                 json,
                 &mut std::io::stdout(),
@@ -206,6 +288,41 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Backup { set, yes, dry_run } => backup_action(
+            &runtime,
+            &config,
+            &state_dir,
+            &set,
+            cli::backup::What::Backup,
+            (yes, None, dry_run, false),
+        ),
+        Command::Restore {
+            set,
+            key,
+            yes,
+            confirm,
+            dry_run,
+        } => backup_action(
+            &runtime,
+            &config,
+            &state_dir,
+            &set,
+            cli::backup::What::Restore { key: &key },
+            (yes, confirm, dry_run, false),
+        ),
+        Command::Drill {
+            set,
+            yes,
+            dry_run,
+            json,
+        } => backup_action(
+            &runtime,
+            &config,
+            &state_dir,
+            &set,
+            cli::backup::What::Drill,
+            (yes, None, dry_run, json),
+        ),
         Command::Tui => {
             let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
             let wanted = cli
@@ -219,12 +336,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(EXIT_CONFIG);
                 }
             };
-            let audit_path = config
-                .file
-                .settings
-                .audit_log
-                .clone()
-                .unwrap_or_else(|| state_dir.join("audit.jsonl"));
+            let audit_path = audit_path(&config, &state_dir);
             let opts = RunOptions {
                 read_only: cli.read_only,
                 themes,

@@ -91,3 +91,58 @@ async fn a_step_cut_short_by_a_lost_connection_is_interrupted() {
         .expect("an end entry");
     assert_eq!(end["result"], "interrupted", "{end}");
 }
+
+/// A host's `env` reaches every command over SSH on its stdin: the value is in the
+/// command's environment and on no command line `ps` on the host can show.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
+async fn host_env_secrets_reach_commands_but_never_a_command_line() {
+    const SECRET: &str = "p4ss w'o\"rd-S3NTENV";
+    let lab = lab_config();
+    let mut target = target(
+        &lab,
+        "epagal",
+        &std::env::temp_dir().join("opsdeck-tests-known_hosts"),
+    );
+    let config = opsdeck::config::parse(
+        std::path::Path::new("env.toml"),
+        &format!(
+            "[[hosts]]\nname = \"x\"\ntransport = \"local\"\nenv = {{ DB_PASSWORD = {SECRET:?} }}\n"
+        ),
+    )
+    .unwrap();
+    target.env = opsdeck::transport::CommandEnv::from_config(&config.file.hosts[0]);
+    let conn = std::sync::Arc::new(opsdeck::transport::ssh::connect(&target).await.unwrap());
+    let spec = |args: &[&str]| opsdeck::transport::CommandSpec::argv(args.iter().copied());
+    let out = conn
+        .run(
+            &spec(&["sh", "-c", "printf '%s' \"$DB_PASSWORD\""]),
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.stdout, SECRET);
+
+    // While a command with the variable runs, every process's arguments on the host.
+    let sleeper = {
+        let conn = conn.clone();
+        tokio::spawn(async move {
+            conn.run(
+                &spec(&["sh", "-c", "sleep 3; test -n \"$DB_PASSWORD\""]),
+                Duration::from_secs(10),
+            )
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let ps = conn
+        .run(&spec(&["ps", "-eo", "args"]), Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(ps.stdout.contains("sleep 3"), "{}", ps.stdout);
+    assert!(!ps.stdout.contains("S3NTENV"), "{}", ps.stdout);
+    assert!(sleeper.await.unwrap().unwrap().success());
+}

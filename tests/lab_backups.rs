@@ -28,15 +28,20 @@ fn lab_lock() -> MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The real binary: `opsdeck --config CONFIG backups ARGS…`.
+/// The real binary: `opsdeck --config CONFIG backups ARGS…`, with a state directory of
+/// its own.
 fn opsdeck_backups(config: &Path, args: &[&str]) -> Output {
     let state = tempfile::tempdir().unwrap();
+    opsdeck_backups_in(state.path(), config, args)
+}
+
+fn opsdeck_backups_in(state: &Path, config: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_opsdeck"))
         .arg("--config")
         .arg(config)
         .arg("backups")
         .args(args)
-        .env("XDG_STATE_HOME", state.path())
+        .env("XDG_STATE_HOME", state)
         .output()
         .expect("run opsdeck backups")
 }
@@ -192,6 +197,35 @@ fn the_four_lab_sets_are_listed_with_their_parts() {
         assert!(set(&doc, name)["newest"]["offsite"].is_boolean());
     }
     assert_eq!(set(&doc, "triboka-sqlite")["newest"]["offsite"], false);
+
+    // A drill on record (as `opsdeck drill` keeps it) is shown beside its set.
+    let state = tempfile::tempdir().unwrap();
+    opsdeck::action::backups::DrillRecord {
+        set: "triboka-sqlite".into(),
+        at: Utc::now() - chrono::Duration::hours(3),
+        ok: true,
+        summary: "drill of triboka-sqlite succeeded".into(),
+        integrity: Some("ok".into()),
+        duration_ms: 1200,
+    }
+    .save(&state.path().join("opsdeck/drills.json"))
+    .unwrap();
+    let out = opsdeck_backups_in(state.path(), &lab_hosts_path(), &["--json"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let drill = &set(&doc, "triboka-sqlite")["last_drill"];
+    assert_eq!(drill["ok"], true, "{drill:#}");
+    assert_eq!(drill["integrity"], "ok", "{drill:#}");
+    assert!(
+        (10_790..10_900).contains(&drill["age_s"].as_u64().unwrap()),
+        "{drill:#}"
+    );
+    assert!(set(&doc, "epagal-postgres")["last_drill"].is_null());
+    let text = opsdeck_backups_in(state.path(), &lab_hosts_path(), &[]);
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("last drill: ok, 3h0m ago, ok"),
+        "{}",
+        String::from_utf8_lossy(&text.stdout)
+    );
 }
 
 #[test]

@@ -21,9 +21,13 @@ fn run_in_pty(
     interact: impl FnOnce(&mut dyn Write, u32, &dyn Fn(&str) -> bool),
 ) -> Run {
     let state = tempfile::tempdir().unwrap();
+    let envs: Vec<(&str, &str)> = panic_mode
+        .map(|m| ("OPSDECK_TEST_PANIC", m))
+        .into_iter()
+        .collect();
     run_with(
         "tests/fixtures/local-only.toml",
-        panic_mode,
+        &envs,
         state.path(),
         interact,
     )
@@ -31,7 +35,7 @@ fn run_in_pty(
 
 fn run_with(
     config: &str,
-    panic_mode: Option<&str>,
+    envs: &[(&str, &str)],
     state: &std::path::Path,
     interact: impl FnOnce(&mut dyn Write, u32, &dyn Fn(&str) -> bool),
 ) -> Run {
@@ -50,8 +54,8 @@ fn run_with(
     cmd.env("XDG_STATE_HOME", state);
     cmd.env("TERM", "xterm-256color");
     cmd.env("RUST_BACKTRACE", "0");
-    if let Some(mode) = panic_mode {
-        cmd.env("OPSDECK_TEST_PANIC", mode);
+    for (k, v) in envs {
+        cmd.env(k, v);
     }
     let mut child = pair.slave.spawn_command(cmd).unwrap();
     drop(pair.slave);
@@ -191,7 +195,7 @@ fn an_action_cut_short_by_a_signal_is_audited_as_interrupted() {
     let state = tempfile::tempdir().unwrap();
     let run = run_with(
         "tests/fixtures/slow-restart.toml",
-        None,
+        &[],
         state.path(),
         |w, pid, seen| {
             assert!(seen("slow"));
@@ -236,6 +240,42 @@ fn panic_in_render_restores_the_terminal() {
     assert!(
         run.output[leave..].contains("deliberate panic in render"),
         "message printed on the normal screen"
+    );
+}
+
+#[test]
+fn a_panic_message_never_shows_a_secret() {
+    // Shapes: quote and backslash (escaped in Debug and JSON forms), non-ASCII.
+    const SECRET: &str = r#"pa"ni\c-S3NT-ü9"#;
+    let state = tempfile::tempdir().unwrap();
+    let config = state.path().join("hosts.toml");
+    std::fs::write(
+        &config,
+        "[[hosts]]\nname = \"box\"\ntransport = \"local\"\nenv = { TOKEN = \"${OPSDECK_SENT}\" }\n",
+    )
+    .unwrap();
+    let detail = format!(": {SECRET} {SECRET:?}");
+    let run = run_with(
+        config.to_str().unwrap(),
+        &[
+            ("OPSDECK_SENT", SECRET),
+            ("OPSDECK_TEST_PANIC", "render"),
+            ("OPSDECK_TEST_PANIC_DETAIL", &detail),
+        ],
+        state.path(),
+        |_, _, seen| assert!(seen("deliberate panic in render"), "the panic is printed"),
+    );
+    assert_restored(&run);
+    assert!(
+        run.output.contains(r#": *** "***""#),
+        "{}",
+        tail(&run.output)
+    );
+    assert!(!run.output.contains("S3NT"), "{}", tail(&run.output));
+    let log = std::fs::read_to_string(state.path().join("opsdeck/opsdeck.log")).unwrap_or_default();
+    assert!(
+        log.contains("deliberate panic") && !log.contains("S3NT"),
+        "{log}"
     );
 }
 

@@ -285,7 +285,13 @@ fn action_popup_running_and_done() {
         confirm(config, state);
     });
     for (name, outcome) in [
-        ("action_done", ActionOutcome::Succeeded { duration_ms: 1240 }),
+        (
+            "action_done",
+            ActionOutcome::Succeeded {
+                duration_ms: 1240,
+                notes: vec![],
+            },
+        ),
         (
             "action_failed",
             ActionOutcome::Failed {
@@ -298,6 +304,7 @@ fn action_popup_running_and_done() {
                     "Job for triboka-flask.service failed because the control process exited with error code.".into(),
                 ],
                 duration_ms: 830,
+                notes: vec![],
             },
         ),
     ] {

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::plan::{ActionOutcome, Plan};
-use crate::config::secret::redact;
+use crate::config::secret::to_redacted_json;
 
 #[derive(Debug, Clone)]
 pub struct AuditLog {
@@ -71,7 +71,7 @@ impl AuditLog {
             commands: plan.steps.iter().map(|s| s.command.to_string()).collect(),
             outcome,
         };
-        let mut line = redact(&serde_json::to_string(&entry).map_err(std::io::Error::other)?);
+        let mut line = to_redacted_json(&entry, false).map_err(std::io::Error::other)?;
         line.push('\n');
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;

@@ -100,11 +100,8 @@ impl Dispatcher {
                 )));
             }
         };
-        let step = |title: &str, command: CommandSpec| PlanStep {
-            title: title.to_owned(),
-            target: target.clone(),
-            command: StepOp::Command(command),
-            timeout,
+        let step = |title: &str, command: CommandSpec| {
+            PlanStep::new(title, target.clone(), StepOp::Command(command), timeout)
         };
         let from = |line: &CommandLine| CommandSpec::from_config(line);
         let steps = match svc.kind {
@@ -131,7 +128,7 @@ impl Dispatcher {
                         let c = svc.start.as_ref().ok_or_else(|| missing("start"))?;
                         vec![step("start", from(c.get_ref()))]
                     }
-                    ActionKind::TrustHostKey => unreachable!("not a lifecycle verb"),
+                    _ => unreachable!("not a lifecycle verb"),
                 }
             }
             ServiceKind::Systemd => {
@@ -151,14 +148,16 @@ impl Dispatcher {
                 }
                 containers
                     .iter()
-                    .map(|c| PlanStep {
-                        title: kind.verb().to_owned(),
-                        target: target.clone(),
-                        command: StepOp::Docker {
-                            verb,
-                            container: c.clone(),
-                        },
-                        timeout,
+                    .map(|c| {
+                        PlanStep::new(
+                            kind.verb(),
+                            target.clone(),
+                            StepOp::Docker {
+                                verb,
+                                container: c.clone(),
+                            },
+                            timeout,
+                        )
                     })
                     .collect()
             }
@@ -239,15 +238,15 @@ impl Dispatcher {
             kind: ActionKind::TrustHostKey,
             subject,
             location: location(host),
-            steps: vec![PlanStep {
-                title: "trust".into(),
-                target: Target::Local,
-                command: StepOp::TrustKey {
+            steps: vec![PlanStep::new(
+                "trust",
+                Target::Local,
+                StepOp::TrustKey {
                     fingerprint: fingerprint.to_owned(),
                     key_lines: key_lines.to_vec(),
                 },
-                timeout: std::time::Duration::from_secs(15),
-            }],
+                std::time::Duration::from_secs(15),
+            )],
             confirmation: if prod {
                 Confirmation::TypeName(host_id.to_string())
             } else {
@@ -264,6 +263,14 @@ impl Dispatcher {
     /// Releases the lock when an action has ended.
     pub fn finished(&mut self, subject: &Subject) {
         self.busy.remove(subject);
+    }
+
+    /// For plans built beside this file: the refusals every plan passes, and its id.
+    pub(super) fn admit(&mut self, config: &Config, subject: &Subject) -> Result<u64, Refusal> {
+        self.admissible(config, subject)?;
+        let id = self.next_id;
+        self.next_id += 1;
+        Ok(id)
     }
 
     fn admissible(&self, config: &Config, subject: &Subject) -> Result<(), Refusal> {
@@ -312,7 +319,7 @@ pub enum Answer<'a> {
 }
 
 /// Where commands run, as the operator reads it: `ssh root@10.77.0.12:22 (triboka)`.
-fn location(host: &Host) -> String {
+pub(super) fn location(host: &Host) -> String {
     match host.transport {
         TransportKind::Local => "local (this machine)".to_owned(),
         TransportKind::Ssh | TransportKind::Http => {

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::audit::AuditLog;
 use super::dispatcher::{Authorized, refuse_read_only};
-use super::plan::{ActionOutcome, Lifecycle, StepOp};
+use super::plan::{ActionOutcome, Lifecycle, PlanStep, StepOp};
 use crate::config::Config;
 use crate::config::secret::redact;
 use crate::model::HostId;
@@ -69,88 +69,81 @@ pub async fn execute(
         }
     }
 
-    let mut outcome = ActionOutcome::Succeeded { duration_ms: 0 };
-    let mut tail: Vec<String> = Vec::new();
+    let mut outcome = ActionOutcome::Succeeded {
+        duration_ms: 0,
+        notes: vec![],
+    };
+    let mut notes: Vec<String> = Vec::new();
+    // Steps whose `undo` must run if the action stops now (what they stopped is stopped).
+    let mut to_undo: Vec<usize> = Vec::new();
     for (i, step) in plan.steps.iter().enumerate() {
         let _ = events.send(ActionEvent::Step(i)).await;
-        let _ = events.try_send(ActionEvent::Output(format!("$ {}", step.command)));
-        let (line_tx, mut line_rx) = mpsc::channel::<String>(256);
-        let forward = {
-            let events = events.clone();
-            let id = plan.id;
-            tokio::spawn(async move {
-                while let Some(line) = line_rx.recv().await {
-                    // The log writer redacts secrets; this is the raw line on purpose.
-                    tracing::info!(action_id = id, "output: {line}");
-                    let _ = events.send(ActionEvent::Output(redact(&line))).await;
+        let ran = run_step(env, plan.id, plan.host(), step, events, &mut notes).await;
+        let failure = match ran {
+            Ok(None) => {
+                if step.undo.is_some() {
+                    to_undo.push(i);
                 }
-            })
-        };
-        let result = match &step.command {
-            StepOp::Command(spec) => {
-                transports
-                    .run_streaming(&step.target, spec, step.timeout, Some(line_tx))
-                    .await
-            }
-            StepOp::Docker { verb, container } => {
-                drop(line_tx);
-                docker_step(transports, plan.host(), *verb, container, step.timeout).await
-            }
-            StepOp::TrustKey {
-                fingerprint,
-                key_lines,
-            } => {
-                drop(line_tx);
-                trust_step(env, plan.host(), fingerprint, key_lines).await
-            }
-        };
-        let _ = forward.await;
-        let (exit_code, error) = match result {
-            Ok(out) => {
-                tail = last_lines(&format!("{}{}", out.stdout, out.stderr));
-                if out.success() {
-                    continue;
+                if let Some(j) = step.undoes {
+                    to_undo.retain(|&k| k != j);
                 }
-                let how = out.exit_code.map_or("killed by a signal".to_owned(), |c| {
-                    format!("exit code {c}")
-                });
-                // What it said last on stderr is usually why.
-                let said = out
-                    .stderr
-                    .lines()
-                    .rev()
-                    .map(str::trim)
-                    .find(|l| !l.is_empty());
-                let error = match said {
-                    Some(line) => format!("{how}: {}", redact(line)),
-                    None => how,
-                };
-                (out.exit_code, error)
+                continue;
             }
+            Ok(Some(failure)) => failure,
             Err(e) if lost(transports, &step.target).await => {
+                notes.extend(step.if_cut.iter().map(|s| format!("left: {s}")));
                 outcome = ActionOutcome::Interrupted {
                     step: i,
                     step_title: step.title.clone(),
                     reason: format!("the connection to the host was lost ({e})"),
                     duration_ms: started.elapsed().as_millis() as u64,
+                    notes: std::mem::take(&mut notes),
                 };
                 break;
             }
-            Err(e) => (None, e.to_string()),
+            Err(e) => StepFailure {
+                exit_code: None,
+                error: e.to_string(),
+                tail: vec![],
+            },
         };
+        // What this step may have half done is undone too (a stop that stopped one of two).
+        if step.undo.is_some() && !to_undo.contains(&i) {
+            to_undo.push(i);
+        }
+        let put_back = undo(env, plan.id, plan.host(), &plan.steps, &to_undo, events).await;
+        match (put_back, &step.if_cut) {
+            (true, _) if !to_undo.is_empty() => {
+                notes.push("left: what was stopped was started again".into())
+            }
+            (false, _) => {
+                notes.push("left: starting again what was stopped failed — see above".into())
+            }
+            (true, Some(state)) => notes.push(format!("left: {state}")),
+            (true, None) => {}
+        }
         outcome = ActionOutcome::Failed {
             step: i,
             step_title: step.title.clone(),
             command: step.command.to_string(),
-            exit_code,
-            error,
-            output_tail: tail.clone(),
+            exit_code: failure.exit_code,
+            error: failure.error,
+            output_tail: failure.tail,
             duration_ms: started.elapsed().as_millis() as u64,
+            notes: std::mem::take(&mut notes),
         };
         break;
     }
-    if let ActionOutcome::Succeeded { duration_ms } = &mut outcome {
+    if let ActionOutcome::Succeeded {
+        duration_ms,
+        notes: kept,
+    } = &mut outcome
+    {
         *duration_ms = started.elapsed().as_millis() as u64;
+        *kept = notes;
+    }
+    for note in outcome.notes() {
+        let _ = events.try_send(ActionEvent::Output(format!("» {note}")));
     }
     let (log, p, o) = (audit.clone(), plan.clone(), outcome.clone());
     if let Ok(Err(e)) = tokio::task::spawn_blocking(move || log.record_end(&p, &o)).await {
@@ -161,6 +154,294 @@ pub async fn execute(
         let _ = events.try_send(ActionEvent::Output(format!("audit log write failed: {e}")));
     }
     outcome
+}
+
+/// Why a step failed: its exit code, what went wrong and the end of what it printed.
+struct StepFailure {
+    exit_code: Option<i32>,
+    error: String,
+    tail: Vec<String>,
+}
+
+/// Runs one step with its output streamed to `events`; `Ok(None)` when it succeeded,
+/// `Err` when it could not be carried out at all (no connection, a timeout).
+async fn run_step(
+    env: &ExecEnv<'_>,
+    action_id: u64,
+    host: &HostId,
+    step: &PlanStep,
+    events: &mpsc::Sender<ActionEvent>,
+    notes: &mut Vec<String>,
+) -> Result<Option<StepFailure>, TransportError> {
+    let transports = env.transports;
+    let _ = events.try_send(ActionEvent::Output(format!("$ {}", step.command)));
+    let (line_tx, mut line_rx) = mpsc::channel::<String>(256);
+    let forward = {
+        let events = events.clone();
+        tokio::spawn(async move {
+            while let Some(line) = line_rx.recv().await {
+                // The log writer redacts secrets; this is the raw line on purpose.
+                tracing::info!(action_id, "output: {line}");
+                let _ = events.send(ActionEvent::Output(redact(&line))).await;
+            }
+        })
+    };
+    let result = match &step.command {
+        StepOp::Command(spec) => {
+            transports
+                .run_streaming(&step.target, spec, step.timeout, Some(line_tx))
+                .await
+        }
+        StepOp::Docker { verb, container } => {
+            drop(line_tx);
+            docker_step(transports, host, *verb, container, step.timeout).await
+        }
+        StepOp::Compose {
+            verb,
+            project,
+            service,
+        } => {
+            compose_step(
+                transports,
+                host,
+                *verb,
+                project,
+                service,
+                step.timeout,
+                line_tx,
+            )
+            .await
+        }
+        StepOp::TrustKey {
+            fingerprint,
+            key_lines,
+        } => {
+            drop(line_tx);
+            trust_step(env, host, fingerprint, key_lines).await
+        }
+        StepOp::Checks { service } => checks_step(env, service, line_tx).await,
+        StepOp::NewestBackup { set, after, role } => {
+            let found =
+                super::backups::newest_verified(env.config, transports, set, *after, line_tx).await;
+            match found {
+                Ok(note) => {
+                    notes.push(format!("{role}: {note}"));
+                    Ok(done(format!("{role}: {note}")))
+                }
+                Err(e) => Ok(failed(e)),
+            }
+        }
+        StepOp::Integrity { command, expect } => {
+            let out = transports
+                .run_streaming(&step.target, command, step.timeout, Some(line_tx))
+                .await?;
+            let printed = out.stdout.trim().lines().last().unwrap_or("").to_owned();
+            match (out.success(), expect.unmet(&out.stdout)) {
+                (true, None) => {
+                    notes.push(format!("integrity: {}", redact(&printed)));
+                    Ok(out)
+                }
+                (true, Some(why)) => Ok(failed(format!("integrity: {}", redact(&why)))),
+                (false, _) => Ok(out),
+            }
+        }
+    };
+    let _ = forward.await;
+    let out = result?;
+    if out.success() {
+        return Ok(None);
+    }
+    let how = out.exit_code.map_or("killed by a signal".to_owned(), |c| {
+        format!("exit code {c}")
+    });
+    // What it said last on stderr is usually why.
+    let said = out
+        .stderr
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty());
+    let error = match said {
+        Some(line) => format!("{how}: {}", redact(line)),
+        None => how,
+    };
+    Ok(Some(StepFailure {
+        exit_code: out.exit_code,
+        error,
+        tail: last_lines(&format!("{}{}", out.stdout, out.stderr)),
+    }))
+}
+
+/// Runs the `undo` of each step in `pending`, last first; true when all of them worked.
+async fn undo(
+    env: &ExecEnv<'_>,
+    action_id: u64,
+    host: &HostId,
+    steps: &[PlanStep],
+    pending: &[usize],
+    events: &mpsc::Sender<ActionEvent>,
+) -> bool {
+    let mut all = true;
+    // An undo may be a chain (each step's own `undo` runs after it).
+    let mut undos: Vec<&PlanStep> = Vec::new();
+    for &i in pending.iter().rev() {
+        let mut next = steps[i].undo.as_deref();
+        while let Some(u) = next {
+            undos.push(u);
+            next = u.undo.as_deref();
+        }
+    }
+    for undo in undos {
+        let _ = events.try_send(ActionEvent::Output(format!(
+            "» putting back: {}",
+            undo.title
+        )));
+        let mut ignored = Vec::new();
+        match run_step(env, action_id, host, undo, events, &mut ignored).await {
+            Ok(None) => {}
+            Ok(Some(f)) => {
+                all = false;
+                let _ = events.try_send(ActionEvent::Output(format!(
+                    "» {} failed: {}",
+                    undo.title, f.error
+                )));
+            }
+            Err(e) => {
+                all = false;
+                let _ =
+                    events.try_send(ActionEvent::Output(format!("» {} failed: {e}", undo.title)));
+            }
+        }
+    }
+    all
+}
+
+fn done(stdout: String) -> CommandOutput {
+    CommandOutput {
+        exit_code: Some(0),
+        stdout,
+        stderr: String::new(),
+        duration: std::time::Duration::ZERO,
+    }
+}
+
+fn failed(stderr: String) -> CommandOutput {
+    CommandOutput {
+        exit_code: Some(1),
+        stdout: String::new(),
+        stderr,
+        duration: std::time::Duration::ZERO,
+    }
+}
+
+/// How long the checks after a restore may take to pass: the services were just started.
+const CHECKS_SETTLE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The service's checks, retried until they pass or [`CHECKS_SETTLE`] has gone (what was
+/// just started needs a moment), one line each; fails if any does not pass.
+async fn checks_step(
+    env: &ExecEnv<'_>,
+    service: &crate::model::ServiceId,
+    lines: mpsc::Sender<String>,
+) -> Result<CommandOutput, TransportError> {
+    use crate::check::{CheckRunner, CheckSpec, Persistence};
+    let specs: Vec<CheckSpec> = CheckSpec::all(env.config)
+        .into_iter()
+        .filter(|s| &s.id.service == service)
+        .collect();
+    if specs.is_empty() {
+        let _ = lines.send(format!("{service} has no checks")).await;
+        return Ok(done(String::new()));
+    }
+    let mut failing = Vec::new();
+    for spec in specs {
+        let id = spec.id.clone();
+        let until = tokio::time::Instant::now() + CHECKS_SETTLE;
+        let result = CheckRunner::new(spec)
+            .run(env.transports, Persistence::Until(until))
+            .await;
+        let _ = lines
+            .send(format!(
+                "{} {id}: {}",
+                result.verdict.label(),
+                result.summary
+            ))
+            .await;
+        if !result.verdict.passed() {
+            failing.push(format!("{id}: {}", result.summary));
+        }
+    }
+    Ok(if failing.is_empty() {
+        done(String::new())
+    } else {
+        failed(format!("checks failed: {}", failing.join("; ")))
+    })
+}
+
+/// `verb` on every container of compose `project`/`service`, found by their labels.
+async fn compose_step(
+    transports: &Transports,
+    host: &HostId,
+    verb: Lifecycle,
+    project: &str,
+    service: &str,
+    timeout: std::time::Duration,
+    lines: mpsc::Sender<String>,
+) -> Result<CommandOutput, TransportError> {
+    use bollard::query_parameters::ListContainersOptions;
+    let docker = transports
+        .docker(host)
+        .ok_or_else(|| TransportError::NotConnected(format!("{host} (Docker API)")))?;
+    let filters = std::collections::HashMap::from([(
+        "label".to_owned(),
+        vec![
+            format!("com.docker.compose.project={project}"),
+            format!("com.docker.compose.service={service}"),
+        ],
+    )]);
+    let listed = tokio::time::timeout(
+        timeout,
+        docker.list_containers(Some(ListContainersOptions {
+            all: true,
+            filters: Some(filters),
+            ..Default::default()
+        })),
+    )
+    .await
+    .map_err(|_| TransportError::Timeout(timeout))?;
+    let names: Vec<String> = match listed {
+        Ok(list) => list
+            .into_iter()
+            .filter_map(|c| {
+                c.names?
+                    .first()
+                    .map(|n| n.trim_start_matches('/').to_owned())
+            })
+            .collect(),
+        Err(e) => return Ok(failed(format!("cannot list the containers: {e}"))),
+    };
+    if names.is_empty() {
+        return Ok(failed(format!(
+            "no containers of compose {project}/{service}"
+        )));
+    }
+    for name in names {
+        let out = docker_step(transports, host, verb, &name, timeout).await?;
+        let _ = lines
+            .send(format!(
+                "{name}: {}",
+                if out.success() {
+                    "done"
+                } else {
+                    out.stderr.trim()
+                }
+            ))
+            .await;
+        if !out.success() {
+            return Ok(out);
+        }
+    }
+    Ok(done(String::new()))
 }
 
 /// The step's host went away: its SSH master is gone or no longer answers.

@@ -1,6 +1,7 @@
 //! Mutating actions: plan → confirm → execute → audit, all through one dispatcher.
 
 pub mod audit;
+pub mod backups;
 pub mod dispatcher;
 pub mod execute;
 pub mod plan;

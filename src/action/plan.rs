@@ -16,6 +16,12 @@ pub enum ActionKind {
     Start,
     /// Trust the host key a host offered, the one the operator saw.
     TrustHostKey,
+    /// Make a backup of a set now, verify it and say where it is.
+    Backup,
+    /// Put a backup back: verify, safety backup, stop, restore, start, checks.
+    Restore,
+    /// Restore the newest backup into a scratch target and check it, touching nothing live.
+    Drill,
 }
 
 impl ActionKind {
@@ -25,6 +31,9 @@ impl ActionKind {
             ActionKind::Stop => "stop",
             ActionKind::Start => "start",
             ActionKind::TrustHostKey => "trust the host key of",
+            ActionKind::Backup => "back up",
+            ActionKind::Restore => "restore",
+            ActionKind::Drill => "drill a restore of",
         }
     }
 
@@ -35,6 +44,9 @@ impl ActionKind {
             ActionKind::Stop => "stop",
             ActionKind::Start => "start",
             ActionKind::TrustHostKey => "trust_host_key",
+            ActionKind::Backup => "backup",
+            ActionKind::Restore => "restore",
+            ActionKind::Drill => "drill",
         }
     }
 
@@ -44,7 +56,10 @@ impl ActionKind {
             ActionKind::Restart => Some(Lifecycle::Restart),
             ActionKind::Stop => Some(Lifecycle::Stop),
             ActionKind::Start => Some(Lifecycle::Start),
-            ActionKind::TrustHostKey => None,
+            ActionKind::TrustHostKey
+            | ActionKind::Backup
+            | ActionKind::Restore
+            | ActionKind::Drill => None,
         }
     }
 }
@@ -121,6 +136,78 @@ pub enum StepOp {
         fingerprint: String,
         key_lines: Vec<String>,
     },
+    /// Every container of a compose service, found by its compose labels when the step
+    /// runs (the plan does not need the console's container list).
+    Compose {
+        verb: Lifecycle,
+        project: String,
+        service: String,
+    },
+    /// The service's configured checks, each with its retries; the step fails if one fails.
+    Checks {
+        service: ServiceId,
+    },
+    /// Lists a backup set, takes its newest backup (which must be newer than `after`),
+    /// verifies it and notes where it is and how big: after "backup now" and the safety
+    /// backup of a restore.
+    NewestBackup {
+        set: String,
+        after: chrono::DateTime<chrono::Utc>,
+        /// What the note calls it: "new backup", "safety backup".
+        role: String,
+    },
+    /// A command whose trimmed output must meet `expect` (a row count, `ok`).
+    Integrity {
+        command: CommandSpec,
+        expect: Expect,
+    },
+}
+
+/// What an integrity query's output must be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expect {
+    /// Exit 0 is enough; the output is noted.
+    Anything,
+    Exactly(String),
+    Matches(String),
+    /// A number at least this large (a row count).
+    AtLeast(i64),
+}
+
+impl Expect {
+    /// `None` when `output` meets it, else what is wrong.
+    pub fn unmet(&self, output: &str) -> Option<String> {
+        let out = output.trim();
+        match self {
+            Expect::Anything => None,
+            Expect::Exactly(want) => {
+                (out != want).then(|| format!("printed `{out}`, expected `{want}`"))
+            }
+            Expect::Matches(re) => match regex::Regex::new(re) {
+                Ok(r) if r.is_match(out) => None,
+                Ok(_) => Some(format!("printed `{out}`, which does not match /{re}/")),
+                Err(e) => Some(format!("bad regex /{re}/: {e}")),
+            },
+            Expect::AtLeast(min) => match out.parse::<i64>() {
+                Ok(n) if n >= *min => None,
+                Ok(n) => Some(format!("printed {n}, expected at least {min}")),
+                Err(_) => Some(format!(
+                    "printed `{out}`, expected a number of at least {min}"
+                )),
+            },
+        }
+    }
+}
+
+impl fmt::Display for Expect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expect::Anything => Ok(()),
+            Expect::Exactly(w) => write!(f, "  (expect `{w}`)"),
+            Expect::Matches(r) => write!(f, "  (expect /{r}/)"),
+            Expect::AtLeast(n) => write!(f, "  (expect ≥ {n})"),
+        }
+    }
 }
 
 /// Shown as the equivalent command line, so the plan reads the same either way.
@@ -139,6 +226,19 @@ impl fmt::Display for StepOp {
                     "add {fingerprint} to opsdeck's known_hosts (if it is still offered)"
                 )
             }
+            StepOp::Compose {
+                verb,
+                project,
+                service,
+            } => write!(
+                f,
+                "docker {verb} every container of compose {project}/{service}  (Docker API)"
+            ),
+            StepOp::Checks { service } => write!(f, "run the checks of {service}"),
+            StepOp::NewestBackup { set, role, .. } => {
+                write!(f, "list {set}, verify its newest backup (the {role})")
+            }
+            StepOp::Integrity { command, expect } => write!(f, "{command}{expect}"),
         }
     }
 }
@@ -149,6 +249,33 @@ pub struct PlanStep {
     pub target: Target,
     pub command: StepOp,
     pub timeout: Duration,
+    /// What puts things back if a later step fails (starting what this step stopped). It
+    /// runs unless a later step that `undoes` this one has already succeeded.
+    pub undo: Option<Box<PlanStep>>,
+    /// The index of the step whose `undo` this step makes unnecessary.
+    pub undoes: Option<usize>,
+    /// The state the service is in if the action stops during this step (a failure or a
+    /// lost connection): said to the operator and written in the audit log.
+    pub if_cut: Option<String>,
+}
+
+impl PlanStep {
+    pub fn new(
+        title: impl Into<String>,
+        target: Target,
+        command: StepOp,
+        timeout: Duration,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            target,
+            command,
+            timeout,
+            undo: None,
+            undoes: None,
+            if_cut: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,6 +313,9 @@ impl Plan {
 pub enum ActionOutcome {
     Succeeded {
         duration_ms: u64,
+        /// What the operator needs to know after it: where a new backup is, rows counted.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        notes: Vec<String>,
     },
     /// A step ran and failed (non-zero exit, timeout, could not start).
     Failed {
@@ -196,6 +326,9 @@ pub enum ActionOutcome {
         error: String,
         output_tail: Vec<String>,
         duration_ms: u64,
+        /// What was put back, what state the service is in, where the safety backup is.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        notes: Vec<String>,
     },
     /// A step was cut short from outside: the connection to the host was lost, or opsdeck
     /// was ended. What the step did on the host is not known.
@@ -204,17 +337,17 @@ pub enum ActionOutcome {
         step_title: String,
         reason: String,
         duration_ms: u64,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        notes: Vec<String>,
     },
     /// Nothing ran (read-only, audit log not writable, the key on offer changed).
-    Refused {
-        reason: String,
-    },
+    Refused { reason: String },
 }
 
 impl ActionOutcome {
     pub fn summary(&self) -> String {
         match self {
-            ActionOutcome::Succeeded { duration_ms } => {
+            ActionOutcome::Succeeded { duration_ms, .. } => {
                 format!("done in {:.1}s", *duration_ms as f64 / 1000.0)
             }
             ActionOutcome::Failed {
@@ -235,6 +368,16 @@ impl ActionOutcome {
                 step + 1
             ),
             ActionOutcome::Refused { reason } => format!("refused: {reason}"),
+        }
+    }
+
+    /// What the action left to say, in order.
+    pub fn notes(&self) -> &[String] {
+        match self {
+            ActionOutcome::Succeeded { notes, .. }
+            | ActionOutcome::Failed { notes, .. }
+            | ActionOutcome::Interrupted { notes, .. } => notes,
+            ActionOutcome::Refused { .. } => &[],
         }
     }
 

@@ -32,6 +32,11 @@ pub struct CheckSpec {
     pub retries: u32,
     pub retry_interval: Duration,
     pub probe: Probe,
+    /// Running it may change the host: an HTTP method other than GET or HEAD, or a command,
+    /// not marked `read_only_safe`.
+    pub changes_host: bool,
+    /// The host is read-only here (its own `read_only`, the settings' or `--read-only`).
+    pub read_only: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +114,12 @@ impl CheckSpec {
             }),
             CheckKind::Container => Probe::Container,
         };
+        let changes_host = !check.read_only_safe
+            && match &probe {
+                Probe::Http(p) => !matches!(p.method.to_ascii_uppercase().as_str(), "GET" | "HEAD"),
+                Probe::Command(_) => true,
+                Probe::Container => false,
+            };
         Self {
             id,
             interval: check
@@ -123,7 +134,24 @@ impl CheckSpec {
                 .as_ref()
                 .map_or(DEFAULT_RETRY_INTERVAL, |d| d.get()),
             probe,
+            changes_host,
+            read_only: host.read_only,
         }
+    }
+
+    /// Why this check is not run, when it is not: it could change a read-only host.
+    pub fn read_only_refusal(&self) -> Option<String> {
+        if !(self.read_only && self.changes_host) {
+            return None;
+        }
+        let what = match &self.probe {
+            Probe::Http(p) => format!("an HTTP {}", p.method.to_ascii_uppercase()),
+            _ => "a command".to_owned(),
+        };
+        Some(format!(
+            "skipped: {what} could change {}, which is read-only here (mark the check read_only_safe if it changes nothing)",
+            self.id.host()
+        ))
     }
 
     /// Every check of the config, in config order.
@@ -139,6 +167,7 @@ impl CheckSpec {
                         .map(move |c| CheckSpec::from_config(h, s, c))
                 })
             })
+            .map(|spec| spec.under(config))
             .collect()
     }
 
@@ -148,7 +177,13 @@ impl CheckSpec {
             .checks
             .iter()
             .find(|c| c.name.get_ref().as_str() == &*id.name)?;
-        Some(Self::from_config(host, service, check))
+        Some(Self::from_config(host, service, check).under(config))
+    }
+
+    /// With the config's read-only settings applied (`--read-only` sets them at start).
+    fn under(mut self, config: &Config) -> Self {
+        self.read_only |= config.file.settings.read_only;
+        self
     }
 
     pub fn kind_label(&self) -> &'static str {
@@ -202,6 +237,9 @@ impl CheckRunner {
         let at = Utc::now();
         let started = std::time::Instant::now();
         let timeout = self.spec.timeout;
+        if let Some(why) = self.spec.read_only_refusal() {
+            return CheckResult::skipped(at, why);
+        }
         match &self.spec.probe {
             Probe::Http(p) => {
                 let client = self.client.get_or_insert_with(|| p.client(timeout)).clone();
@@ -229,7 +267,7 @@ impl CheckRunner {
             let mut result = self.run_once(transports).await;
             // An error (bad config, no connection, unsupported kind) does not heal by waiting.
             let give_up = result.verdict.passed()
-                || result.verdict == Verdict::Error
+                || matches!(result.verdict, Verdict::Error | Verdict::Skipped)
                 || match persistence {
                     Persistence::Once => true,
                     Persistence::Retries => attempts > self.spec.retries,
@@ -244,5 +282,90 @@ impl CheckRunner {
             }
             tokio::time::sleep(self.spec.retry_interval).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn specs(host_read_only: bool, settings_read_only: bool) -> Vec<CheckSpec> {
+        let text = format!(
+            r#"
+[settings]
+read_only = {settings_read_only}
+
+[[hosts]]
+name = "box"
+transport = "local"
+read_only = {host_read_only}
+
+[[hosts.services]]
+name = "api"
+kind = "command"
+status = ["true"]
+
+[[hosts.services.checks]]
+name = "get"
+kind = "http"
+url = "http://127.0.0.1:9/"
+
+[[hosts.services.checks]]
+name = "head"
+kind = "http"
+method = "head"
+url = "http://127.0.0.1:9/"
+
+[[hosts.services.checks]]
+name = "post"
+kind = "http"
+method = "POST"
+url = "http://127.0.0.1:9/"
+
+[[hosts.services.checks]]
+name = "dry-run-post"
+kind = "http"
+method = "POST"
+url = "http://127.0.0.1:9/"
+read_only_safe = true
+
+[[hosts.services.checks]]
+name = "cmd"
+kind = "command"
+command = ["true"]
+"#
+        );
+        let config = crate::config::parse(std::path::Path::new("t.toml"), &text).unwrap();
+        CheckSpec::all(&config)
+    }
+
+    fn refused(specs: &[CheckSpec]) -> Vec<&str> {
+        specs
+            .iter()
+            .filter(|s| s.read_only_refusal().is_some())
+            .map(|s| &*s.id.name)
+            .collect()
+    }
+
+    #[test]
+    fn read_only_hosts_run_only_what_cannot_change_them() {
+        assert!(refused(&specs(false, false)).is_empty());
+        assert_eq!(refused(&specs(true, false)), ["post", "cmd"]);
+        assert_eq!(refused(&specs(false, true)), ["post", "cmd"]);
+        let why = specs(true, false)[2].read_only_refusal().unwrap();
+        assert!(why.contains("an HTTP POST could change box"), "{why}");
+    }
+
+    #[tokio::test]
+    async fn a_refused_check_is_skipped_without_running() {
+        let spec = specs(true, false).remove(4);
+        let result = CheckRunner::new(spec)
+            .run(&Transports::default(), Persistence::Retries)
+            .await;
+        assert_eq!(result.verdict, Verdict::Skipped);
+        assert!(
+            !result.verdict.passed(),
+            "a skipped check never passes a gate"
+        );
     }
 }

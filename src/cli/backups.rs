@@ -9,16 +9,16 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
 
+use super::shown;
+use crate::action::backups::DrillRecord;
 use crate::backup::{Flag, ListError, Offsite, Part, SetStatus, list_set};
 use crate::config::Config;
 use crate::config::schema::{BackupSet, Host, TransportKind};
 use crate::model::HostId;
-use crate::model::text::plain;
+use crate::model::units;
 use crate::transport::ssh::{SshTarget, connect};
-use crate::transport::{Limits, Target, Transports};
-use crate::ui::units;
+use crate::transport::{Target, Transports};
 
 /// One set as listed.
 #[derive(Debug)]
@@ -47,7 +47,7 @@ impl SetReport {
 /// listed together once it is open.
 pub async fn list_all(config: &Config, known_hosts: &Path, now: DateTime<Utc>) -> Vec<SetReport> {
     let settings = &config.file.settings;
-    let transports = Arc::new(Transports::new(Limits::from_settings(settings)));
+    let transports = Arc::new(Transports::for_config(config));
     let slots = tokio::sync::Semaphore::new(settings.connect_concurrency());
     let timeout = settings.command_timeout.get();
     let mut hosts: Vec<&str> = Vec::new();
@@ -140,11 +140,18 @@ async fn open(
 pub async fn run(
     config: &Config,
     known_hosts: &Path,
+    drills: &Path,
     stale_only: bool,
     json: bool,
     out: &mut impl Write,
 ) -> std::io::Result<i32> {
-    let reports = list_all(config, known_hosts, Utc::now()).await;
+    let now = Utc::now();
+    let reports = list_all(config, known_hosts, now).await;
+    let drills = DrillRecord::load_all(drills).unwrap_or_else(|e| {
+        tracing::warn!("cannot read the drill records in {}: {e}", drills.display());
+        vec![]
+    });
+    let last_drill = |set: &str| drills.iter().find(|d| d.set == set);
     let code = if reports.iter().any(SetReport::unchecked) {
         2
     } else if reports.iter().all(SetReport::ok) {
@@ -152,18 +159,21 @@ pub async fn run(
     } else {
         1
     };
-    let shown: Vec<&SetReport> = reports.iter().filter(|r| !stale_only || !r.ok()).collect();
+    let listed: Vec<&SetReport> = reports.iter().filter(|r| !stale_only || !r.ok()).collect();
     if json {
         #[derive(Serialize)]
         struct Doc<'a> {
             sets: Vec<SetJson<'a>>,
         }
         let doc = Doc {
-            sets: shown.iter().map(|r| SetJson::of(r)).collect(),
+            sets: listed
+                .iter()
+                .map(|r| SetJson::of(r, last_drill(&r.name), now))
+                .collect(),
         };
-        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        writeln!(out, "{}", super::json(&doc)?)?;
     } else {
-        write_text(&shown, out)?;
+        write_text(&listed, &last_drill, now, out)?;
     }
     Ok(code)
 }
@@ -179,11 +189,19 @@ pub struct SetJson<'a> {
     pub fresh: Option<bool>,
     pub newest: Option<NewestJson<'a>>,
     pub count: usize,
-    /// The last restore drill; drills are not recorded yet.
-    pub last_drill: Option<Value>,
+    /// The set's last restore drill (`opsdeck drill`, `D` in the console).
+    pub last_drill: Option<LastDrill<'a>>,
     pub flags: Vec<Flag>,
     /// Why the set (or its off-site copies) could not be listed.
     pub error: Option<String>,
+}
+
+/// A drill record and how long ago it ran.
+#[derive(Debug, Serialize)]
+pub struct LastDrill<'a> {
+    #[serde(flatten)]
+    pub record: &'a DrillRecord,
+    pub age_s: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -198,7 +216,7 @@ pub struct NewestJson<'a> {
 }
 
 impl<'a> SetJson<'a> {
-    pub fn of(r: &'a SetReport) -> Self {
+    pub fn of(r: &'a SetReport, drill: Option<&'a DrillRecord>, now: DateTime<Utc>) -> Self {
         let mut doc = SetJson {
             name: &r.name,
             host: &r.host,
@@ -207,7 +225,10 @@ impl<'a> SetJson<'a> {
             fresh: None,
             newest: None,
             count: 0,
-            last_drill: None,
+            last_drill: drill.map(|record| LastDrill {
+                record,
+                age_s: (now - record.at).to_std().unwrap_or_default().as_secs(),
+            }),
             flags: vec![],
             error: None,
         };
@@ -235,7 +256,12 @@ impl<'a> SetJson<'a> {
     }
 }
 
-fn write_text(reports: &[&SetReport], out: &mut impl Write) -> std::io::Result<()> {
+fn write_text<'a>(
+    reports: &[&SetReport],
+    last_drill: &dyn Fn(&str) -> Option<&'a DrillRecord>,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     writeln!(
         out,
         "{:<22} {:<28} {:<18} {:>7} {:>5} {:>6} {:>7}  STATE",
@@ -253,13 +279,13 @@ fn write_text(reports: &[&SetReport], out: &mut impl Write) -> std::io::Result<(
                     "{:<22} {:<28} {:<18} {:>7} {:>5} {:>6} {:>7}  could not check",
                     r.name, place, "", "", "", "", ""
                 )?;
-                writeln!(out, "  ! {}", plain(&e.to_string()))?;
+                writeln!(out, "  ! {}", shown(&e.to_string()))?;
             }
             Ok(s) => {
                 let rpo = s.rpo.map(rpo_text).unwrap_or_else(|| "—".into());
                 let (key, age, size) = match s.newest() {
                     Some(b) => (
-                        plain(&b.key),
+                        shown(&b.key),
                         units::uptime(b.age(s.checked_at)),
                         units::bytes(b.size),
                     ),
@@ -295,19 +321,30 @@ fn write_text(reports: &[&SetReport], out: &mut impl Write) -> std::io::Result<(
                     writeln!(out, "  ! {}", f.label())?;
                 }
                 if let Offsite::Failed(e) = &s.offsite {
-                    writeln!(out, "  ! off-site listing: {}", plain(e))?;
+                    writeln!(out, "  ! off-site listing: {}", shown(e))?;
                 }
                 for w in &s.warnings {
-                    writeln!(out, "  · {}", plain(w))?;
+                    writeln!(out, "  · {}", shown(w))?;
                 }
                 if let Some(b) = s.newest().filter(|b| !b.missing.is_empty()) {
                     writeln!(
                         out,
                         "  ! newest backup lacks: {}",
-                        plain(&b.missing.join(", "))
+                        shown(&b.missing.join(", "))
                     )?;
                 }
             }
+        }
+        if let Some(d) = last_drill(&r.name) {
+            let age = units::uptime((now - d.at).to_std().unwrap_or_default());
+            let mut said = vec![
+                if d.ok { "ok" } else { "FAILED" }.to_owned(),
+                format!("{age} ago"),
+            ];
+            if let Some(i) = &d.integrity {
+                said.push(shown(i));
+            }
+            writeln!(out, "  last drill: {}", said.join(", "))?;
         }
     }
     Ok(())

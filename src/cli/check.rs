@@ -79,7 +79,7 @@ pub async fn run(
 pub fn exit_code(verdicts: impl IntoIterator<Item = Verdict>) -> i32 {
     let worst = verdicts.into_iter().max().unwrap_or(Verdict::Pass);
     match worst {
-        Verdict::Pass | Verdict::Warn => EXIT_PASS,
+        Verdict::Skipped | Verdict::Pass | Verdict::Warn => EXIT_PASS,
         Verdict::Fail => EXIT_FAIL,
         Verdict::Error => EXIT_ERROR,
     }
@@ -93,7 +93,7 @@ pub async fn run_checks(
     wait: Option<Duration>,
     progress: bool,
 ) -> Vec<Outcome> {
-    let transports = Arc::new(Transports::default());
+    let transports = Arc::new(Transports::for_config(config));
     let mut hosts: Vec<HostId> = specs.iter().filter_map(|s| s.ssh_host().cloned()).collect();
     hosts.sort();
     hosts.dedup();
@@ -152,13 +152,14 @@ pub async fn run_checks(
     .await
 }
 
-fn counts(outcomes: &[Outcome]) -> [usize; 4] {
+fn counts(outcomes: &[Outcome]) -> [usize; 5] {
     let n = |v: Verdict| outcomes.iter().filter(|o| o.result.verdict == v).count();
     [
         n(Verdict::Pass),
         n(Verdict::Warn),
         n(Verdict::Fail),
         n(Verdict::Error),
+        n(Verdict::Skipped),
     ]
 }
 
@@ -183,22 +184,27 @@ pub fn write_text(
             out,
             "{:<5}  {:<width$}  {}{attempts}",
             r.verdict.label().to_uppercase(),
-            o.spec.id.to_string(),
-            r.summary
+            super::shown(&o.spec.id.to_string()),
+            super::shown(&r.summary)
         )?;
         let more = r
             .failures
             .iter()
             .skip(1)
             .chain(r.warnings.iter().skip(usize::from(r.failures.is_empty())));
-        for line in more {
-            writeln!(out, "{:<5}  {:<width$}  {line}", "", "")?;
+        for line in more.flat_map(|l| l.lines()) {
+            writeln!(out, "{:<5}  {:<width$}  {}", "", "", super::shown(line))?;
         }
     }
-    let [pass, warn, fail, error] = counts(outcomes);
+    let [pass, warn, fail, error, skipped] = counts(outcomes);
+    let skipped = if skipped > 0 {
+        format!(", {skipped} skipped (read-only)")
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "{} checks: {pass} passed, {warn} warned, {fail} failed, {error} errors in {}",
+        "{} checks: {pass} passed, {warn} warned, {fail} failed, {error} errors{skipped} in {}",
         outcomes.len(),
         millis(took)
     )
@@ -224,16 +230,16 @@ pub fn write_json(
             v
         })
         .collect();
-    let [pass, warn, fail, error] = counts(outcomes);
+    let [pass, warn, fail, error, skipped] = counts(outcomes);
     let code = exit_code(verdicts);
     let doc = serde_json::json!({
         "ok": code == EXIT_PASS,
         "exit_code": code,
         "duration_ms": took.as_millis() as u64,
-        "counts": { "pass": pass, "warn": warn, "fail": fail, "error": error },
+        "counts": { "pass": pass, "warn": warn, "fail": fail, "error": error, "skipped": skipped },
         "checks": checks,
     });
-    writeln!(out, "{}", redact(&serde_json::to_string_pretty(&doc)?))
+    writeln!(out, "{}", super::json(&doc)?)
 }
 
 /// JUnit XML as CI systems read it: one `<testsuite>` per host, one `<testcase>` per check,
@@ -250,12 +256,12 @@ pub fn write_junit(
             hosts.push(o.spec.id.host());
         }
     }
-    let [_, _, fail, error] = counts(outcomes);
+    let [_, _, fail, error, skipped] = counts(outcomes);
     let secs = |d: Duration| format!("{:.3}", d.as_secs_f64());
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
-        r#"<testsuites name="opsdeck check" tests="{}" failures="{fail}" errors="{error}" time="{}">"#,
+        r#"<testsuites name="opsdeck check" tests="{}" failures="{fail}" errors="{error}" skipped="{skipped}" time="{}">"#,
         outcomes.len(),
         secs(took)
     )?;
@@ -272,11 +278,12 @@ pub fn write_junit(
             .unwrap_or_default();
         writeln!(
             out,
-            r#"  <testsuite name="{}" tests="{}" failures="{}" errors="{}" skipped="0" time="{}" timestamp="{}">"#,
+            r#"  <testsuite name="{}" tests="{}" failures="{}" errors="{}" skipped="{}" time="{}" timestamp="{}">"#,
             xml(host.as_str()),
             mine.len(),
             n(Verdict::Fail),
             n(Verdict::Error),
+            n(Verdict::Skipped),
             secs(time),
             started.format("%Y-%m-%dT%H:%M:%S")
         )?;
@@ -293,6 +300,12 @@ pub fn write_junit(
             let element = match r.verdict {
                 Verdict::Fail => Some("failure"),
                 Verdict::Error => Some("error"),
+                Verdict::Skipped => {
+                    writeln!(out, ">")?;
+                    writeln!(out, r#"      <skipped message="{}"/>"#, xml(&r.summary))?;
+                    writeln!(out, "    </testcase>")?;
+                    continue;
+                }
                 Verdict::Pass | Verdict::Warn => None,
             };
             if element.is_none() && r.warnings.is_empty() {
@@ -325,15 +338,14 @@ pub fn write_junit(
 
 fn xml(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
-    for c in redact(text).chars() {
+    let lines: Vec<String> = text.split('\n').map(super::shown).collect();
+    for c in lines.join("\n").chars() {
         match c {
             '&' => s.push_str("&amp;"),
             '<' => s.push_str("&lt;"),
             '>' => s.push_str("&gt;"),
             '"' => s.push_str("&quot;"),
             '\'' => s.push_str("&apos;"),
-            '\n' | '\t' => s.push(c),
-            c if c.is_control() => {}
             c => s.push(c),
         }
     }
@@ -357,7 +369,8 @@ mod tests {
     fn xml_escapes() {
         assert_eq!(
             xml("`a` <b> & \"c\"\u{1}"),
-            "`a` &lt;b&gt; &amp; &quot;c&quot;"
+            "`a` &lt;b&gt; &amp; &quot;c&quot;·"
         );
+        assert_eq!(xml("one\ntwo\u{1b}[2J"), "one\ntwo·");
     }
 }

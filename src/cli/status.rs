@@ -4,7 +4,7 @@ use std::io::Write;
 
 use crate::collect::snapshot::{HostReport, fleet_once};
 use crate::config::Config;
-use crate::ui::units;
+use crate::model::units;
 
 pub async fn run(
     config: &Config,
@@ -16,11 +16,7 @@ pub async fn run(
     let ok = reports.iter().all(HostReport::all_ok);
     if json {
         let doc = serde_json::json!({ "ok": ok, "hosts": reports });
-        writeln!(
-            out,
-            "{}",
-            crate::config::secret::redact(&serde_json::to_string_pretty(&doc)?)
-        )?;
+        writeln!(out, "{}", super::json(&doc)?)?;
     } else {
         write_text(&reports, out)?;
     }
@@ -47,17 +43,21 @@ fn write_text(reports: &[HostReport], out: &mut impl Write) -> std::io::Result<(
             None => (
                 String::new(),
                 String::new(),
-                h.reason.clone().unwrap_or_default(),
+                super::shown(h.reason.as_deref().unwrap_or_default()),
             ),
         };
         let status = if h.up { "up" } else { "unreachable" };
         writeln!(
             out,
             "{:<28} {:<12} {:>7} {:>13}  {}",
-            h.name, status, cpu, mem, detail
+            super::shown(&h.name),
+            status,
+            cpu,
+            mem,
+            detail
         )?;
         for s in &h.services {
-            let name = format!("  {}", s.name);
+            let name = format!("  {}", super::shown(&s.name));
             writeln!(
                 out,
                 "{:<28} {:<12} {:>7} {:>13}  {}",
@@ -65,7 +65,7 @@ fn write_text(reports: &[HostReport], out: &mut impl Write) -> std::io::Result<(
                 s.observation.state.label(),
                 "",
                 "",
-                s.observation.detail
+                super::shown(&s.observation.detail)
             )?;
         }
     }

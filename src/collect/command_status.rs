@@ -7,6 +7,18 @@ use chrono::Utc;
 use crate::model::{RunState, ServiceObservation};
 use crate::transport::{CommandSpec, Target, Transports};
 
+/// A status command not run: the host is read-only and the command is not marked safe.
+pub fn not_probed() -> ServiceObservation {
+    ServiceObservation {
+        at: Utc::now(),
+        state: RunState::Unknown,
+        detail: "not probed: read-only (mark the service read_only_safe if its status command changes nothing)".into(),
+        uptime: None,
+        cpu_percent: None,
+        mem_bytes: None,
+    }
+}
+
 pub async fn probe(
     target: &Target,
     transports: &Transports,

@@ -41,12 +41,12 @@ impl Context {
             .map(|h| (HostId::new(h.name.get_ref()), Notify::new()))
             .collect();
         let slots = config.file.settings.connect_concurrency();
-        let limits = crate::transport::Limits::from_settings(&config.file.settings);
+        let transports = Arc::new(Transports::for_config(&config));
         Self {
             inner: Arc::new(Shared {
                 config,
                 tx,
-                transports: Arc::new(Transports::new(limits)),
+                transports,
                 refresh: Notify::new(),
                 connect_slots: Semaphore::new(slots),
                 wakes,
@@ -189,11 +189,12 @@ const RESTART_FIRST: std::time::Duration = std::time::Duration::from_secs(1);
 const RESTART_CAP: std::time::Duration = std::time::Duration::from_secs(60);
 const RESTART_RESET: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// The text of a panic payload (`&str` or `String`), or a placeholder.
+/// The text of a panic payload (`&str` or `String`), or a placeholder; secrets redacted.
 pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
+    let text = payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
+        .unwrap_or_else(|| "unknown panic".into());
+    crate::config::secret::redact(&text)
 }

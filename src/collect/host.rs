@@ -33,8 +33,9 @@ struct Plan {
     poll_timeout: Duration,
     /// Systemd services and their units.
     units: Vec<(ServiceId, String)>,
-    /// `command` services' status probes with their timeouts.
-    probes: Vec<(ServiceId, CommandSpec, Duration)>,
+    /// `command` services' status probes with their timeouts; `None` when the probe is not
+    /// run because the host is read-only and the probe is not marked `read_only_safe`.
+    probes: Vec<(ServiceId, Option<CommandSpec>, Duration)>,
 }
 
 impl Plan {
@@ -64,7 +65,8 @@ impl Plan {
                         .unwrap_or(&settings.command_timeout)
                         .get();
                     let status = CommandSpec::from_config(s.status.as_ref()?.get_ref());
-                    Some((id(s.name.get_ref()), status, timeout))
+                    let allowed = !config.read_only(cfg) || s.read_only_safe;
+                    Some((id(s.name.get_ref()), allowed.then_some(status), timeout))
                 })
                 .collect(),
         })
@@ -258,8 +260,12 @@ async fn rounds(ctx: &Context, host: &HostId, plan: &Plan, link: &mut Link) -> O
             futures::future::join_all(plan.probes.iter().map(|(id, spec, timeout)| {
                 let target = &target;
                 async move {
-                    let observation =
-                        command_status::probe(target, transports, spec, *timeout).await;
+                    let observation = match spec {
+                        Some(spec) => {
+                            command_status::probe(target, transports, spec, *timeout).await
+                        }
+                        None => command_status::not_probed(),
+                    };
                     (id.clone(), observation)
                 }
             }))

@@ -48,7 +48,11 @@ pub struct LogSink {
 
 impl LogSink {
     /// False once the app has gone: the follower stops.
+    /// Secrets are redacted here, as lines arrive: nothing shown or saved holds one.
     pub async fn lines(&self, mut lines: Vec<LogLine>) -> bool {
+        for line in &mut lines {
+            crate::config::secret::redact_in_place(&mut line.message);
+        }
         if !self.label.is_empty() {
             for line in lines.iter_mut().filter(|l| l.origin.is_empty()) {
                 line.origin.clone_from(&self.label);
@@ -350,6 +354,33 @@ async fn wait_for_transport(target: &Target, transports: &Transports) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn live_lines_are_redacted_as_they_arrive() {
+        crate::config::secret::register("live-S3NT\"x");
+        let (tx, mut rx) = mpsc::channel(4);
+        let sink = LogSink {
+            view: 1,
+            source: 0,
+            label: String::new(),
+            tx,
+        };
+        let raw = r#"{"MESSAGE":"login pw=live-S3NT\"x ok"}"#;
+        let (line, _) = parse_journal_json(raw).unwrap();
+        assert!(
+            line.message.contains("live-S3NT"),
+            "the parser keeps the text"
+        );
+        assert!(
+            sink.lines(vec![line, plain_line("token live-S3NT\"x")])
+                .await
+        );
+        let Some(Update::LogLines { lines, .. }) = rx.recv().await else {
+            panic!("lines sent")
+        };
+        let shown: Vec<&str> = lines.iter().map(|l| l.message.as_str()).collect();
+        assert_eq!(shown, ["login pw=*** ok", "token ***"]);
+    }
 
     #[test]
     fn journal_json_lines() {

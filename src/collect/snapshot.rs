@@ -51,7 +51,7 @@ impl HostReport {
 const CPU_WINDOW: Duration = Duration::from_millis(250);
 
 pub async fn fleet_once(config: &Config, known_hosts: &Path) -> Vec<HostReport> {
-    let transports = Arc::new(Transports::default());
+    let transports = Arc::new(Transports::for_config(config));
     let slots = tokio::sync::Semaphore::new(config.file.settings.connect_concurrency());
     let hosts = config.file.hosts.iter().map(|host| {
         let transports = transports.clone();
@@ -139,6 +139,11 @@ async fn host_once(
         async move {
             let observation = match (known, s.kind, &s.status, target) {
                 (Some(o), ..) => o,
+                (None, ServiceKind::Command, Some(_), Some(_))
+                    if config.read_only(host) && !s.read_only_safe =>
+                {
+                    command_status::not_probed()
+                }
                 (None, ServiceKind::Command, Some(status), Some(target)) => {
                     let t = s.timeout.as_ref().map_or(timeout, |t| t.get());
                     command_status::probe(

@@ -276,6 +276,12 @@ fn theme_exists(file: &ConfigFile, path: &Path, report: &mut super::validate::Re
 }
 
 impl Config {
+    /// Nothing that can change `host` may run: its own `read_only`, or the settings'
+    /// (which `--read-only` sets).
+    pub fn read_only(&self, host: &Host) -> bool {
+        self.file.settings.read_only || host.read_only
+    }
+
     pub fn find_host(&self, id: &HostId) -> Option<&Host> {
         self.file
             .hosts

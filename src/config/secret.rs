@@ -10,36 +10,126 @@ use serde::{Deserialize, Deserializer};
 
 const REDACTED: &str = "***";
 
-fn registry() -> &'static RwLock<Vec<String>> {
-    static SECRETS: OnceLock<RwLock<Vec<String>>> = OnceLock::new();
-    SECRETS.get_or_init(|| RwLock::new(Vec::new()))
+/// Secrets shorter than this are redacted only as whole words: a three-letter password
+/// searched for inside words would blank out innocent text everywhere.
+const WHOLE_WORD_BELOW: usize = 4;
+
+#[derive(Default)]
+struct Registry {
+    /// Searched for anywhere, longest first so that a secret containing another goes whole.
+    long: Vec<String>,
+    /// Redacted where they stand as a word of their own.
+    short: Vec<String>,
 }
 
-/// Records a secret value so that [`redact`] removes it from any text.
+fn registry() -> &'static RwLock<Registry> {
+    static SECRETS: OnceLock<RwLock<Registry>> = OnceLock::new();
+    SECRETS.get_or_init(|| RwLock::new(Registry::default()))
+}
+
+/// Records a secret value so that [`redact`] removes it from any text: the value itself and
+/// the forms it takes inside JSON strings and Rust's `{:?}` output (a secret holding `"` or
+/// `\` is escaped there, and would otherwise slip past a search for the raw value).
 pub fn register(value: &str) {
-    // Very short values would redact innocent text everywhere; they are still never rendered
-    // (templates are shown instead), only not searched for in free text.
-    if value.len() < 4 {
+    if value.is_empty() {
         return;
     }
+    // Both quote the string: `"…"`, at least three bytes for a non-empty value.
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let debug = format!("{value:?}");
+    let forms = [
+        value.to_owned(),
+        json[1..json.len() - 1].to_owned(),
+        debug[1..debug.len() - 1].to_owned(),
+    ];
     let mut secrets = registry().write().unwrap_or_else(|e| e.into_inner());
-    if !secrets.iter().any(|s| s == value) {
-        secrets.push(value.to_owned());
-        // Longest first so that a secret containing another is redacted whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for form in forms {
+        let list = if form.chars().count() < WHOLE_WORD_BELOW {
+            &mut secrets.short
+        } else {
+            &mut secrets.long
+        };
+        if !form.is_empty() && !list.contains(&form) {
+            list.push(form);
+        }
     }
+    secrets.long.sort_by_key(|s| std::cmp::Reverse(s.len()));
 }
 
 /// Replaces every registered secret value in `text` with `***`.
 pub fn redact(text: &str) -> String {
-    let secrets = registry().read().unwrap_or_else(|e| e.into_inner());
     let mut out = text.to_owned();
-    for secret in secrets.iter() {
-        if out.contains(secret.as_str()) {
-            out = out.replace(secret.as_str(), REDACTED);
+    redact_in_place(&mut out);
+    out
+}
+
+/// [`redact`] without a copy when nothing is secret (the common case: log lines).
+pub fn redact_in_place(text: &mut String) {
+    let secrets = registry().read().unwrap_or_else(|e| e.into_inner());
+    for secret in &secrets.long {
+        if text.contains(secret.as_str()) {
+            *text = text.replace(secret.as_str(), REDACTED);
         }
     }
+    for secret in &secrets.short {
+        if text.contains(secret.as_str()) {
+            *text = replace_words(text, secret);
+        }
+    }
+}
+
+/// `text` with every occurrence of `word` that is not part of a longer word replaced.
+fn replace_words(text: &str, word: &str) -> String {
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut before: Option<char> = None;
+    while let Some(pos) = rest.find(word) {
+        let prev = rest[..pos].chars().next_back().or(before);
+        let after = rest[pos + word.len()..].chars().next();
+        out.push_str(&rest[..pos]);
+        if is_word(prev) || is_word(after) {
+            out.push_str(word);
+        } else {
+            out.push_str(REDACTED);
+        }
+        before = word.chars().next_back();
+        rest = &rest[pos + word.len()..];
+    }
+    out.push_str(rest);
     out
+}
+
+/// Redacts every string (and key) inside a JSON value, before it is serialised: the text
+/// form would hold escaped secrets.
+pub fn redact_json(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => redact_in_place(s),
+        Value::Array(items) => items.iter_mut().for_each(redact_json),
+        Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (key, mut v) in entries {
+                redact_json(&mut v);
+                map.insert(redact(&key), v);
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// A value serialised to pretty JSON with every secret redacted first.
+pub fn to_redacted_json<T: serde::Serialize>(
+    value: &T,
+    pretty: bool,
+) -> Result<String, serde_json::Error> {
+    let mut v = serde_json::to_value(value)?;
+    redact_json(&mut v);
+    if pretty {
+        serde_json::to_string_pretty(&v)
+    } else {
+        serde_json::to_string(&v)
+    }
 }
 
 /// A string from the config whose `${NAME}` references were expanded at load.
@@ -147,6 +237,22 @@ mod tests {
         assert_eq!(s.to_string(), "Bearer ${TOKEN}");
         assert!(s.is_secret());
         assert_eq!(redact("x s3cr3t-value y"), "x *** y");
+    }
+
+    #[test]
+    fn escaped_and_short_secrets_are_redacted() {
+        register("q\"u\\ote-secret");
+        let mut doc = serde_json::json!({"a": ["x q\"u\\ote-secret y"], "q\"u\\ote-secret": 1});
+        redact_json(&mut doc);
+        let text = serde_json::to_string(&doc).unwrap();
+        assert!(!text.contains("ote-secret"), "{text}");
+        // The JSON text itself (already serialised by someone else) is caught too.
+        let raw = serde_json::to_string("q\"u\\ote-secret").unwrap();
+        assert!(!redact(&raw).contains("ote-secret"));
+        assert!(!redact(&format!("{:?}", "q\"u\\ote-secret")).contains("ote-secret"));
+
+        register("Zq9");
+        assert_eq!(redact("pw=Zq9 Zq9x aZq9 (Zq9)"), "pw=*** Zq9x aZq9 (***)");
     }
 
     #[test]

@@ -94,7 +94,8 @@ async fn event_loop(
         if dirty && (urgent || due) && !terminal::panicked() {
             let theme = &opts.themes[state.theme.min(opts.themes.len() - 1)];
             if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "render") {
-                panic!("deliberate panic in render (OPSDECK_TEST_PANIC=render)");
+                let detail = std::env::var("OPSDECK_TEST_PANIC_DETAIL").unwrap_or_default();
+                panic!("deliberate panic in render (OPSDECK_TEST_PANIC=render){detail}");
             }
             guard
                 .terminal
@@ -111,8 +112,11 @@ async fn event_loop(
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(ev)) => {
+                    // A key or click the console acts on is drawn at once; mouse moves and
+                    // other events it ignores wait for the next frame slot.
+                    let before = msgs.len();
                     msgs.extend(translate(state, ev));
-                    urgent = true;
+                    urgent = msgs.len() > before;
                 }
                 Some(Err(e)) => return Err(eyre!("terminal input failed: {e}")),
                 None => state.quit = Some(QuitReason::Requested),

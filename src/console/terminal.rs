@@ -19,18 +19,30 @@ pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
 /// A panic in the console's own loop (the main thread) restores the terminal before the
 /// message is printed, and the console ends. A panic in a background task is only logged:
-/// its task reports it and is started again, and nothing is printed over the screen.
+/// its task reports it and is started again, and nothing is printed over the screen. The
+/// message is printed and logged with secrets redacted (a panic can quote any string).
 pub fn install_panic_hook() {
-    let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        let text = crate::config::secret::redact(&info.to_string());
         let main = std::thread::current().name() == Some("main");
         if main || !ACTIVE.load(Ordering::SeqCst) {
             PANICKED.store(main, Ordering::SeqCst);
             restore();
-            tracing::error!("panic: {info}");
-            previous(info);
+            tracing::error!("panic: {text}");
+            let backtrace = std::backtrace::Backtrace::capture();
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "opsdeck {text}");
+            if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+                let _ = writeln!(
+                    err,
+                    "{}",
+                    crate::config::secret::redact(&backtrace.to_string())
+                );
+            } else {
+                let _ = writeln!(err, "(RUST_BACKTRACE=1 shows where)");
+            }
         } else {
-            tracing::error!("panic in a background task: {info}");
+            tracing::error!("panic in a background task: {text}");
         }
     }));
 }

@@ -51,6 +51,8 @@ impl fmt::Display for CheckId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
+    /// Not run: it could change the host, and the host is read-only here.
+    Skipped,
     Pass,
     /// Passed, with a warning (slow, certificate expiring soon).
     Warn,
@@ -61,6 +63,7 @@ pub enum Verdict {
 impl Verdict {
     pub fn label(self) -> &'static str {
         match self {
+            Verdict::Skipped => "skipped",
             Verdict::Pass => "pass",
             Verdict::Warn => "warn",
             Verdict::Fail => "fail",
@@ -75,6 +78,7 @@ impl Verdict {
 
     pub fn health(self) -> Health {
         match self {
+            Verdict::Skipped => Health::Unknown,
             Verdict::Pass => Health::Healthy,
             Verdict::Warn => Health::Warning,
             Verdict::Fail | Verdict::Error => Health::Failing,
@@ -115,6 +119,15 @@ fn opt_as_millis<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::
 }
 
 impl CheckResult {
+    /// A check not run under read-only.
+    pub fn skipped(at: DateTime<Utc>, why: impl Into<String>) -> Self {
+        Self {
+            verdict: Verdict::Skipped,
+            failures: vec![],
+            ..Self::error(at, Duration::ZERO, why)
+        }
+    }
+
     /// A check that could not be carried out.
     pub fn error(at: DateTime<Utc>, duration: Duration, message: impl Into<String>) -> Self {
         let message = message.into();

@@ -11,6 +11,7 @@ pub mod log_time;
 pub mod metrics;
 pub mod status;
 pub mod text;
+pub mod units;
 
 pub use action::Action;
 pub use check::{CheckId, CheckResult, Verdict};

@@ -39,6 +39,13 @@ impl InFlight {
                     .unwrap_or_default(),
                 reason: reason.to_owned(),
                 duration_ms: started.elapsed().as_millis() as u64,
+                notes: plan
+                    .steps
+                    .get(step)
+                    .and_then(|s| s.if_cut.clone())
+                    .map(|s| format!("left: {s}"))
+                    .into_iter()
+                    .collect(),
             };
             if let Err(e) = audit.record_end(&plan, &outcome) {
                 tracing::error!("cannot write the interruption of action {}: {e}", plan.id);
@@ -110,6 +117,7 @@ pub(super) async fn run(
                 error: why,
                 output_tail: vec![],
                 duration_ms: 0,
+                notes: vec![],
             }
         }
     };

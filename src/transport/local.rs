@@ -7,7 +7,7 @@ use tokio::process::Command;
 use tokio::sync::mpsc;
 
 use super::output::{Limits, collect, forward_lines};
-use super::{CommandOutput, CommandSpec, TransportError};
+use super::{CommandEnv, CommandOutput, CommandSpec, TransportError};
 
 /// Runs `spec` to completion, killing it when `timeout` passes.
 pub async fn run(spec: &CommandSpec, timeout: Duration) -> Result<CommandOutput, TransportError> {
@@ -21,8 +21,19 @@ pub async fn run_streaming(
     lines: Option<mpsc::Sender<String>>,
     limits: Limits,
 ) -> Result<CommandOutput, TransportError> {
+    run_with_env(spec, timeout, lines, limits, &CommandEnv::default()).await
+}
+
+/// [`run_streaming`] with variables set on the child (the local host's `env`).
+pub async fn run_with_env(
+    spec: &CommandSpec,
+    timeout: Duration,
+    lines: Option<mpsc::Sender<String>>,
+    limits: Limits,
+    env: &CommandEnv,
+) -> Result<CommandOutput, TransportError> {
     let started = Instant::now();
-    let mut child = spawn(spec, Stdio::piped())?;
+    let mut child = spawn(spec, Stdio::piped(), env)?;
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
     let work = async {
@@ -52,7 +63,7 @@ pub async fn stream(
     lines: mpsc::Sender<String>,
     max_line: usize,
 ) -> Result<Option<i32>, TransportError> {
-    let mut child = spawn(spec, Stdio::null())?;
+    let mut child = spawn(spec, Stdio::null(), &CommandEnv::default())?;
     let stdout = child.stdout.take().expect("stdout is piped");
     if !forward_lines(stdout, &lines, max_line).await? {
         return Ok(None);
@@ -61,9 +72,14 @@ pub async fn stream(
 }
 
 /// Starts `spec` with stdin closed and stdout piped; killed when dropped.
-fn spawn(spec: &CommandSpec, stderr: Stdio) -> Result<tokio::process::Child, TransportError> {
+fn spawn(
+    spec: &CommandSpec,
+    stderr: Stdio,
+    env: &CommandEnv,
+) -> Result<tokio::process::Child, TransportError> {
     Command::new(spec.program())
         .args(spec.args())
+        .envs(env.vars())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(stderr)

@@ -2,12 +2,14 @@
 
 pub mod command;
 pub mod docker;
+pub mod env;
 pub mod local;
 pub mod output;
 pub mod registry;
 pub mod ssh;
 
 pub use command::{CommandOutput, CommandSpec, quote};
+pub use env::CommandEnv;
 pub use output::Limits;
 pub use registry::{Target, Transports};
 

@@ -17,18 +17,47 @@ pub enum Target {
     Ssh(HostId),
 }
 
+impl Target {
+    /// Where commands for `host` of `config` run: SSH hosts over their master, the rest
+    /// here.
+    pub fn of(config: &crate::config::Config, host: &HostId) -> Self {
+        match config.find_host(host).map(|h| h.transport) {
+            Some(crate::config::schema::TransportKind::Ssh) => Target::Ssh(host.clone()),
+            _ => Target::Local,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct Transports {
     ssh: RwLock<HashMap<HostId, Arc<SshConnection>>>,
     docker: RwLock<HashMap<HostId, bollard::Docker>>,
     /// How much of local commands' output is kept (SSH hosts carry theirs in their target).
     limits: super::Limits,
+    /// The `env` of the config's local host, set on local commands.
+    local_env: super::CommandEnv,
 }
 
 impl Transports {
     pub fn new(limits: super::Limits) -> Self {
         Self {
             limits,
+            ..Self::default()
+        }
+    }
+
+    /// For a config: its output limits and its local host's `env`.
+    pub fn for_config(config: &crate::config::Config) -> Self {
+        let local = config
+            .file
+            .hosts
+            .iter()
+            .find(|h| h.transport == crate::config::schema::TransportKind::Local);
+        Self {
+            limits: super::Limits::from_settings(&config.file.settings),
+            local_env: local
+                .map(super::CommandEnv::from_config)
+                .unwrap_or_default(),
             ..Self::default()
         }
     }
@@ -77,7 +106,9 @@ impl Transports {
         lines: Option<mpsc::Sender<String>>,
     ) -> Result<CommandOutput, TransportError> {
         match target {
-            Target::Local => local::run_streaming(spec, timeout, lines, self.limits).await,
+            Target::Local => {
+                local::run_with_env(spec, timeout, lines, self.limits, &self.local_env).await
+            }
             Target::Ssh(host) => match self.ssh(host) {
                 Some(conn) => conn.run_streaming(spec, timeout, lines).await,
                 None => Err(TransportError::NotConnected(host.to_string())),

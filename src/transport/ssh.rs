@@ -44,6 +44,8 @@ pub struct SshTarget {
     pub limits: Limits,
     /// SSH channels log streams may hold at once.
     pub log_channels: usize,
+    /// The host's `env`, delivered on each command's stdin.
+    pub env: super::CommandEnv,
 }
 
 impl SshTarget {
@@ -60,6 +62,7 @@ impl SshTarget {
             connect_timeout: Duration::from_secs(5),
             limits: Limits::default(),
             log_channels: LOG_CHANNELS,
+            env: super::CommandEnv::from_config(host),
         })
     }
 
@@ -431,20 +434,23 @@ impl SshConnection {
         end: &str,
     ) -> Result<RecordStream, TransportError> {
         // The host's own reading has the channel set aside for it: no permit to wait for.
+        let env = &self.target.env;
         let mut child =
-            openssh::Session::to_raw_command(SessionRef(self.clone()), spec.to_shell_line())
-                .stdin(openssh::Stdio::null())
+            openssh::Session::to_raw_command(SessionRef(self.clone()), env.shell_line(spec))
+                .stdin(stdin_for(env))
                 .stdout(openssh::Stdio::piped())
                 .stderr(openssh::Stdio::null())
                 .spawn()
                 .await
                 .map_err(ssh_io)?;
+        send_env(env, child.stdin().take()).await?;
         let stdout = child.stdout().take().expect("piped");
         Ok(RecordStream {
             _child: child,
             reader: tokio::io::BufReader::with_capacity(16 * 1024, stdout),
             end: end.to_owned(),
             line: Vec::new(),
+            record: String::new(),
             limits: self.target.limits,
         })
     }
@@ -475,11 +481,12 @@ impl SshConnection {
         stderr: bool,
     ) -> Result<openssh::Child<&openssh::Session>, TransportError> {
         let mut delay = Duration::from_millis(10);
+        let env = &self.target.env;
         for attempt in 0.. {
             let result = self
                 .session
-                .raw_command(spec.to_shell_line())
-                .stdin(openssh::Stdio::null())
+                .raw_command(env.shell_line(spec))
+                .stdin(stdin_for(env))
                 .stdout(openssh::Stdio::piped())
                 .stderr(if stderr {
                     openssh::Stdio::piped()
@@ -489,7 +496,10 @@ impl SshConnection {
                 .spawn()
                 .await;
             match result {
-                Ok(child) => return Ok(child),
+                Ok(mut child) => {
+                    send_env(env, child.stdin().take()).await?;
+                    return Ok(child);
+                }
                 Err(e)
                     if attempt < 5
                         && matches!(e, openssh::Error::SshMux(_) | openssh::Error::ChildIo(_)) =>
@@ -532,47 +542,92 @@ impl std::ops::Deref for SessionRef {
     }
 }
 
+fn stdin_for(env: &super::CommandEnv) -> openssh::Stdio {
+    if env.is_empty() {
+        openssh::Stdio::null()
+    } else {
+        openssh::Stdio::piped()
+    }
+}
+
+/// Writes the host's variables to a command's stdin and closes it (see `transport::env`).
+async fn send_env(
+    env: &super::CommandEnv,
+    stdin: Option<openssh::ChildStdin>,
+) -> Result<(), TransportError> {
+    use tokio::io::AsyncWriteExt;
+    if let Some(mut stdin) = stdin.filter(|_| !env.is_empty()) {
+        stdin
+            .write_all(&env.stdin_block())
+            .await
+            .map_err(TransportError::Io)?;
+        stdin.shutdown().await.map_err(TransportError::Io)?;
+    }
+    Ok(())
+}
+
 /// Records of a long-running command ([`SshConnection::record_stream`]); dropping it
 /// closes the channel, which ends the command on the host.
 pub struct RecordStream {
     _child: openssh::Child<SessionRef>,
     reader: tokio::io::BufReader<openssh::ChildStdout>,
     end: String,
+    /// The line being read, kept across cancelled calls.
     line: Vec<u8>,
+    /// The record being read, kept across cancelled calls.
+    record: String,
     limits: Limits,
 }
 
 impl RecordStream {
     /// The next record (without its end line); `None` when the command has ended, a
     /// timeout when none completes within `quiet` (a stalled peer).
+    ///
+    /// Cancel-safe: dropped mid-record (a `select!` that took another branch), it keeps what
+    /// it had read — the record so far and the partial line — and the next call goes on
+    /// from there, so a record is never split in two.
     pub async fn next(&mut self, quiet: Duration) -> Result<Option<String>, TransportError> {
-        let limits = self.limits;
-        let (reader, line, end) = (&mut self.reader, &mut self.line, self.end.as_str());
-        let read = async {
-            let mut record = String::new();
-            loop {
-                line.clear();
-                let (n, dropped) =
-                    super::output::read_line_capped(reader, line, limits.line).await?;
-                if n == 0 {
-                    return Ok::<_, std::io::Error>(None);
-                }
-                let text = String::from_utf8_lossy(line);
-                if dropped == 0 && text.trim_end_matches(['\n', '\r']) == end {
-                    return Ok(Some(record));
-                }
-                // A flooding host gets its record cut, not the console's memory.
-                if record.len() < limits.output {
-                    record.push_str(&text);
-                    if dropped > 0 {
-                        record.push('\n');
-                    }
-                }
-            }
-        };
+        let read = next_record(
+            &mut self.reader,
+            &mut self.line,
+            &mut self.record,
+            &self.end,
+            self.limits,
+        );
         match tokio::time::timeout(quiet, read).await {
             Ok(r) => Ok(r?),
             Err(_) => Err(TransportError::Timeout(quiet)),
+        }
+    }
+}
+
+/// One record from `reader`; what was read so far lives in `line` and `record`, so a
+/// cancelled call loses nothing (see [`RecordStream::next`]).
+async fn next_record<R: tokio::io::AsyncBufRead + Unpin>(
+    reader: &mut R,
+    line: &mut Vec<u8>,
+    record: &mut String,
+    end: &str,
+    limits: Limits,
+) -> std::io::Result<Option<String>> {
+    loop {
+        // Bytes are appended to `line` before they are consumed: nothing is lost at an
+        // await point. It returns at a line's end or the stream's: `line` is whole here.
+        let (n, dropped) = super::output::read_line_capped(reader, line, limits.line).await?;
+        if n == 0 && line.is_empty() {
+            return Ok(None);
+        }
+        let text = String::from_utf8_lossy(line).into_owned();
+        line.clear();
+        if dropped == 0 && text.trim_end_matches(['\n', '\r']) == end {
+            return Ok(Some(std::mem::take(record)));
+        }
+        // A flooding host gets its record cut, not the console's memory.
+        if record.len() < limits.output {
+            record.push_str(&text);
+            if dropped > 0 {
+                record.push('\n');
+            }
         }
     }
 }
@@ -584,6 +639,49 @@ fn ssh_io(e: openssh::Error) -> TransportError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_record_read_across_a_cancelled_call_is_whole() {
+        let (mut tx, rx) = tokio::io::duplex(64);
+        let mut reader = tokio::io::BufReader::new(rx);
+        let (mut line, mut record) = (Vec::new(), String::new());
+        use tokio::io::AsyncWriteExt;
+        tx.write_all(b"cpu 1 2\nmem 3").await.unwrap();
+        // The first call is dropped mid-line, as a select! does when another branch wins.
+        let cut = tokio::time::timeout(
+            Duration::from_millis(50),
+            next_record(
+                &mut reader,
+                &mut line,
+                &mut record,
+                "END",
+                Limits::default(),
+            ),
+        )
+        .await;
+        assert!(cut.is_err(), "no record yet");
+        tx.write_all(b" 4\nEND\nnext\nEND\n").await.unwrap();
+        let whole = next_record(
+            &mut reader,
+            &mut line,
+            &mut record,
+            "END",
+            Limits::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(whole.as_deref(), Some("cpu 1 2\nmem 3 4\n"));
+        let next = next_record(
+            &mut reader,
+            &mut line,
+            &mut record,
+            "END",
+            Limits::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(next.as_deref(), Some("next\n"));
+    }
 
     /// OpenSSH's words for a host offering a key of a type it has no record of.
     const OTHER_TYPE: &str = "No ED25519 host key is known for [10.77.0.13]:22 and you have \
@@ -618,6 +716,7 @@ mod tests {
             connect_timeout: Duration::from_secs(1),
             limits: Limits::default(),
             log_channels: LOG_CHANNELS,
+            env: Default::default(),
         };
         assert!(
             on_record(&target).await,

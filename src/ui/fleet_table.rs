@@ -213,6 +213,10 @@ fn host_cells<'a>(
                 &host.status,
                 host.docker.as_ref().and_then(|d| d.gap.as_ref()),
             ) {
+                // Why it cannot be reached comes first: a restarted collector is the lesser news.
+                (HostStatus::Unreachable { reason, .. }, _) => {
+                    Cell::from(Span::styled(reason.as_str(), theme.bad))
+                }
                 // A collector that panicked in the last ten minutes: say so on its row.
                 _ if let Some(f) = host.fault.as_ref().filter(|_| recent_fault(host, state)) => {
                     Cell::from(Span::styled(
@@ -225,9 +229,6 @@ fn host_cells<'a>(
                         ),
                         theme.bad,
                     ))
-                }
-                (HostStatus::Unreachable { reason, .. }, _) => {
-                    Cell::from(Span::styled(reason.as_str(), theme.bad))
                 }
                 (_, Some((since, reason))) => Cell::from(Span::styled(
                     format!(

@@ -161,7 +161,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 /// `since … until … grep …` of a server-side window; empty when there is none.
-pub fn window_label(w: &crate::collect::logs::Window) -> String {
+pub fn window_label(w: &crate::protocol::Window) -> String {
     let time = |t: i64| {
         chrono::DateTime::from_timestamp(t, 0)
             .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())

@@ -21,7 +21,7 @@ pub mod palette;
 pub mod smoke_report;
 pub mod status_line;
 pub mod theme;
-pub mod units;
+pub use crate::model::units;
 
 use ratatui::Frame;
 

@@ -21,10 +21,15 @@ pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec
         }
         ("host", name) => match state.hosts.iter().position(|h| h.id.as_str() == name) {
             Some(i) => {
+                // Leaving the log screen ends its streams, as Back does.
+                let was_logs = matches!(state.screen, Screen::Logs(_));
                 state.screen = Screen::Host(i);
                 if let Some(row) = state.rows().iter().position(|r| *r == Row::Host(i)) {
                     state.selected = row;
                     keep_selection_visible(state);
+                }
+                if was_logs {
+                    return vec![Effect::StopLogs];
                 }
             }
             None => {

@@ -110,11 +110,18 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
                 ActionOutcome::Succeeded { .. } => (NoticeLevel::Info, "✔"),
                 _ => (NoticeLevel::Error, "✘"),
             };
+            // What state it left things in comes with the summary: the popup may be gone.
+            let left = outcome
+                .notes()
+                .iter()
+                .find(|n| n.starts_with("left: "))
+                .map(|n| format!(" — {n}"))
+                .unwrap_or_default();
             let text = match &state.mode {
                 Mode::Action(v) if v.plan.id == action_id => {
-                    format!("{verb} {}: {}", v.plan.title(), outcome.summary())
+                    format!("{verb} {}: {}{left}", v.plan.title(), outcome.summary())
                 }
-                _ => format!("{verb} action on {subject}: {}", outcome.summary()),
+                _ => format!("{verb} action on {subject}: {}{left}", outcome.summary()),
             };
             notice(state, level, text);
             if let Mode::Action(view) = &mut state.mode

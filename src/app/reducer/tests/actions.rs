@@ -60,7 +60,10 @@ fn restart_on_prod_needs_the_typed_name_then_executes_once() {
     assert!(matches!(state.mode, Mode::Normal));
     assert!(state.notice.as_ref().unwrap().text.contains("busy"));
 
-    let outcome = crate::action::ActionOutcome::Succeeded { duration_ms: 1200 };
+    let outcome = crate::action::ActionOutcome::Succeeded {
+        duration_ms: 1200,
+        notes: vec![],
+    };
     let effects = update(
         &mut state,
         &config,

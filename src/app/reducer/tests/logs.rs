@@ -125,3 +125,20 @@ fn merged_labels_name_the_host_only_when_the_view_spans_hosts() {
         .collect();
     assert_eq!(labels, ["journal", "app"]);
 }
+
+#[test]
+fn leaving_the_log_screen_by_the_palette_ends_its_streams() {
+    let (config, mut state) = setup();
+    select(&mut state, "triboka", "triboka-flask");
+    act(&mut state, &config, Action::OpenLogs);
+    assert!(state.logs().is_some());
+    let effects = super::super::palette::run_command(&mut state, &config, "host epagal");
+    assert!(
+        matches!(effects.as_slice(), [Effect::StopLogs]),
+        "{effects:?}"
+    );
+    assert!(state.logs().is_none());
+    // From another screen, nothing to stop.
+    let effects = super::super::palette::run_command(&mut state, &config, "host triboka");
+    assert!(effects.is_empty(), "{effects:?}");
+}
