@@ -1,4 +1,4 @@
-//! The `opsdeck` command line: the console (default), `status`, `check`.
+//! The `opsdeck` command line: the console (default), `status`, `check`, `backups`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -42,6 +42,16 @@ enum Command {
     Tui,
     /// Print the fleet's status once and exit: 0 all ok, 1 something is down, 2 config error.
     Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List every backup set with its freshness and exit: 0 all fresh, 1 a set is stale or
+    /// has no off-site copy within its RPO, 2 a set could not be checked.
+    Backups {
+        /// Only the sets that are not fresh (or could not be checked).
+        #[arg(long)]
+        stale: bool,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
@@ -224,6 +234,24 @@ fn main() -> ExitCode {
                 Err(e) => {
                     say!("error: {e}");
                     ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Backups { stale, json } => {
+            let result = runtime.block_on(cli::backups::run(
+                &config,
+                &state_dir.join("known_hosts"),
+                &state_dir.join("drills.json"),
+                stale,
+                json,
+                &mut std::io::stdout(),
+            ));
+            runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+            match result {
+                Ok(code) => ExitCode::from(code as u8),
+                Err(e) => {
+                    say!("error: {e}");
+                    ExitCode::from(EXIT_CONFIG)
                 }
             }
         }

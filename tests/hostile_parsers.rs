@@ -1,12 +1,14 @@
 //! Property tests: every parser of text that comes from hosts takes anything without
 //! panicking — /proc, df, systemctl show, cgroup counters, the journal's JSON, log times,
-//! Docker's log lines — and the sanitiser lets no control sequence through whatever it is
-//! fed. `PROPTEST_CASES` sets the cases per property (`scripts/test` runs 4096 each).
+//! Docker's log lines, `find` and off-site backup listings — and the sanitiser lets no
+//! control sequence through whatever it is fed. `PROPTEST_CASES` sets the cases per property (`scripts/test` runs 4096 each).
 
 use chrono::{FixedOffset, Utc};
 use proptest::prelude::*;
 
+use opsdeck::backup;
 use opsdeck::collect::{cgroups, docker_logs, logs, proc, remote, systemd};
+use opsdeck::config::schema::{ConfigFile, OffsiteFormat};
 use opsdeck::model::{log_time, text};
 
 fn cases() -> u32 {
@@ -159,6 +161,101 @@ proptest! {
     }
 }
 
+/// A JSON value as a broken or hostile listing writes it.
+fn json_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        number(),
+        ".*".prop_map(|s| serde_json::Value::String(s).to_string()),
+        Just("null".to_owned()),
+        Just("true".to_owned()),
+        Just("[]".to_owned()),
+        Just("{}".to_owned()),
+        Just(r#""2026-12-02T03:14:09.000000000Z""#.to_owned()),
+        Just(r#""2026-13-45T99:99:99+99:99""#.to_owned()),
+    ]
+}
+
+/// An object of a listing: known keys with odd values, possibly cut short.
+fn listing_object() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        (
+            prop::sample::select(
+                &[
+                    "Path",
+                    "Name",
+                    "Size",
+                    "ModTime",
+                    "IsDir",
+                    "Key",
+                    "LastModified",
+                    "x",
+                ][..],
+            ),
+            json_value(),
+        ),
+        0..8,
+    )
+    .prop_map(|fields| {
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("\"{k}\": {v}"))
+            .collect();
+        format!("{{{}}}", body.join(", "))
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    #[test]
+    fn backup_listings_never_panic(
+        find in prop_oneof![
+            ".*",
+            prop::collection::vec(
+                (".{0,12}", number(), number(), ".{0,20}")
+                    .prop_map(|(d, s, t, n)| format!("{d}\t{s}\t{t}\t{n}")),
+                0..20,
+            ).prop_map(|l| l.join("\n")),
+        ],
+        offsite in prop_oneof![
+            ".*",
+            prop::collection::vec(listing_object(), 0..10).prop_map(|o| format!("[{}]", o.join(","))),
+            prop::collection::vec(listing_object(), 0..10)
+                .prop_map(|o| format!(r#"{{"Contents": [{}], "IsTruncated": false}}"#, o.join(","))),
+            json_value().prop_map(|v| format!(r#"{{"Contents": {v}}}"#)),
+        ],
+        format in prop::option::of(prop::sample::select(&[
+            OffsiteFormat::RcloneLsjson,
+            OffsiteFormat::S3ListObjectsV2,
+        ][..])),
+        glob in ".{0,12}",
+        now in any::<i64>(),
+    ) {
+        let local = backup::listing::parse_local(&find);
+        let remote = backup::listing::parse_offsite(&offsite, format).unwrap_or_default();
+        let _ = backup::listing::Glob::new(&glob).matches(&find);
+        let set: ConfigFile = toml::from_str(&format!(
+            "[[hosts]]\nname = \"h\"\n[[backups]]\nname = \"s\"\nhost = \"h\"\n\
+             dir = \"/b\"\nglob = {}\npattern = '(?P<key>[0-9]+)'\n",
+            toml::Value::String(glob.clone())
+        )).unwrap();
+        let layout = backup::Layout::of(&set.backups[0]);
+        let backups = layout.group(&local.entries, &remote.entries);
+        let now = chrono::DateTime::from_timestamp(now % 10_000_000_000, 0).unwrap_or_default();
+        let status = backup::SetStatus::evaluate(
+            backups,
+            Some(std::time::Duration::from_secs(86_400)),
+            backup::Offsite::Listed(remote.entries.len()),
+            vec![],
+            now,
+        );
+        let _ = status.newest_age();
+        for b in &status.backups {
+            prop_assert!(!b.parts.is_empty() || !b.offsite_parts.is_empty());
+        }
+    }
+}
+
 /// Escape sequences of every family, well formed and not, and the characters that hide.
 fn hostile() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
@@ -214,6 +311,6 @@ proptest! {
 
 #[test]
 fn how_many_cases_ran() {
-    // 7 properties of parsers and 2 of the sanitiser, each this many cases.
-    println!("hostile_parsers: 9 properties × {} cases", cases());
+    // 8 properties of parsers and 2 of the sanitiser, each this many cases.
+    println!("hostile_parsers: 10 properties × {} cases", cases());
 }

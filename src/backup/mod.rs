@@ -19,7 +19,7 @@ pub use model::{Backup, Flag, Layout, MAIN_PART, Offsite, Part, PartSpec, SetSta
 
 use crate::config::schema::{BackupSet, CommandLine, placeholders};
 use crate::config::secret::redact;
-use crate::transport::{CommandOutput, CommandSpec, Target, Transports};
+use crate::transport::{CommandOutput, CommandSpec, Target, TransportError, Transports};
 
 /// Why a set could not be listed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -116,10 +116,17 @@ fn local_files(
 fn offsite_files(
     set: &BackupSet,
     spec: &CommandSpec,
-    out: Result<CommandOutput, crate::transport::TransportError>,
+    out: Result<CommandOutput, TransportError>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<listing::Entry>, ListError> {
-    let out = out.map_err(|e| ListError::Unreachable(redact(&e.to_string())))?;
+    // Not connected is the host; a timeout is as likely the remote end (the bucket).
+    let out = out.map_err(|e| match e {
+        TransportError::NotConnected(_) => ListError::Unreachable(redact(&e.to_string())),
+        e => ListError::Failed {
+            command: spec.to_string(),
+            message: redact(&e.to_string()),
+        },
+    })?;
     if !out.success() {
         return Err(failed(spec, &out));
     }

@@ -5,6 +5,7 @@
 //! host's escape sequences or bidi controls never reach the terminal or a CI log raw.
 
 pub mod backup;
+pub mod backups;
 pub mod check;
 pub mod status;
 

@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// A command field of a set: its name, the command, and the placeholders it may use.
+type Template<'a> = (String, &'a Option<Spanned<CommandLine>>, &'a [&'a str]);
+
 /// Placeholders that are not part names.
 const RESERVED: &[&str] = &["file", "key", "scratch"];
 
@@ -87,7 +90,7 @@ pub(super) fn backup_set(
 
     let names = b.placeholder_names();
     let with_scratch: Vec<&str> = names.iter().copied().chain(["scratch"]).collect();
-    let mut commands: Vec<(String, &Option<Spanned<CommandLine>>, &[&str])> = vec![
+    let mut commands: Vec<Template> = vec![
         ("offsite".into(), &b.offsite, &[][..]),
         ("create".into(), &b.create, &[][..]),
         ("restore".into(), &b.restore, &names),
