@@ -115,6 +115,48 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Deploy VERSION of HOST/SERVICE by its recipe: lock, record what runs, deploy, health
+    /// gate; a failed gate rolls back to the recorded version. Exit 0 deployed, 1 the gate
+    /// failed and it was rolled back, 2 the rollback failed too or it could not start
+    /// (unknown service or version, lock held, read-only, not confirmed).
+    Deploy {
+        service: String,
+        version: String,
+        /// Confirm (it stands for the typed name the console asks for on prod).
+        #[arg(long)]
+        yes: bool,
+        /// Print the plan and the version a failed gate would return to; run nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Return HOST/SERVICE to the version the last successful deploy recorded (or --to).
+    /// Exit codes as `deploy`.
+    Rollback {
+        service: String,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Deploy locks on hosts.
+    Lock {
+        #[command(subcommand)]
+        command: LockCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LockCommand {
+    /// Break HOST/SERVICE's deploy lock whoever holds it (a crashed opsdeck's); audited.
+    /// Exit 0 released, 1 failed, 2 could not start.
+    Release {
+        service: String,
+        /// The service's name, typed to confirm.
+        #[arg(long)]
+        confirm: Option<String>,
+    },
 }
 
 const EXIT_CONFIG: u8 = 2;
@@ -138,16 +180,15 @@ fn audit_path(config: &Config, state_dir: &std::path::Path) -> PathBuf {
         .unwrap_or_else(|| state_dir.join("audit.jsonl"))
 }
 
-/// `opsdeck backup`, `restore` and `drill`.
-fn backup_action(
+/// `opsdeck backup`, `restore`, `drill`, `deploy`, `rollback` and `lock release`.
+fn act(
     runtime: &tokio::runtime::Runtime,
     config: &Config,
     state_dir: &std::path::Path,
-    set: &str,
-    what: cli::backup::What<'_>,
+    what: cli::act::What<'_>,
     (yes, confirm, dry_run, json): (bool, Option<String>, bool, bool),
 ) -> ExitCode {
-    let opts = cli::backup::ActOptions {
+    let opts = cli::act::ActOptions {
         known_hosts: &state_dir.join("known_hosts"),
         audit: AuditLog::new(audit_path(config, state_dir)),
         drills: &state_dir.join(opsdeck::action::backups::DRILLS_FILE),
@@ -156,13 +197,7 @@ fn backup_action(
         dry_run,
         json,
     };
-    let result = runtime.block_on(cli::backup::run(
-        config,
-        set,
-        what,
-        &opts,
-        &mut std::io::stdout(),
-    ));
+    let result = runtime.block_on(cli::act::run(config, what, &opts, &mut std::io::stdout()));
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
@@ -288,13 +323,51 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Backup { set, yes, dry_run } => backup_action(
+        Command::Backup { set, yes, dry_run } => act(
             &runtime,
             &config,
             &state_dir,
-            &set,
-            cli::backup::What::Backup,
+            cli::act::What::Backup { set: &set },
             (yes, None, dry_run, false),
+        ),
+        Command::Deploy {
+            service,
+            version,
+            yes,
+            dry_run,
+        } => act(
+            &runtime,
+            &config,
+            &state_dir,
+            cli::act::What::Deploy {
+                service: &service,
+                version: &version,
+            },
+            (yes, None, dry_run, false),
+        ),
+        Command::Rollback {
+            service,
+            to,
+            yes,
+            dry_run,
+        } => act(
+            &runtime,
+            &config,
+            &state_dir,
+            cli::act::What::Rollback {
+                service: &service,
+                to: to.as_deref(),
+            },
+            (yes, None, dry_run, false),
+        ),
+        Command::Lock {
+            command: LockCommand::Release { service, confirm },
+        } => act(
+            &runtime,
+            &config,
+            &state_dir,
+            cli::act::What::LockRelease { service: &service },
+            (confirm.is_some(), confirm, false, false),
         ),
         Command::Restore {
             set,
@@ -302,12 +375,14 @@ fn main() -> ExitCode {
             yes,
             confirm,
             dry_run,
-        } => backup_action(
+        } => act(
             &runtime,
             &config,
             &state_dir,
-            &set,
-            cli::backup::What::Restore { key: &key },
+            cli::act::What::Restore {
+                set: &set,
+                key: &key,
+            },
             (yes, confirm, dry_run, false),
         ),
         Command::Drill {
@@ -315,12 +390,11 @@ fn main() -> ExitCode {
             yes,
             dry_run,
             json,
-        } => backup_action(
+        } => act(
             &runtime,
             &config,
             &state_dir,
-            &set,
-            cli::backup::What::Drill,
+            cli::act::What::Drill { set: &set },
             (yes, None, dry_run, json),
         ),
         Command::Tui => {
