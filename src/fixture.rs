@@ -120,7 +120,49 @@ pub fn state(config: &Config, size: (u16, u16)) -> State {
         }
     }
     backups(&mut state, config);
+    deploys(&mut state);
     state
+}
+
+/// What changed lately: gamelera's backend went to v2 40 minutes ago, and a deploy of v3
+/// failed its gate 12 minutes ago and was rolled back; preventia's api moved yesterday.
+pub fn deploys(state: &mut State) {
+    use crate::action::deploys::DeployEvent;
+    let now = clock();
+    let event = |service: &str, mins: i64, from: &str, to: &str, result: &str, back: bool, ms| {
+        DeployEvent {
+            service: service.into(),
+            kind: "deploy".into(),
+            at: now - chrono::Duration::minutes(mins),
+            user: "ana from 10.0.0.7".into(),
+            from: Some(from.into()),
+            to: Some(to.into()),
+            result: result.into(),
+            rolled_back: back,
+            duration_ms: Some(ms),
+        }
+    };
+    state.deploy_history = vec![
+        event(
+            "preventia/api",
+            26 * 60,
+            "v1",
+            "v2",
+            "succeeded",
+            false,
+            4_100,
+        ),
+        event(
+            "gamelera/backend",
+            40,
+            "v1",
+            "v2",
+            "succeeded",
+            false,
+            3_200,
+        ),
+        event("gamelera/backend", 12, "v2", "v3", "failed", true, 23_100),
+    ];
 }
 
 /// Listings of the fixture's backup sets, through the real grouping and evaluation:

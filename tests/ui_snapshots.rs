@@ -376,3 +376,51 @@ fn restore_plan() {
         update(state, config, Msg::Scroll(60));
     });
 }
+
+#[test]
+fn deploys_tab_and_deploy_progress() {
+    use opsdeck::app::state::Mode;
+    each_size("deploys_tab", |config, state| {
+        select_service(state, "gamelera", "backend");
+        update(state, config, Msg::Action(Action::OpenDeploys));
+    });
+    each_size("deploy_running", |config, state| {
+        update(state, config, Msg::Action(Action::Palette));
+        for c in "deploy gamelera/backend v3".chars() {
+            update(state, config, Msg::Input(TextInput::Char(c)));
+        }
+        update(state, config, Msg::Input(TextInput::Submit));
+        for c in "backend".chars() {
+            update(state, config, Msg::Input(TextInput::Char(c)));
+        }
+        update(state, config, Msg::Input(TextInput::Submit));
+        let Mode::Action(view) = &state.mode else {
+            panic!("the deploy popup closed on confirm")
+        };
+        let id = view.plan.id;
+        update(
+            state,
+            config,
+            Msg::Update(Update::ActionStep {
+                action_id: id,
+                step: 3,
+            }),
+        );
+        for line in [
+            "$ lab-compose deploy gamelera backend v3",
+            "gamelera_backend_1 -> localhost/opsdeck-lab/app:v3",
+            "$ check gamelera/backend/health until it passes (10 × 2s)",
+            "gate 1/10: fail: `/status` is `degraded`, expected `healthy`",
+            "gate 2/10: fail: `/status` is `degraded`, expected `healthy`",
+        ] {
+            update(
+                state,
+                config,
+                Msg::Update(Update::ActionOutput {
+                    action_id: id,
+                    line: line.into(),
+                }),
+            );
+        }
+    });
+}

@@ -27,6 +27,9 @@ struct Entry<'a> {
     service: String,
     location: &'a str,
     commands: Vec<String>,
+    /// The version a deploy or rollback moves to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'a str>,
     /// What a `record` event recorded (the version running before a deploy).
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'a str>,
@@ -91,6 +94,7 @@ impl AuditLog {
                 .unwrap_or_default(),
             location: &plan.location,
             commands: plan.steps.iter().map(|s| s.command.to_string()).collect(),
+            version: plan.version.as_deref(),
             note,
             outcome,
         };

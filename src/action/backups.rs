@@ -402,6 +402,7 @@ impl Dispatcher {
             confirmation,
             prod,
             backup_set: Some(cx.set.name.get_ref().clone()),
+            version: None,
         }
     }
 }

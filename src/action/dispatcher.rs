@@ -184,6 +184,7 @@ impl Dispatcher {
             confirmation,
             prod,
             backup_set: None,
+            version: None,
         })
     }
 
@@ -255,6 +256,7 @@ impl Dispatcher {
             },
             prod,
             backup_set: None,
+            version: None,
         })
     }
 

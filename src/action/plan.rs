@@ -343,6 +343,8 @@ pub struct Plan {
     pub prod: bool,
     /// The backup set a backup, restore or drill acts on.
     pub backup_set: Option<String>,
+    /// The version a deploy or rollback moves the service to.
+    pub version: Option<String>,
 }
 
 impl Plan {

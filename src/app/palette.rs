@@ -18,6 +18,8 @@ pub enum Arg {
     ActionService,
     Theme,
     Suite,
+    /// `HOST/SERVICE` of a service with a `[[deploys]]` recipe.
+    DeployService,
 }
 
 /// The palette's commands, what they take and one line of help each.
@@ -28,6 +30,17 @@ pub const COMMANDS: &[(&str, Arg, &str)] = &[
     ("stop", Arg::ActionService, "stop HOST/SERVICE"),
     ("start", Arg::ActionService, "start HOST/SERVICE"),
     ("smoke", Arg::Suite, "run a smoke suite"),
+    ("deploy", Arg::DeployService, "deploy HOST/SERVICE VERSION"),
+    (
+        "rollback",
+        Arg::DeployService,
+        "roll HOST/SERVICE back to what its last deploy recorded",
+    ),
+    (
+        "deploys",
+        Arg::DeployService,
+        "the deploy history of HOST/SERVICE",
+    ),
     (
         "trust",
         Arg::PendingHost,
@@ -103,6 +116,7 @@ pub fn complete(state: &State, input: &str) -> Vec<Candidate> {
             .collect(),
         Arg::Theme => state.themes.clone(),
         Arg::Suite => state.suites.clone(),
+        Arg::DeployService => state.deployable.clone(),
     };
     ranked(values.into_iter().map(|v| (v, *help)), arg.trim_start())
         .into_iter()

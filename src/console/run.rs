@@ -58,6 +58,13 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
         }
         Err(e) => tracing::warn!("cannot read {}: {e}", drills.display()),
     }
+    // What changed lately, from the audit log (the history of deploys and rollbacks).
+    match opts.audit.entries() {
+        Ok(entries) => {
+            state.deploy_history = crate::action::deploys::history(&entries);
+        }
+        Err(e) => tracing::warn!("cannot read {}: {e}", opts.audit.path().display()),
+    }
 
     let mut guard = terminal::enter()?;
     let size = guard.terminal.size()?;

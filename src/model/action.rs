@@ -38,6 +38,7 @@ pub enum Action {
     BackupNow,
     RestoreBackup,
     DrillBackup,
+    OpenDeploys,
 }
 
 impl Action {
@@ -74,6 +75,7 @@ impl Action {
         Action::BackupNow,
         Action::RestoreBackup,
         Action::DrillBackup,
+        Action::OpenDeploys,
     ];
 
     /// One line for the help overlay.
@@ -111,6 +113,7 @@ impl Action {
             Action::BackupNow => "backups: back up now",
             Action::RestoreBackup => "backups: restore the chosen backup",
             Action::DrillBackup => "backups: drill a restore of the newest into scratch",
+            Action::OpenDeploys => "deploy history of the service (:deploy, :rollback act)",
         }
     }
 
@@ -144,6 +147,7 @@ impl Action {
             Action::BackupNow => "backup now",
             Action::RestoreBackup => "restore",
             Action::DrillBackup => "drill",
+            Action::OpenDeploys => "deploys",
         }
     }
 

@@ -16,6 +16,9 @@ pub enum Update {
     },
     /// A drill ended; its record was kept.
     DrillRecorded(crate::action::backups::DrillRecord),
+    /// Deploys and rollbacks to add to the history (from the audit log at start, or one
+    /// that just ended).
+    DeploysRecorded(Vec<crate::action::deploys::DeployEvent>),
     HostSampled {
         host: HostId,
         sample: HostSample,

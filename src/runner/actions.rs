@@ -64,6 +64,7 @@ pub(super) async fn run(
 ) {
     let plan = auth.plan().clone();
     let id = plan.id;
+    let audit_path = audit.path().to_owned();
     in_flight.with(|m| m.insert(id, (plan.clone(), 0, Instant::now())));
     let (events, mut rx) = mpsc::channel::<ActionEvent>(256);
     let forward = {
@@ -135,6 +136,23 @@ pub(super) async fn run(
     // A trusted key: the host's reconnect loop need not wait out its backoff.
     if plan.kind == ActionKind::TrustHostKey && outcome.succeeded() {
         ctx.wake(plan.host());
+    }
+    if matches!(plan.kind, ActionKind::Deploy | ActionKind::Rollback) {
+        // The history comes from the audit log, the one record of what changed.
+        let audit = audit_path.clone();
+        let service = plan.subject.to_string();
+        let events = tokio::task::spawn_blocking(move || {
+            crate::action::audit::AuditLog::new(audit).entries()
+        })
+        .await;
+        if let Ok(Ok(entries)) = events {
+            let last: Vec<_> = crate::action::deploys::history(&entries)
+                .into_iter()
+                .rfind(|e| e.service == service)
+                .into_iter()
+                .collect();
+            ctx.send(Update::DeploysRecorded(last)).await;
+        }
     }
     if let Some(set) = &plan.backup_set {
         if plan.kind == ActionKind::Drill {

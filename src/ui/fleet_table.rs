@@ -320,10 +320,24 @@ fn service_cells<'a>(
                     .unwrap_or_default(),
             ),
             Column::Backup => backup_cell(state, &svc.id, theme),
-            Column::Detail => Cell::from(Span::styled(
-                obs.map_or("", |o| o.detail.as_str()),
-                theme.muted,
-            )),
+            Column::Detail => {
+                // What changed in the last hour comes first: an incident's first question.
+                let mut spans = Vec::new();
+                if let Some(e) = state.recent_change(&svc.id, chrono::Duration::hours(1)) {
+                    let ago = units::uptime((state.now - e.at).to_std().unwrap_or_default());
+                    let to = e.to.as_deref().unwrap_or("?");
+                    let failed = if e.result == "succeeded" { "" } else { " ✘" };
+                    spans.push(Span::styled(
+                        format!("↻ {} {to} {ago} ago{failed} · ", e.kind),
+                        theme.accent,
+                    ));
+                }
+                spans.push(Span::styled(
+                    obs.map_or("", |o| o.detail.as_str()),
+                    theme.muted,
+                ));
+                Cell::from(Line::from(spans))
+            }
         })
         .collect()
 }

@@ -13,6 +13,7 @@ pub mod ansi;
 pub mod backups;
 pub mod checks_panel;
 pub mod container_stats;
+pub mod deploys;
 pub mod fleet_table;
 pub mod header;
 pub mod help;
@@ -30,6 +31,11 @@ use crate::app::layout;
 use crate::app::state::{Mode, Screen, State};
 use crate::ui::theme::Theme;
 
+/// Text from the audit log or a host, as one plain line (the screen's sanitiser).
+fn shown_cell(text: &str) -> String {
+    crate::model::text::plain(text)
+}
+
 pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     let area = frame.area();
     let regions = layout::split(area);
@@ -39,6 +45,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         Screen::Host(h) => host_detail::render(frame, regions.body, state, *h, theme),
         Screen::Logs(_) => log_view::render(frame, regions.body, state, theme),
         Screen::Backups(view) => backups::render(frame, regions.body, state, view, theme),
+        Screen::Deploys(service) => deploys::render(frame, regions.body, state, service, theme),
     }
     status_line::render(frame, regions.status, state, theme);
     match &state.mode {

@@ -104,6 +104,7 @@ fn hints(state: &State, theme: &Theme) -> Line<'static> {
             a.extend([Action::Refresh, Action::Help]);
             a
         }
+        (_, Screen::Deploys(_)) => vec![Action::Back, Action::Palette, Action::Help],
         (_, Screen::Host(_)) => vec![
             Action::Back,
             Action::Up,

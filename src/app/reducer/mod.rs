@@ -126,7 +126,7 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
             }
         }
         Action::Back => match (&state.mode, &state.screen) {
-            (Mode::Normal, Screen::Host(_)) => state.screen = Screen::Fleet,
+            (Mode::Normal, Screen::Host(_) | Screen::Deploys(_)) => state.screen = Screen::Fleet,
             (Mode::Normal, Screen::Fleet) if !state.filter.is_empty() => {
                 state.filter.clear();
                 clamp_selection(state);
@@ -202,6 +202,7 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
         }
         // Handled by `backups::on_backup_action` before this match; never reach here.
         Action::OpenBackups | Action::BackupNow | Action::RestoreBackup | Action::DrillBackup => {}
+        Action::OpenDeploys => deploys::open_history(state, None),
         Action::CycleTheme => {
             state.theme = (state.theme + 1) % state.themes.len().max(1);
             notice(
@@ -418,6 +419,7 @@ fn on_click(state: &mut State, column: u16, row: u16) {
 }
 
 mod backups;
+mod deploys;
 mod log_sources;
 mod logs;
 mod palette;

@@ -6,6 +6,7 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
     match update {
         Update::BackupsListed { set, result } => super::backups::listed(state, &set, result),
         Update::DrillRecorded(record) => super::backups::drilled(state, record),
+        Update::DeploysRecorded(events) => super::deploys::recorded(state, events),
         Update::HostSampled { host, sample } => {
             if let Some(h) = state.host_mut(&host) {
                 h.status = HostStatus::Up;

@@ -54,6 +54,10 @@ pub struct State {
     pub smoke: Option<SmokeRun>,
     /// Every backup set of the config, with its last listing and drill.
     pub backups: Vec<BackupSetState>,
+    /// Deploys and rollbacks from the audit log and this run, oldest first.
+    pub deploy_history: Vec<crate::action::deploys::DeployEvent>,
+    /// `HOST/SERVICE` of every service with a deploy recipe (for the palette).
+    pub deployable: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +83,8 @@ pub enum Screen {
     Logs(Box<LogView>),
     /// The backups of a service or host.
     Backups(BackupsView),
+    /// The deploys and rollbacks of a service, newest first.
+    Deploys(ServiceId),
 }
 
 /// Two log screens are the same when they show the same view.
@@ -89,6 +95,7 @@ impl PartialEq for Screen {
             (Screen::Host(a), Screen::Host(b)) => a == b,
             (Screen::Logs(a), Screen::Logs(b)) => a.id == b.id,
             (Screen::Backups(a), Screen::Backups(b)) => a == b,
+            (Screen::Deploys(a), Screen::Deploys(b)) => a == b,
             _ => false,
         }
     }
@@ -224,7 +231,28 @@ impl State {
                 .collect(),
             smoke: None,
             backups: BackupSetState::all(config),
+            deploy_history: Vec::new(),
+            deployable: config
+                .file
+                .deploys
+                .iter()
+                .map(|d| d.service.get_ref().clone())
+                .collect(),
         }
+    }
+
+    /// The last deploy or rollback of `service` within `window` of now, if any: what changed.
+    pub fn recent_change(
+        &self,
+        service: &ServiceId,
+        window: chrono::Duration,
+    ) -> Option<&crate::action::deploys::DeployEvent> {
+        let name = service.to_string();
+        self.deploy_history
+            .iter()
+            .rev()
+            .find(|e| e.service == name)
+            .filter(|e| self.now - e.at <= window)
     }
 
     /// The backup sets of a service.
