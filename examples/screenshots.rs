@@ -54,10 +54,26 @@ fn main() {
     }
 }
 
+/// The row of `host`/`service` selected.
+fn select(state: &mut opsdeck::app::State, host: &str, service: &str) {
+    use opsdeck::app::state::Row;
+    state.selected = state
+        .rows()
+        .iter()
+        .position(|r| match *r {
+            Row::Service(h, s) => {
+                state.hosts[h].id.as_str() == host
+                    && &*state.hosts[h].services[s].id.name == service
+            }
+            _ => false,
+        })
+        .expect("a service row");
+}
+
 fn fixtures(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     type Prep = fn(&opsdeck::config::Config, &mut opsdeck::app::State);
-    let screens: [(&str, Prep); 4] = [
+    let screens: [(&str, Prep); 7] = [
         ("fleet", |_, _| {}),
         ("host-detail", |c, s| {
             update(s, c, Msg::Action(Action::Open));
@@ -71,6 +87,19 @@ fn fixtures(dir: &Path) {
             for ch in "conductores".chars() {
                 update(s, c, Msg::Input(TextInput::Char(ch)));
             }
+        }),
+        ("backups", |c, s| {
+            select(s, "gamelera", "mongodb");
+            update(s, c, Msg::Action(Action::OpenBackups));
+        }),
+        ("restore-plan", |c, s| {
+            select(s, "triboka", "triboka-flask");
+            update(s, c, Msg::Action(Action::OpenBackups));
+            update(s, c, Msg::Action(Action::RestoreBackup));
+        }),
+        ("deploys", |c, s| {
+            select(s, "gamelera", "backend");
+            update(s, c, Msg::Action(Action::OpenDeploys));
         }),
     ];
     for (name, prepare) in screens {
