@@ -303,3 +303,93 @@ async fn preventia_api_moves_both_replicas_and_triboka_rolls_back_a_failing_revi
     assert_eq!(home.code, 0, "{}", home.out);
     assert_eq!(rev().await, start);
 }
+
+/// Seed 003's ECS service against moto's ECS API: a deploy is `update-service` to a task
+/// definition, checked through the API; a broken revision's 503 rolls it back to the
+/// recorded one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
+async fn ecs_deploys_and_rolls_back_through_the_api() {
+    let _lab = LAB.lock().await;
+    let state = tempfile::tempdir().unwrap();
+    let aws = |args: &[&str]| {
+        let out = Command::new("/usr/bin/aws")
+            .args(["--endpoint-url", "http://10.77.0.14:5000", "ecs"])
+            .args(args)
+            .env("AWS_CONFIG_FILE", "/var/lib/opsdeck-lab/cloud/config")
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/var/lib/opsdeck-lab/cloud/credentials",
+            )
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let task_definition = || {
+        aws(&[
+            "describe-services",
+            "--cluster",
+            "conductores-cluster",
+            "--services",
+            "conductores-backend",
+            "--query",
+            "services[0].taskDefinition",
+            "--output",
+            "text",
+        ])
+    };
+    let start = task_definition();
+    assert!(start.ends_with("conductores-backend:42"), "{start}");
+
+    let good = opsdeck(
+        state.path(),
+        &[
+            "deploy",
+            "control/conductores-ecs",
+            "conductores-backend:43",
+            "--yes",
+        ],
+    );
+    assert_eq!(good.code, 0, "{}", good.out);
+    assert_eq!(task_definition(), "conductores-backend:43");
+
+    let bad = opsdeck(
+        state.path(),
+        &[
+            "deploy",
+            "control/conductores-ecs",
+            "conductores-backend:44",
+            "--yes",
+        ],
+    );
+    assert_eq!(bad.code, 1, "{}", bad.out);
+    assert!(
+        bad.out.contains("status 503"),
+        "the gate saw the broken revision: {}",
+        bad.out
+    );
+    assert_eq!(
+        task_definition(),
+        "conductores-backend:43",
+        "rolled back through the API"
+    );
+
+    let back = opsdeck(
+        state.path(),
+        &["rollback", "control/conductores-ecs", "--yes"],
+    );
+    assert_eq!(back.code, 0, "{}", back.out);
+    assert_eq!(
+        task_definition(),
+        start,
+        "back on the ARN recorded before the first deploy"
+    );
+}

@@ -221,7 +221,14 @@ async fn run_step(
 ) -> Result<Option<StepFailure>, TransportError> {
     let (action_id, host) = (plan.id, plan.host());
     let transports = env.transports;
-    let _ = events.try_send(ActionEvent::Output(format!("$ {}", step.command)));
+    // The command as it runs: with what earlier steps recorded filled in.
+    let shown = match &step.command {
+        StepOp::Command(spec) if !vars.is_empty() => with_vars(spec, vars)
+            .map(|s| s.to_string())
+            .unwrap_or_else(|_| step.command.to_string()),
+        op => op.to_string(),
+    };
+    let _ = events.try_send(ActionEvent::Output(format!("$ {shown}")));
     let (line_tx, mut line_rx) = mpsc::channel::<String>(256);
     let forward = {
         let events = events.clone();
