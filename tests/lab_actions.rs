@@ -146,3 +146,49 @@ async fn host_env_secrets_reach_commands_but_never_a_command_line() {
     assert!(!ps.stdout.contains("S3NTENV"), "{}", ps.stdout);
     assert!(sleeper.await.unwrap().unwrap().success());
 }
+
+/// A restart waits for its own outcome: the unit active again with a new
+/// ActiveEnterTimestamp, then the service's checks; the outcome says both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
+async fn a_systemd_restart_reports_its_new_active_time_and_health() {
+    let config = lab_config();
+    let mut run = Run::start(config.clone());
+    let host = HostId::new("triboka");
+    run.until(
+        Duration::from_secs(20),
+        "triboka up",
+        |u, _| matches!(u, Update::HostSampled { host: h, .. } if *h == host),
+    )
+    .await;
+    let mut d = Dispatcher::new(false);
+    let service = ServiceId::new(&host, "triboka-flask");
+    let plan = d.plan(&config, ActionKind::Restart, &service, &[]).unwrap();
+    let auth = d
+        .confirm(&config, plan, Answer::Typed("triboka-flask"))
+        .unwrap();
+    run.sup.perform(Effect::Execute(auth));
+    let finished = run
+        .until(Duration::from_secs(90), "the restart ends", |u, _| {
+            matches!(u, Update::ActionFinished { .. })
+        })
+        .await;
+    let Update::ActionFinished { outcome, .. } = finished else {
+        unreachable!()
+    };
+    assert!(outcome.succeeded(), "{outcome:?}");
+    let notes = outcome.notes().join(" · ");
+    assert!(
+        notes.contains("triboka-flask.service active after"),
+        "{notes}"
+    );
+    assert!(notes.contains("health ok after"), "{notes}");
+    let notice = &run.state.notice.as_ref().unwrap().text;
+    assert!(
+        notice.contains("active after") && notice.contains("health ok after"),
+        "{notice}"
+    );
+}

@@ -212,8 +212,9 @@ async fn restart_a_systemd_unit_through_the_dispatcher() {
     let service = ServiceId::new(&host, "triboka-agro-frontend");
     let mut d = Dispatcher::new(false);
     let plan = d.plan(&config, ActionKind::Restart, &service, &[]).unwrap();
+    // Noting when the unit last became active, the restart, then the wait for it.
     assert_eq!(
-        plan.steps[0].command.to_string(),
+        plan.steps[1].command.to_string(),
         "systemctl restart -- triboka-agro-frontend.service"
     );
     assert!(

@@ -230,6 +230,7 @@ impl Dispatcher {
             StepOp::Record {
                 command: CommandSpec::from_config(current.get_ref()),
                 var: "previous_version".into(),
+                audited: true,
             },
             STEP_TIMEOUT,
         );
@@ -300,6 +301,7 @@ impl Dispatcher {
                 StepOp::Record {
                     command: CommandSpec::from_config(current.get_ref()),
                     var: "rolled_back_from".into(),
+                    audited: true,
                 },
                 STEP_TIMEOUT,
             ));

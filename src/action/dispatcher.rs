@@ -10,7 +10,7 @@ use crate::config::schema::{CommandLine, Host, ServiceKind, TransportKind};
 use crate::model::{HostId, ServiceId};
 use crate::transport::{CommandSpec, Target};
 
-use super::plan::{ActionKind, Confirmation, Plan, PlanStep, StepOp, Subject};
+use super::plan::{ActionKind, Confirmation, Lifecycle, Plan, PlanStep, Settle, StepOp, Subject};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
@@ -135,10 +135,48 @@ impl Dispatcher {
                 let unit = svc
                     .unit
                     .as_ref()
-                    .expect("validated: systemd services have a unit");
-                let verb = verb.to_string();
-                let argv = ["systemctl", verb.as_str(), "--", unit.get_ref().as_str()];
-                vec![step(&verb, CommandSpec::argv(argv))]
+                    .expect("validated: systemd services have a unit")
+                    .get_ref()
+                    .clone();
+                let verb_s = verb.to_string();
+                let argv = ["systemctl", verb_s.as_str(), "--", unit.as_str()];
+                let mut steps = Vec::new();
+                let settle = match verb {
+                    Lifecycle::Stop => Settle::UnitStopped { unit: unit.clone() },
+                    Lifecycle::Restart | Lifecycle::Start => {
+                        // When it last became active: "again" means after this.
+                        steps.push(PlanStep::new(
+                            "note when the unit last became active",
+                            target.clone(),
+                            StepOp::Record {
+                                command: CommandSpec::argv([
+                                    "systemctl",
+                                    "show",
+                                    "-p",
+                                    "ActiveEnterTimestampMonotonic",
+                                    "--value",
+                                    "--",
+                                    unit.as_str(),
+                                ]),
+                                var: "active_before".into(),
+                                audited: false,
+                            },
+                            timeout,
+                        ));
+                        Settle::UnitActive {
+                            unit: unit.clone(),
+                            before_var: "active_before".into(),
+                        }
+                    }
+                };
+                steps.push(step(&verb_s, CommandSpec::argv(argv)));
+                steps.push(PlanStep::new(
+                    format!("wait for {unit}"),
+                    target.clone(),
+                    StepOp::Settle(settle),
+                    timeout.max(std::time::Duration::from_secs(30)),
+                ));
+                steps
             }
             ServiceKind::Compose | ServiceKind::Container => {
                 if containers.is_empty() {
@@ -146,7 +184,7 @@ impl Dispatcher {
                         "no containers of {service} are known (is its Docker engine answering?)"
                     )));
                 }
-                containers
+                let mut steps: Vec<PlanStep> = containers
                     .iter()
                     .map(|c| {
                         PlanStep::new(
@@ -159,7 +197,19 @@ impl Dispatcher {
                             timeout,
                         )
                     })
-                    .collect()
+                    .collect();
+                let names = containers.to_vec();
+                let settle = match verb {
+                    Lifecycle::Stop => Settle::ContainersStopped { names },
+                    Lifecycle::Restart | Lifecycle::Start => Settle::ContainersRunning { names },
+                };
+                steps.push(PlanStep::new(
+                    "wait for the containers",
+                    target.clone(),
+                    StepOp::Settle(settle),
+                    timeout.max(std::time::Duration::from_secs(30)),
+                ));
+                steps
             }
             ServiceKind::Http => {
                 return Err(Refusal::NotSupported(format!(
@@ -167,6 +217,18 @@ impl Dispatcher {
                 )));
             }
         };
+        // After a restart or start, the service's checks say whether it came back whole.
+        let mut steps = steps;
+        if verb != Lifecycle::Stop && !svc.checks.is_empty() {
+            steps.push(PlanStep::new(
+                format!("run the checks of {service}"),
+                target.clone(),
+                StepOp::Checks {
+                    service: service.clone(),
+                },
+                std::time::Duration::from_secs(120),
+            ));
+        }
         let prod = host.tags.iter().any(|t| t.get_ref() == "prod");
         let confirmation = if prod {
             Confirmation::TypeName(svc.name.get_ref().clone())

@@ -74,8 +74,9 @@ pub async fn execute(
         notes: vec![],
     };
     let mut notes: Vec<String> = Vec::new();
-    // What `Record` steps kept (`{previous_version}`), for the steps after them.
-    let mut vars: Vars = Vec::new();
+    // What `Record` steps kept (`{previous_version}`), for the steps after them; and when
+    // the action began (containers "newly started" are started after it).
+    let mut vars: Vars = vec![(ACTION_STARTED.to_owned(), chrono::Utc::now().to_rfc3339())];
     // Steps whose `undo` must run if the action stops now (what they stopped is stopped).
     let mut to_undo: Vec<usize> = Vec::new();
     for (i, step) in plan.steps.iter().enumerate() {
@@ -188,6 +189,9 @@ struct StepFailure {
 /// Values kept by `Record` steps, by placeholder name.
 type Vars = Vec<(String, String)>;
 
+/// The kept value holding when the action began (RFC 3339).
+const ACTION_STARTED: &str = "action_started";
+
 /// Placeholders whose values are only known while an action runs (kept by `Record`).
 pub const RUNTIME_PLACEHOLDERS: &[&str] = &["previous_version"];
 
@@ -249,7 +253,11 @@ async fn run_step(
             }
             Err(e) => Ok(failed(e)),
         },
-        StepOp::Record { command, var } => {
+        StepOp::Record {
+            command,
+            var,
+            audited,
+        } => {
             let out = transports
                 .run_streaming(&step.target, command, step.timeout, Some(line_tx))
                 .await?;
@@ -267,6 +275,10 @@ async fn run_step(
                 } else {
                     out
                 })
+            } else if !audited {
+                vars.retain(|(k, _)| k != var);
+                vars.push((var.clone(), value));
+                Ok(out)
             } else {
                 let note = format!("recorded {var}: {value}");
                 // On disk before anything changes: rollback returns here, even after a crash.
@@ -290,6 +302,14 @@ async fn run_step(
             attempts,
             interval,
         } => gate_step(env, check, *attempts, *interval, line_tx).await,
+        StepOp::Settle(settle) => {
+            drop(line_tx);
+            let out = settle_step(env, host, &step.target, settle, step.timeout, vars).await?;
+            if out.success() {
+                notes.push(out.stdout.trim().to_owned());
+            }
+            Ok(out)
+        }
         StepOp::Docker { verb, container } => {
             drop(line_tx);
             docker_step(transports, host, *verb, container, step.timeout).await
@@ -317,7 +337,13 @@ async fn run_step(
             drop(line_tx);
             trust_step(env, host, fingerprint, key_lines).await
         }
-        StepOp::Checks { service } => checks_step(env, service, line_tx).await,
+        StepOp::Checks { service } => {
+            let out = checks_step(env, service, line_tx).await?;
+            if out.success() && !out.stdout.is_empty() {
+                notes.push(out.stdout.trim().to_owned());
+            }
+            Ok(out)
+        }
         StepOp::NewestBackup { set, after, role } => {
             let found =
                 super::backups::newest_verified(env.config, transports, set, *after, line_tx).await;
@@ -415,6 +441,132 @@ async fn undo(
     failed_undos
 }
 
+/// Polls until the service is in the state `settle` names, within `timeout`; says how long
+/// it took (the text is the note: "triboka-flask.service active after 0.4 s").
+async fn settle_step(
+    env: &ExecEnv<'_>,
+    host: &HostId,
+    target: &Target,
+    settle: &super::plan::Settle,
+    timeout: std::time::Duration,
+    vars: &Vars,
+) -> Result<CommandOutput, TransportError> {
+    use super::plan::Settle;
+    let started = Instant::now();
+    let deadline = tokio::time::Instant::now() + timeout;
+    let var = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let mut last: String;
+    loop {
+        let state = match settle {
+            Settle::UnitActive { unit, .. } | Settle::UnitStopped { unit } => {
+                let spec = crate::transport::CommandSpec::argv([
+                    "systemctl",
+                    "show",
+                    "-p",
+                    "ActiveState",
+                    "-p",
+                    "ActiveEnterTimestampMonotonic",
+                    "--",
+                    unit.as_str(),
+                ]);
+                let out = env
+                    .transports
+                    .run_streaming(target, &spec, std::time::Duration::from_secs(10), None)
+                    .await?;
+                let field = |k: &str| {
+                    out.stdout
+                        .lines()
+                        .find_map(|l| l.strip_prefix(k)?.strip_prefix('='))
+                        .unwrap_or("")
+                        .to_owned()
+                };
+                let (active, since) =
+                    (field("ActiveState"), field("ActiveEnterTimestampMonotonic"));
+                last = format!("{unit} is {active}");
+                match settle {
+                    Settle::UnitActive { before_var, .. } => {
+                        let before: u64 = var(before_var).and_then(|v| v.parse().ok()).unwrap_or(0);
+                        let since: u64 = since.parse().unwrap_or(0);
+                        (active == "active" && since > before).then(|| format!("{unit} active"))
+                    }
+                    _ => (active != "active" && active != "deactivating")
+                        .then(|| format!("{unit} {active}")),
+                }
+            }
+            Settle::ContainersRunning { names } | Settle::ContainersStopped { names } => {
+                let Some(docker) = env.transports.docker(host) else {
+                    return Err(TransportError::NotConnected(format!("{host} (Docker API)")));
+                };
+                let began: Option<chrono::DateTime<chrono::Utc>> =
+                    var(ACTION_STARTED).and_then(|v| v.parse().ok());
+                let want_running = matches!(settle, Settle::ContainersRunning { .. });
+                let mut pending = Vec::new();
+                for name in names {
+                    let inspect = docker
+                        .inspect_container(
+                            name,
+                            None::<bollard::query_parameters::InspectContainerOptions>,
+                        )
+                        .await;
+                    let ok = match inspect {
+                        Ok(info) => {
+                            let st = info.state.unwrap_or_default();
+                            let running = st.running.unwrap_or(false);
+                            let fresh = st
+                                .started_at
+                                .as_deref()
+                                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                                .zip(began)
+                                // Second resolution on some engines: a second of slack.
+                                .is_some_and(|(t, b)| {
+                                    t.with_timezone(&chrono::Utc) + chrono::Duration::seconds(1)
+                                        >= b
+                                });
+                            if want_running {
+                                running && fresh
+                            } else {
+                                !running
+                            }
+                        }
+                        Err(_) => false,
+                    };
+                    if !ok {
+                        pending.push(name.as_str());
+                    }
+                }
+                last = format!("waiting for {}", pending.join(", "));
+                pending.is_empty().then(|| {
+                    if want_running {
+                        format!(
+                            "{} running",
+                            if names.len() == 1 {
+                                names[0].clone()
+                            } else {
+                                format!("{} containers", names.len())
+                            }
+                        )
+                    } else {
+                        format!("{} stopped", names.join(", "))
+                    }
+                })
+            }
+        };
+        if let Some(what) = state {
+            return Ok(done(format!(
+                "{what} after {:.1} s",
+                started.elapsed().as_secs_f64()
+            )));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Ok(failed(format!(
+                "not settled within {:.0} s: {last}",
+                timeout.as_secs_f64()
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 /// The gate: `check` run until it passes, at most `attempts` times, `interval` apart; each
 /// attempt one line.
 async fn gate_step(
@@ -492,6 +644,7 @@ async fn checks_step(
         return Ok(done(String::new()));
     }
     let mut failing = Vec::new();
+    let started = Instant::now();
     for spec in specs {
         let id = spec.id.clone();
         let until = tokio::time::Instant::now() + CHECKS_SETTLE;
@@ -510,7 +663,10 @@ async fn checks_step(
         }
     }
     Ok(if failing.is_empty() {
-        done(String::new())
+        done(format!(
+            "health ok after {:.1} s",
+            started.elapsed().as_secs_f64()
+        ))
     } else {
         failed(format!("checks failed: {}", failing.join("; ")))
     })

@@ -176,7 +176,13 @@ pub enum StepOp {
     Record {
         command: CommandSpec,
         var: String,
+        /// Written to the audit log (before anything changes) and noted in the outcome:
+        /// what a deploy returns to. Off for mere bookkeeping (when a unit last started).
+        audited: bool,
     },
+    /// Waits (within the step's timeout) until the service is in the state the action
+    /// asked for, and says how long that took: "active after 0.4 s".
+    Settle(Settle),
     /// A check run until it passes, at most `attempts` times `interval` apart.
     Gate {
         check: crate::model::CheckId,
@@ -188,6 +194,20 @@ pub enum StepOp {
         command: CommandSpec,
         expect: Expect,
     },
+}
+
+/// The state an action waits for after it acted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Settle {
+    /// The unit active again, entered after the `{var}` a `Record` step kept
+    /// (`ActiveEnterTimestampMonotonic` before the restart).
+    UnitActive { unit: String, before_var: String },
+    /// The unit no longer active.
+    UnitStopped { unit: String },
+    /// Every container running, started since the action began.
+    ContainersRunning { names: Vec<String> },
+    /// No container running.
+    ContainersStopped { names: Vec<String> },
 }
 
 /// What an integrity query's output must be.
@@ -266,7 +286,27 @@ impl fmt::Display for StepOp {
                 write!(f, "list {set}, verify its newest backup (the {role})")
             }
             StepOp::Integrity { command, expect } => write!(f, "{command}{expect}"),
-            StepOp::Record { command, var } => write!(f, "{command}  (kept as {{{var}}})"),
+            StepOp::Record { command, var, .. } => {
+                write!(f, "{command}  (kept as {{{var}}})")
+            }
+            StepOp::Settle(Settle::UnitActive { unit, .. }) => {
+                write!(
+                    f,
+                    "wait until {unit} is active again (a new ActiveEnterTimestamp)"
+                )
+            }
+            StepOp::Settle(Settle::UnitStopped { unit }) => {
+                write!(f, "wait until {unit} is no longer active")
+            }
+            StepOp::Settle(Settle::ContainersRunning { names }) => write!(
+                f,
+                "wait until {} run{} again, newly started  (Docker API)",
+                names.join(", "),
+                if names.len() == 1 { "s" } else { "" }
+            ),
+            StepOp::Settle(Settle::ContainersStopped { names }) => {
+                write!(f, "wait until {} stopped  (Docker API)", names.join(", "))
+            }
             StepOp::Gate {
                 check,
                 attempts,

@@ -121,12 +121,21 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
                 _ => (NoticeLevel::Error, "✘"),
             };
             // What state it left things in comes with the summary: the popup may be gone.
-            let left = outcome
-                .notes()
-                .iter()
-                .find(|n| n.starts_with("left: "))
-                .map(|n| format!(" — {n}"))
-                .unwrap_or_default();
+            // What state it left things in comes with the summary: the popup may be gone.
+            // A success says how it settled: "active after 0.4 s · health ok after 1.2 s".
+            let left = match &outcome {
+                ActionOutcome::Succeeded { notes, .. } => notes
+                    .iter()
+                    .filter(|n| n.contains(" after ") && !n.starts_with("left: "))
+                    .map(|n| format!(" · {n}"))
+                    .collect::<String>(),
+                _ => outcome
+                    .notes()
+                    .iter()
+                    .find(|n| n.starts_with("left: "))
+                    .map(|n| format!(" — {n}"))
+                    .unwrap_or_default(),
+            };
             let text = match &state.mode {
                 Mode::Action(v) if v.plan.id == action_id => {
                     format!("{verb} {}: {}{left}", v.plan.title(), outcome.summary())

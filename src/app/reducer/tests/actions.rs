@@ -152,7 +152,9 @@ fn container_lists_group_replicas_and_plan_one_step_each() {
         steps,
         [
             "docker restart preventia-api-1  (Docker API)",
-            "docker restart preventia-api-2  (Docker API)"
+            "docker restart preventia-api-2  (Docker API)",
+            // Then it waits for both to run again, newly started.
+            "wait until preventia-api-1, preventia-api-2 run again, newly started  (Docker API)"
         ]
     );
 
