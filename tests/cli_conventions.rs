@@ -225,3 +225,21 @@ fn every_subcommand_lists_its_exit_codes_in_help() {
         assert!(out.contains("Exit status: 0 "), "{args:?}:\n{out}");
     }
 }
+
+#[test]
+fn built_in_themes_and_key_map_need_no_files_from_the_repository() {
+    // A config far from the repository naming a built-in theme and rebinding a key: both
+    // come from inside the binary (include_str!), as after `cargo install --path .`.
+    let dir = tempfile::tempdir().unwrap();
+    let main = dir.path().join("hosts.toml");
+    let text = format!("[settings]\ntheme = \"high-contrast\"\n\n[keys]\n\"ctrl-r\" = \"refresh\"\n\n{}", hosts(1));
+    std::fs::write(&main, text).unwrap();
+    let (code, out, err) = run(opsdeck().current_dir(dir.path()).args(["config", "check"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = run(opsdeck()
+        .current_dir(dir.path())
+        .env("XDG_STATE_HOME", dir.path())
+        .args(["--theme", "light", "status", "--json"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(json(&out)["ok"], true);
+}
