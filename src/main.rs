@@ -31,6 +31,12 @@ const EXIT_CHECK: &str = "Exit status: 0 all checks pass, 1 a check failed, 2 co
 const EXIT_ACTION: &str = "Exit status: 0 done, 1 a step failed, 2 it could not start \
                            (unknown set, read-only, not confirmed, host unreachable) or \
                            configuration error.";
+const EXIT_DEPLOY: &str = "Exit status: 0 deployed, 1 the health gate failed and it was rolled \
+                           back, 2 the rollback failed too or it could not start (unknown \
+                           service or version, lock held, read-only, not confirmed) or \
+                           configuration error.";
+const EXIT_LOCK: &str = "Exit status: 0 released, 1 it failed, 2 it could not start or \
+                         configuration error.";
 const EXIT_CONFIG_CHECK: &str = "Exit status: 0 the configuration is valid, 2 any error in it \
                                  or in a file it includes.";
 const EXIT_PRINT: &str = "Exit status: 0 printed, 1 stdout could not be written.";
@@ -146,6 +152,39 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Deploy VERSION of HOST/SERVICE by its recipe: lock, record what runs, deploy, health
+    /// gate; a failed gate rolls back to the recorded version. Exit 0 deployed, 1 the gate
+    /// failed and it was rolled back, 2 the rollback failed too or it could not start
+    /// (unknown service or version, lock held, read-only, not confirmed).
+    #[command(after_help = EXIT_DEPLOY)]
+    Deploy {
+        service: String,
+        version: String,
+        /// Confirm (it stands for the typed name the console asks for on prod).
+        #[arg(long)]
+        yes: bool,
+        /// Print the plan and the version a failed gate would return to; run nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Return HOST/SERVICE to the version the last successful deploy recorded (or --to).
+    /// Exit codes as `deploy`.
+    #[command(after_help = EXIT_DEPLOY)]
+    Rollback {
+        service: String,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Deploy locks on hosts.
+    #[command(after_help = EXIT_LOCK)]
+    Lock {
+        #[command(subcommand)]
+        command: LockCommand,
+    },
     /// The configuration itself (`config check`).
     #[command(after_help = EXIT_CONFIG_CHECK)]
     Config {
@@ -162,6 +201,19 @@ enum Command {
     /// Print the man page (roff) to stdout: `opsdeck man > opsdeck.1`, `opsdeck man | man -l -`.
     #[command(after_help = EXIT_PRINT)]
     Man,
+}
+
+#[derive(Subcommand)]
+enum LockCommand {
+    /// Break HOST/SERVICE's deploy lock whoever holds it (a crashed opsdeck's); audited.
+    /// Exit 0 released, 1 failed, 2 could not start.
+    #[command(after_help = EXIT_LOCK)]
+    Release {
+        service: String,
+        /// The service's name, typed to confirm.
+        #[arg(long)]
+        confirm: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -197,16 +249,15 @@ fn audit_path(config: &Config, state_dir: &std::path::Path) -> PathBuf {
         .unwrap_or_else(|| state_dir.join("audit.jsonl"))
 }
 
-/// `opsdeck backup`, `restore` and `drill`.
-fn backup_action(
+/// `opsdeck backup`, `restore`, `drill`, `deploy`, `rollback` and `lock release`.
+fn act(
     runtime: &tokio::runtime::Runtime,
     config: &Config,
     state_dir: &std::path::Path,
-    set: &str,
-    what: cli::backup::What<'_>,
+    what: cli::act::What<'_>,
     (yes, confirm, dry_run, json): (bool, Option<String>, bool, bool),
 ) -> ExitCode {
-    let opts = cli::backup::ActOptions {
+    let opts = cli::act::ActOptions {
         known_hosts: &state_dir.join("known_hosts"),
         audit: AuditLog::new(audit_path(config, state_dir)),
         drills: &state_dir.join(opsdeck::action::backups::DRILLS_FILE),
@@ -215,13 +266,7 @@ fn backup_action(
         dry_run,
         json,
     };
-    let result = runtime.block_on(cli::backup::run(
-        config,
-        set,
-        what,
-        &opts,
-        &mut std::io::stdout(),
-    ));
+    let result = runtime.block_on(cli::act::run(config, what, &opts, &mut std::io::stdout()));
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
@@ -357,13 +402,51 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Backup { set, yes, dry_run } => backup_action(
+        Command::Backup { set, yes, dry_run } => act(
             &runtime,
             &config,
             &state_dir,
-            &set,
-            cli::backup::What::Backup,
+            cli::act::What::Backup { set: &set },
             (yes, None, dry_run, false),
+        ),
+        Command::Deploy {
+            service,
+            version,
+            yes,
+            dry_run,
+        } => act(
+            &runtime,
+            &config,
+            &state_dir,
+            cli::act::What::Deploy {
+                service: &service,
+                version: &version,
+            },
+            (yes, None, dry_run, false),
+        ),
+        Command::Rollback {
+            service,
+            to,
+            yes,
+            dry_run,
+        } => act(
+            &runtime,
+            &config,
+            &state_dir,
+            cli::act::What::Rollback {
+                service: &service,
+                to: to.as_deref(),
+            },
+            (yes, None, dry_run, false),
+        ),
+        Command::Lock {
+            command: LockCommand::Release { service, confirm },
+        } => act(
+            &runtime,
+            &config,
+            &state_dir,
+            cli::act::What::LockRelease { service: &service },
+            (confirm.is_some(), confirm, false, false),
         ),
         Command::Restore {
             set,
@@ -371,12 +454,14 @@ fn main() -> ExitCode {
             yes,
             confirm,
             dry_run,
-        } => backup_action(
+        } => act(
             &runtime,
             &config,
             &state_dir,
-            &set,
-            cli::backup::What::Restore { key: &key },
+            cli::act::What::Restore {
+                set: &set,
+                key: &key,
+            },
             (yes, confirm, dry_run, false),
         ),
         Command::Drill {
@@ -384,12 +469,11 @@ fn main() -> ExitCode {
             yes,
             dry_run,
             json,
-        } => backup_action(
+        } => act(
             &runtime,
             &config,
             &state_dir,
-            &set,
-            cli::backup::What::Drill,
+            cli::act::What::Drill { set: &set },
             (yes, None, dry_run, json),
         ),
         Command::Completions { .. } | Command::Man | Command::Config { .. } => {

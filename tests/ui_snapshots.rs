@@ -305,6 +305,7 @@ fn action_popup_running_and_done() {
                 ],
                 duration_ms: 830,
                 notes: vec![],
+                put_back: None,
             },
         ),
     ] {

@@ -27,6 +27,9 @@ struct Entry<'a> {
     service: String,
     location: &'a str,
     commands: Vec<String>,
+    /// What a `record` event recorded (the version running before a deploy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     outcome: Option<&'a ActionOutcome>,
 }
@@ -42,11 +45,29 @@ impl AuditLog {
 
     /// Blocking: appends and fsyncs. Run it on a blocking thread.
     pub fn record_start(&self, plan: &Plan) -> std::io::Result<()> {
-        self.append(plan, "start", None)
+        self.append(plan, "start", None, None)
     }
 
     pub fn record_end(&self, plan: &Plan, outcome: &ActionOutcome) -> std::io::Result<()> {
-        self.append(plan, "end", Some(outcome))
+        self.append(plan, "end", Some(outcome), None)
+    }
+
+    /// A fact learnt while the action runs (`record`: what ran before a deploy), synced
+    /// before the step that changes anything.
+    pub fn record_note(&self, plan: &Plan, event: &str, note: &str) -> std::io::Result<()> {
+        self.append(plan, event, None, Some(note))
+    }
+
+    /// Every entry so far, oldest first; lines that do not parse are skipped.
+    pub fn entries(&self) -> std::io::Result<Vec<serde_json::Value>> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) => Ok(text
+                .lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(vec![]),
+            Err(e) => Err(e),
+        }
     }
 
     fn append(
@@ -54,6 +75,7 @@ impl AuditLog {
         plan: &Plan,
         event: &str,
         outcome: Option<&ActionOutcome>,
+        note: Option<&str>,
     ) -> std::io::Result<()> {
         let entry = Entry {
             ts: Utc::now(),
@@ -69,6 +91,7 @@ impl AuditLog {
                 .unwrap_or_default(),
             location: &plan.location,
             commands: plan.steps.iter().map(|s| s.command.to_string()).collect(),
+            note,
             outcome,
         };
         let mut line = to_redacted_json(&entry, false).map_err(std::io::Error::other)?;

@@ -74,11 +74,13 @@ pub async fn execute(
         notes: vec![],
     };
     let mut notes: Vec<String> = Vec::new();
+    // What `Record` steps kept (`{previous_version}`), for the steps after them.
+    let mut vars: Vars = Vec::new();
     // Steps whose `undo` must run if the action stops now (what they stopped is stopped).
     let mut to_undo: Vec<usize> = Vec::new();
     for (i, step) in plan.steps.iter().enumerate() {
         let _ = events.send(ActionEvent::Step(i)).await;
-        let ran = run_step(env, plan.id, plan.host(), step, events, &mut notes).await;
+        let ran = run_step(env, plan, step, events, &mut notes, &mut vars).await;
         let failure = match ran {
             Ok(None) => {
                 if step.undo.is_some() {
@@ -108,19 +110,36 @@ pub async fn execute(
             },
         };
         // What this step may have half done is undone too (a stop that stopped one of two).
-        if step.undo.is_some() && !to_undo.contains(&i) {
+        if step.undo.is_some() && step.undo_own_failure && !to_undo.contains(&i) {
             to_undo.push(i);
         }
-        let put_back = undo(env, plan.id, plan.host(), &plan.steps, &to_undo, events).await;
+        let undone = undo(env, plan, &to_undo, events, &mut vars).await;
+        let put_back = (!to_undo.is_empty()).then_some(undone.is_empty());
         match (put_back, &step.if_cut) {
-            (true, _) if !to_undo.is_empty() => {
-                notes.push("left: what was stopped was started again".into())
+            (Some(true), _) if to_undo.iter().any(|&k| plan.steps[k].undo_note.is_some()) => {
+                let values: Vec<(&str, &str)> =
+                    vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                for &k in &to_undo {
+                    if let Some(note) = &plan.steps[k].undo_note {
+                        let filled = crate::transport::CommandSpec::argv([note.as_str()])
+                            .substitute_all(&values);
+                        notes.push(format!("left: {}", filled.expose_argv()[0]));
+                    }
+                }
             }
-            (false, _) => {
-                notes.push("left: starting again what was stopped failed — see above".into())
+            (Some(true), _) => {
+                let what: Vec<&str> = to_undo
+                    .iter()
+                    .filter_map(|&k| plan.steps[k].undo.as_deref().map(|u| u.title.as_str()))
+                    .collect();
+                notes.push(format!("left: put back ({})", what.join("; ")));
             }
-            (true, Some(state)) => notes.push(format!("left: {state}")),
-            (true, None) => {}
+            (Some(false), _) => notes.push(format!(
+                "left: putting things back FAILED at: {} — see the output above",
+                undone.join("; ")
+            )),
+            (None, Some(state)) => notes.push(format!("left: {state}")),
+            (None, None) => {}
         }
         outcome = ActionOutcome::Failed {
             step: i,
@@ -131,6 +150,7 @@ pub async fn execute(
             output_tail: failure.tail,
             duration_ms: started.elapsed().as_millis() as u64,
             notes: std::mem::take(&mut notes),
+            put_back,
         };
         break;
     }
@@ -165,14 +185,41 @@ struct StepFailure {
 
 /// Runs one step with its output streamed to `events`; `Ok(None)` when it succeeded,
 /// `Err` when it could not be carried out at all (no connection, a timeout).
+/// Values kept by `Record` steps, by placeholder name.
+type Vars = Vec<(String, String)>;
+
+/// Placeholders whose values are only known while an action runs (kept by `Record`).
+pub const RUNTIME_PLACEHOLDERS: &[&str] = &["previous_version"];
+
+/// `spec` with the kept values filled in; a runtime placeholder whose value was never kept
+/// is an error, not a literal `{previous_version}` handed to a command.
+fn with_vars(
+    spec: &crate::transport::CommandSpec,
+    vars: &Vars,
+) -> Result<crate::transport::CommandSpec, String> {
+    let values: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let filled = spec.substitute_all(&values);
+    for arg in filled.expose_argv() {
+        if let Some(name) =
+            crate::config::schema::placeholders(arg).find(|n| RUNTIME_PLACEHOLDERS.contains(n))
+        {
+            return Err(format!(
+                "{{{name}}} has no value: the step that records it did not run"
+            ));
+        }
+    }
+    Ok(filled)
+}
+
 async fn run_step(
     env: &ExecEnv<'_>,
-    action_id: u64,
-    host: &HostId,
+    plan: &super::plan::Plan,
     step: &PlanStep,
     events: &mpsc::Sender<ActionEvent>,
     notes: &mut Vec<String>,
+    vars: &mut Vars,
 ) -> Result<Option<StepFailure>, TransportError> {
+    let (action_id, host) = (plan.id, plan.host());
     let transports = env.transports;
     let _ = events.try_send(ActionEvent::Output(format!("$ {}", step.command)));
     let (line_tx, mut line_rx) = mpsc::channel::<String>(256);
@@ -187,11 +234,55 @@ async fn run_step(
         })
     };
     let result = match &step.command {
-        StepOp::Command(spec) => {
-            transports
-                .run_streaming(&step.target, spec, step.timeout, Some(line_tx))
-                .await
+        StepOp::Command(spec) => match with_vars(spec, vars) {
+            Ok(spec) => {
+                transports
+                    .run_streaming(&step.target, &spec, step.timeout, Some(line_tx))
+                    .await
+            }
+            Err(e) => Ok(failed(e)),
+        },
+        StepOp::Record { command, var } => {
+            let out = transports
+                .run_streaming(&step.target, command, step.timeout, Some(line_tx))
+                .await?;
+            let value = out
+                .stdout
+                .trim()
+                .lines()
+                .last()
+                .unwrap_or("")
+                .trim()
+                .to_owned();
+            if !out.success() || value.is_empty() {
+                Ok(if out.success() {
+                    failed(format!("`{command}` printed nothing to record"))
+                } else {
+                    out
+                })
+            } else {
+                let note = format!("recorded {var}: {value}");
+                // On disk before anything changes: rollback returns here, even after a crash.
+                let (log, p, n) = (env.audit.clone(), plan.clone(), note.clone());
+                match tokio::task::spawn_blocking(move || log.record_note(&p, "record", &n)).await {
+                    Ok(Ok(())) => {
+                        notes.push(note);
+                        vars.retain(|(k, _)| k != var);
+                        vars.push((var.clone(), value));
+                        Ok(out)
+                    }
+                    Ok(Err(e)) => Ok(failed(format!(
+                        "cannot write the record to the audit log: {e}"
+                    ))),
+                    Err(e) => Ok(failed(format!("audit task failed: {e}"))),
+                }
+            }
         }
+        StepOp::Gate {
+            check,
+            attempts,
+            interval,
+        } => gate_step(env, check, *attempts, *interval, line_tx).await,
         StepOp::Docker { verb, container } => {
             drop(line_tx);
             docker_step(transports, host, *verb, container, step.timeout).await
@@ -272,16 +363,17 @@ async fn run_step(
     }))
 }
 
-/// Runs the `undo` of each step in `pending`, last first; true when all of them worked.
+/// Runs the `undo` of each step in `pending`, last first; the titles of those that failed
+/// (empty when all of them worked).
 async fn undo(
     env: &ExecEnv<'_>,
-    action_id: u64,
-    host: &HostId,
-    steps: &[PlanStep],
+    plan: &super::plan::Plan,
     pending: &[usize],
     events: &mpsc::Sender<ActionEvent>,
-) -> bool {
-    let mut all = true;
+    vars: &mut Vars,
+) -> Vec<String> {
+    let steps = &plan.steps;
+    let mut failed_undos = Vec::new();
     // An undo may be a chain (each step's own `undo` runs after it).
     let mut undos: Vec<&PlanStep> = Vec::new();
     for &i in pending.iter().rev() {
@@ -297,23 +389,62 @@ async fn undo(
             undo.title
         )));
         let mut ignored = Vec::new();
-        match run_step(env, action_id, host, undo, events, &mut ignored).await {
+        match run_step(env, plan, undo, events, &mut ignored, vars).await {
             Ok(None) => {}
             Ok(Some(f)) => {
-                all = false;
+                failed_undos.push(undo.title.clone());
                 let _ = events.try_send(ActionEvent::Output(format!(
                     "» {} failed: {}",
                     undo.title, f.error
                 )));
             }
             Err(e) => {
-                all = false;
+                failed_undos.push(undo.title.clone());
                 let _ =
                     events.try_send(ActionEvent::Output(format!("» {} failed: {e}", undo.title)));
             }
         }
     }
-    all
+    failed_undos
+}
+
+/// The gate: `check` run until it passes, at most `attempts` times, `interval` apart; each
+/// attempt one line.
+async fn gate_step(
+    env: &ExecEnv<'_>,
+    check: &crate::model::CheckId,
+    attempts: u32,
+    interval: std::time::Duration,
+    lines: mpsc::Sender<String>,
+) -> Result<CommandOutput, TransportError> {
+    use crate::check::{CheckRunner, CheckSpec, Persistence};
+    let Some(spec) = CheckSpec::find(env.config, check) else {
+        return Ok(failed(format!("no check {check} in the config")));
+    };
+    let started = Instant::now();
+    let mut runner = CheckRunner::new(spec);
+    let mut last = String::new();
+    for attempt in 1..=attempts.max(1) {
+        let result = runner.run(env.transports, Persistence::Once).await;
+        last = format!("{}: {}", result.verdict.label(), result.summary);
+        let _ = lines
+            .send(format!("gate {attempt}/{attempts}: {last}"))
+            .await;
+        if result.verdict.passed() {
+            return Ok(done(format!(
+                "health ok after {:.1}s ({attempt} attempt{})",
+                started.elapsed().as_secs_f64(),
+                if attempt == 1 { "" } else { "s" }
+            )));
+        }
+        if attempt < attempts {
+            tokio::time::sleep(interval).await;
+        }
+    }
+    Ok(failed(format!(
+        "the gate did not pass in {attempts} attempts over {:.0}s: {last}",
+        started.elapsed().as_secs_f64()
+    )))
 }
 
 fn done(stdout: String) -> CommandOutput {

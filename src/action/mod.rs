@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod backups;
+pub mod deploys;
 pub mod dispatcher;
 pub mod execute;
 pub mod plan;

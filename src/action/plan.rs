@@ -22,6 +22,12 @@ pub enum ActionKind {
     Restore,
     /// Restore the newest backup into a scratch target and check it, touching nothing live.
     Drill,
+    /// Move a service to a version behind a health gate; roll back on failure.
+    Deploy,
+    /// Return a service to the version a deploy recorded before it changed anything.
+    Rollback,
+    /// Break a deploy lock left on a host (a crashed opsdeck's).
+    LockRelease,
 }
 
 impl ActionKind {
@@ -34,6 +40,9 @@ impl ActionKind {
             ActionKind::Backup => "back up",
             ActionKind::Restore => "restore",
             ActionKind::Drill => "drill a restore of",
+            ActionKind::Deploy => "deploy",
+            ActionKind::Rollback => "roll back",
+            ActionKind::LockRelease => "release the deploy lock of",
         }
     }
 
@@ -47,6 +56,9 @@ impl ActionKind {
             ActionKind::Backup => "backup",
             ActionKind::Restore => "restore",
             ActionKind::Drill => "drill",
+            ActionKind::Deploy => "deploy",
+            ActionKind::Rollback => "rollback",
+            ActionKind::LockRelease => "lock_release",
         }
     }
 
@@ -59,7 +71,10 @@ impl ActionKind {
             ActionKind::TrustHostKey
             | ActionKind::Backup
             | ActionKind::Restore
-            | ActionKind::Drill => None,
+            | ActionKind::Drill
+            | ActionKind::Deploy
+            | ActionKind::Rollback
+            | ActionKind::LockRelease => None,
         }
     }
 }
@@ -156,6 +171,18 @@ pub enum StepOp {
         /// What the note calls it: "new backup", "safety backup".
         role: String,
     },
+    /// Runs `command` and keeps its trimmed output as `{var}` for the steps after it (what
+    /// runs now, recorded before a deploy changes anything); written to the audit log.
+    Record {
+        command: CommandSpec,
+        var: String,
+    },
+    /// A check run until it passes, at most `attempts` times `interval` apart.
+    Gate {
+        check: crate::model::CheckId,
+        attempts: u32,
+        interval: Duration,
+    },
     /// A command whose trimmed output must meet `expect` (a row count, `ok`).
     Integrity {
         command: CommandSpec,
@@ -239,6 +266,16 @@ impl fmt::Display for StepOp {
                 write!(f, "list {set}, verify its newest backup (the {role})")
             }
             StepOp::Integrity { command, expect } => write!(f, "{command}{expect}"),
+            StepOp::Record { command, var } => write!(f, "{command}  (kept as {{{var}}})"),
+            StepOp::Gate {
+                check,
+                attempts,
+                interval,
+            } => write!(
+                f,
+                "check {check} until it passes ({attempts} × {})",
+                humantime::format_duration(*interval)
+            ),
         }
     }
 }
@@ -254,6 +291,12 @@ pub struct PlanStep {
     pub undo: Option<Box<PlanStep>>,
     /// The index of the step whose `undo` this step makes unnecessary.
     pub undoes: Option<usize>,
+    /// Whether `undo` also runs when this step itself fails (it may have half done its
+    /// work: stopped one replica of two). Not for a lock that was not taken.
+    pub undo_own_failure: bool,
+    /// What the operator is told once `undo` has put things back ("rolled back to
+    /// {previous_version}"); runtime placeholders are filled in.
+    pub undo_note: Option<String>,
     /// The state the service is in if the action stops during this step (a failure or a
     /// lost connection): said to the operator and written in the audit log.
     pub if_cut: Option<String>,
@@ -273,6 +316,8 @@ impl PlanStep {
             timeout,
             undo: None,
             undoes: None,
+            undo_own_failure: true,
+            undo_note: None,
             if_cut: None,
         }
     }
@@ -331,6 +376,10 @@ pub enum ActionOutcome {
         /// What was put back, what state the service is in, where the safety backup is.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         notes: Vec<String>,
+        /// Whether what the failed action had changed was put back (a deploy rolled back,
+        /// stopped services started): `None` when there was nothing to put back.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        put_back: Option<bool>,
     },
     /// A step was cut short from outside: the connection to the host was lost, or opsdeck
     /// was ended. What the step did on the host is not known.

@@ -4,7 +4,7 @@
 //! or [`json`] (documents): secrets redacted, then the screen's sanitiser, so a hostile
 //! host's escape sequences or bidi controls never reach the terminal or a CI log raw.
 
-pub mod backup;
+pub mod act;
 pub mod backups;
 pub mod check;
 pub mod config_check;

@@ -36,6 +36,13 @@ impl ServiceId {
             name: name.into(),
         }
     }
+
+    /// `HOST/SERVICE` as the command line and the palette write it.
+    pub fn parse(reference: &str) -> Option<Self> {
+        let (host, name) = reference.split_once('/')?;
+        (!host.is_empty() && !name.is_empty() && !name.contains('/'))
+            .then(|| Self::new(&HostId::new(host), name))
+    }
 }
 
 impl fmt::Display for ServiceId {

@@ -126,6 +126,7 @@ pub(super) async fn run(
                 output_tail: vec![],
                 duration_ms: 0,
                 notes: vec![],
+                put_back: None,
             }
         }
     };

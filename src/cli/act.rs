@@ -1,10 +1,12 @@
-//! `opsdeck backup SET`, `opsdeck restore SET KEY|latest`, `opsdeck drill SET`: the
-//! console's backup actions without the console — the same plans, the same dispatcher
-//! (read-only, locks, the typed confirmation, the audit log) and the same executor.
+//! The console's actions without the console: `opsdeck backup SET`, `restore SET KEY|latest`,
+//! `drill SET`, `deploy HOST/SERVICE VERSION`, `rollback HOST/SERVICE`, `lock release
+//! HOST/SERVICE` — the same plans, the same dispatcher (read-only, locks, confirmation,
+//! the audit log) and the same executor.
 //!
-//! Exit codes: 0 the action succeeded; 1 a step failed (or was interrupted); 2 it could not
-//! start: an unknown set or backup, refused by read-only, a wrong or missing confirmation,
-//! an unreachable host.
+//! Exit codes: 0 the action succeeded; 1 a step failed (or was interrupted) — for a deploy:
+//! the gate failed and it was rolled back; 2 it could not start (an unknown set, service,
+//! backup or version, refused by read-only or a held lock, a wrong or missing confirmation,
+//! an unreachable host) — and for a deploy whose rollback failed too.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
@@ -42,18 +44,53 @@ pub struct ActOptions<'a> {
 }
 
 pub enum What<'a> {
-    Backup,
-    Restore { key: &'a str },
-    Drill,
+    Backup {
+        set: &'a str,
+    },
+    Restore {
+        set: &'a str,
+        key: &'a str,
+    },
+    Drill {
+        set: &'a str,
+    },
+    Deploy {
+        service: &'a str,
+        version: &'a str,
+    },
+    /// To `to`, or to what the last successful deploy recorded.
+    Rollback {
+        service: &'a str,
+        to: Option<&'a str>,
+    },
+    LockRelease {
+        service: &'a str,
+    },
+}
+
+impl What<'_> {
+    fn service(&self) -> Option<&str> {
+        match self {
+            What::Deploy { service, .. }
+            | What::Rollback { service, .. }
+            | What::LockRelease { service } => Some(service),
+            _ => None,
+        }
+    }
 }
 
 pub async fn run(
     config: &Config,
-    set: &str,
     what: What<'_>,
     opts: &ActOptions<'_>,
     out: &mut impl Write,
 ) -> std::io::Result<i32> {
+    if let Some(service) = what.service() {
+        return run_service(config, &what, service, opts, out).await;
+    }
+    let (What::Backup { set } | What::Restore { set, .. } | What::Drill { set }) = what else {
+        unreachable!("service actions are handled above")
+    };
     let Some(set_cfg) = config.file.backups.iter().find(|b| b.name.get_ref() == set) else {
         let names: Vec<&str> = config
             .file
@@ -81,22 +118,134 @@ pub async fn run(
     let mut dispatcher = Dispatcher::new(config.file.settings.read_only);
     let now = Utc::now();
     let planned = match what {
-        What::Backup => dispatcher.plan_backup(config, set, now),
-        What::Restore { key } => match choose(config, &transports, set, key).await {
+        What::Backup { .. } => dispatcher.plan_backup(config, set, now),
+        What::Restore { key, .. } => match choose(config, &transports, set, key).await {
             Ok(b) => dispatcher.plan_restore(config, set, &b, now),
             Err(e) => {
                 writeln!(out, "error: {}", super::shown(&e))?;
                 return Ok(EXIT_NOT_STARTED);
             }
         },
-        What::Drill => match choose(config, &transports, set, "latest").await {
+        What::Drill { .. } => match choose(config, &transports, set, "latest").await {
             Ok(b) => dispatcher.plan_drill(config, set, &b, now),
             Err(e) => {
                 writeln!(out, "error: {}", super::shown(&e))?;
                 return Ok(EXIT_NOT_STARTED);
             }
         },
+        _ => unreachable!("service actions are handled above"),
     };
+    let drill = matches!(what, What::Drill { .. }).then_some(set);
+    run_plan(config, &transports, dispatcher, planned, drill, opts, out).await
+}
+
+/// Deploy, rollback and lock release of `service`.
+async fn run_service(
+    config: &Config,
+    what: &What<'_>,
+    service: &str,
+    opts: &ActOptions<'_>,
+    out: &mut impl Write,
+) -> std::io::Result<i32> {
+    let Some(id) =
+        crate::model::ServiceId::parse(service).filter(|id| config.find_service(id).is_some())
+    else {
+        writeln!(
+            out,
+            "error: unknown service `{}` (write HOST/SERVICE)",
+            super::shown(service)
+        )?;
+        return Ok(EXIT_NOT_STARTED);
+    };
+    let transports = Arc::new(Transports::for_config(config));
+    let _link = match super::connect_host(config, &transports, &id.host, opts.known_hosts).await {
+        Ok(d) => d,
+        Err(e) => {
+            writeln!(out, "error: cannot reach {}: {}", id.host, super::shown(&e))?;
+            return Ok(EXIT_NOT_STARTED);
+        }
+    };
+    let mut dispatcher = Dispatcher::new(config.file.settings.read_only);
+    let now = Utc::now();
+    let planned = match what {
+        What::Deploy { version, .. } => {
+            let planned = dispatcher.plan_deploy(config, &id, version, now);
+            // A dry run says what a failed gate would return to: what runs now.
+            if opts.dry_run && planned.is_ok() {
+                match running_version(config, &transports, &id).await {
+                    Ok(v) => writeln!(
+                        out,
+                        "now running: {} — a failed gate rolls back to it",
+                        super::shown(&v)
+                    )?,
+                    Err(e) => writeln!(out, "now running: cannot tell ({})", super::shown(&e))?,
+                }
+            }
+            planned
+        }
+        What::Rollback { to, .. } => {
+            let to = match to {
+                Some(v) => (*v).to_owned(),
+                None => match crate::action::deploys::last_recorded(&opts.audit, &id) {
+                    Some(v) => v,
+                    None => {
+                        writeln!(
+                            out,
+                            "error: no successful deploy of {id} is in the audit log {}: name the version with --to",
+                            opts.audit.path().display()
+                        )?;
+                        return Ok(EXIT_NOT_STARTED);
+                    }
+                },
+            };
+            writeln!(
+                out,
+                "rolling back to {} (recorded before the last deploy)",
+                super::shown(&to)
+            )?;
+            dispatcher.plan_rollback(config, &id, &to, now)
+        }
+        What::LockRelease { .. } => dispatcher.plan_lock_release(config, &id),
+        _ => unreachable!("set actions are handled in run"),
+    };
+    run_plan(config, &transports, dispatcher, planned, None, opts, out).await
+}
+
+/// What `service`'s recipe says runs now (its `current_version` command).
+async fn running_version(
+    config: &Config,
+    transports: &Transports,
+    service: &crate::model::ServiceId,
+) -> Result<String, String> {
+    let recipe = crate::action::deploys::recipe_for(config, service)
+        .ok_or_else(|| "no recipe".to_owned())?;
+    let line = recipe
+        .current_version
+        .as_ref()
+        .ok_or_else(|| "no current_version".to_owned())?;
+    let spec = crate::transport::CommandSpec::from_config(line.get_ref());
+    let target = crate::transport::Target::of(config, &service.host);
+    let out = transports
+        .run_streaming(&target, &spec, std::time::Duration::from_secs(30), None)
+        .await
+        .map_err(|e| e.to_string())?;
+    if out.success() {
+        Ok(out.stdout.trim().to_owned())
+    } else {
+        Err(format!("`{spec}` failed: {}", out.stderr.trim()))
+    }
+}
+
+/// Shows the plan whole, asks, runs it, prints its progress and outcome.
+async fn run_plan(
+    config: &Config,
+    transports: &Arc<Transports>,
+    mut dispatcher: Dispatcher,
+    planned: Result<Plan, crate::action::Refusal>,
+    drill: Option<&str>,
+    opts: &ActOptions<'_>,
+    out: &mut impl Write,
+) -> std::io::Result<i32> {
     let plan = match planned {
         Ok(p) => p,
         Err(refusal) => {
@@ -133,7 +282,7 @@ pub async fn run(
         config,
         audit: &opts.audit,
         read_only: config.file.settings.read_only,
-        transports: &transports,
+        transports,
         known_hosts: opts.known_hosts,
     };
     let steps: Vec<String> = auth.plan().steps.iter().map(|s| s.title.clone()).collect();
@@ -178,7 +327,7 @@ pub async fn run(
         printer
     );
     dispatcher.finished(&auth.plan().subject);
-    if matches!(what, What::Drill) {
+    if let Some(set) = drill {
         let record = DrillRecord::from_outcome(set, Utc::now(), &outcome);
         if let Err(e) = record.save(opts.drills) {
             writeln!(
@@ -206,6 +355,21 @@ pub async fn run(
     Ok(match outcome {
         ActionOutcome::Succeeded { .. } => EXIT_OK,
         ActionOutcome::Refused { .. } => EXIT_NOT_STARTED,
+        // What the action changed could not be put back (a rollback that failed too).
+        ActionOutcome::Failed {
+            put_back: Some(false),
+            ..
+        } => {
+            writeln!(
+                out,
+                "✘✘ putting things back FAILED: the service needs a person now"
+            )?;
+            EXIT_NOT_STARTED
+        }
+        // Refused by the lock: nothing ran but the attempt to take it.
+        ActionOutcome::Failed {
+            step: 0, ref error, ..
+        } if error.contains("lock held") => EXIT_NOT_STARTED,
         ActionOutcome::Failed { .. } | ActionOutcome::Interrupted { .. } => EXIT_FAILED,
     })
 }
@@ -298,8 +462,16 @@ fn answer(
     out: &mut impl Write,
 ) -> std::io::Result<Option<Given>> {
     let interactive = std::io::stdin().is_terminal();
+    use crate::action::ActionKind;
     match &plan.confirmation {
         Confirmation::YesNo if opts.yes => Ok(Some(Given::Yes)),
+        // A deploy or rollback on prod: the console asks for the typed name, the command
+        // line's --yes stands for it.
+        Confirmation::TypeName(name)
+            if opts.yes && matches!(plan.kind, ActionKind::Deploy | ActionKind::Rollback) =>
+        {
+            Ok(Some(Given::Typed(name.clone())))
+        }
         Confirmation::TypeName(_) if opts.yes && opts.confirm.is_some() => {
             Ok(opts.confirm.clone().map(Given::Typed))
         }

@@ -1,0 +1,450 @@
+//! Plans of deploys and rollbacks from the config's `[[deploys]]` recipes.
+//!
+//! A deploy: 1) take the service's deploy lock on its host (refused, naming the holder,
+//! when another opsdeck holds it), 2) record what runs now — on disk in the audit log
+//! before anything changes: that is what a rollback returns to, across restarts too —
+//! 3) the recipe's steps with `{version}`, 4) the health gate until it passes or runs out,
+//! 5) release the lock. A failing step or gate rolls back: the recipe's rollback steps with
+//! `{previous_version}` set to what was recorded, then the gate again; both outcomes are
+//! reported. A rollback on demand returns to the version the last successful deploy
+//! recorded.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::audit::AuditLog;
+use super::dispatcher::{Dispatcher, Refusal, location};
+use super::plan::{ActionKind, Confirmation, Plan, PlanStep, StepOp, Subject};
+use crate::config::Config;
+use crate::config::schema::{DeployRecipe, DeployStep, TransportKind};
+use crate::model::{CheckId, HostId, ServiceId};
+use crate::transport::{CommandSpec, Target};
+
+/// Where deploy locks live on a host: one file per service, kept until released (a lock
+/// left by a crashed opsdeck is broken only by `opsdeck lock release`, audited).
+pub const LOCK_DIR: &str = "/var/lib/opsdeck/locks";
+const STEP_TIMEOUT: Duration = Duration::from_secs(300);
+const LOCK_TIMEOUT: Duration = Duration::from_secs(20);
+const DEFAULT_GATE_ATTEMPTS: u32 = 10;
+const DEFAULT_GATE_INTERVAL: Duration = Duration::from_secs(30);
+
+/// Takes the lock: creates the file only if it does not exist (`set -C`), or says who holds
+/// it. `$1` the path, `$2` who takes it: both are data, never parsed as shell.
+const TAKE_LOCK: &str = r#"mkdir -p -- "${1%/*}" && { ( set -C; printf '%s\n' "$2" > "$1" ) 2>/dev/null && echo "lock taken: $1" || { echo "deploy lock held by: $(cat -- "$1" 2>/dev/null)" >&2; exit 1; }; }"#;
+/// Releases the lock only if it is still ours (`$2`): never someone else's.
+const RELEASE_LOCK: &str = r#"if [ "$(cat -- "$1" 2>/dev/null)" = "$2" ]; then rm -f -- "$1" && echo "lock released"; else echo "lock not ours any more, left as it is"; fi"#;
+/// Breaks the lock whoever holds it, saying whose it was.
+const BREAK_LOCK: &str = r#"if [ -e "$1" ]; then echo "was held by: $(cat -- "$1")"; rm -f -- "$1"; else echo "no lock at $1"; fi"#;
+
+/// The recipe that deploys `service`.
+pub fn recipe_for<'a>(config: &'a Config, service: &ServiceId) -> Option<&'a DeployRecipe> {
+    config
+        .file
+        .deploys
+        .iter()
+        .find(|d| d.service.get_ref() == &service.to_string())
+}
+
+/// The lock file of `service` on its host.
+pub fn lock_path(service: &ServiceId) -> String {
+    format!("{LOCK_DIR}/{}.lock", service.name)
+}
+
+/// Who takes a lock: login name, where from (the SSH client when opsdeck runs over SSH),
+/// when, what.
+pub fn holder(what: &str, now: DateTime<Utc>) -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| format!("uid:{}", rustix::process::getuid().as_raw()));
+    let from = std::env::var("SSH_CONNECTION")
+        .ok()
+        .and_then(|c| c.split_whitespace().next().map(str::to_owned))
+        .or_else(|| {
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
+        .unwrap_or_else(|| "this machine".to_owned());
+    format!(
+        "{user} from {from} at {}: {what} (opsdeck pid {})",
+        now.format("%Y-%m-%d %H:%M:%S UTC"),
+        std::process::id()
+    )
+}
+
+/// A version as the operator gives it: one argument of letters, digits and `._-+:@/`,
+/// never starting with `-` (it would read as an option).
+pub fn check_version(version: &str) -> Result<(), Refusal> {
+    let ok = !version.is_empty()
+        && version.len() <= 128
+        && !version.starts_with('-')
+        && version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-+:@/".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(Refusal::NotSupported(format!(
+            "`{}` is not a version (letters, digits and ._-+:@/, not starting with -)",
+            crate::model::text::plain(version)
+        )))
+    }
+}
+
+/// The version the last successful deploy of `service` recorded as running before it: what
+/// a rollback on demand returns to.
+pub fn last_recorded(audit: &AuditLog, service: &ServiceId) -> Option<String> {
+    let entries = audit.entries().ok()?;
+    let name = service.to_string();
+    // Action ids start again with each opsdeck run: a record belongs to the next end of
+    // the same id after it.
+    let mut pending: Vec<(u64, String)> = Vec::new();
+    let mut found = None;
+    for e in entries
+        .iter()
+        .filter(|e| e["action"] == "deploy" && e["service"] == name.as_str())
+    {
+        let Some(id) = e["action_id"].as_u64() else {
+            continue;
+        };
+        if e["event"] == "record"
+            && let Some(v) = e["note"]
+                .as_str()
+                .and_then(|n| n.strip_prefix("recorded previous_version: "))
+        {
+            pending.retain(|(i, _)| *i != id);
+            pending.push((id, v.to_owned()));
+        } else if e["event"] == "end"
+            && let Some(k) = pending.iter().position(|(i, _)| *i == id)
+        {
+            let (_, v) = pending.remove(k);
+            if e["result"] == "succeeded" {
+                found = Some(v);
+            }
+        }
+    }
+    found
+}
+
+struct Recipe<'a> {
+    recipe: &'a DeployRecipe,
+    target: Target,
+    host: &'a crate::config::schema::Host,
+    gate: Option<(CheckId, u32, Duration)>,
+}
+
+fn recipe<'a>(config: &'a Config, service: &ServiceId) -> Result<Recipe<'a>, Refusal> {
+    let recipe = recipe_for(config, service).ok_or_else(|| {
+        Refusal::NotSupported(format!("{service} has no [[deploys]] recipe in the config"))
+    })?;
+    let host = config
+        .find_host(&service.host)
+        .ok_or_else(|| Refusal::UnknownHost(service.host.clone()))?;
+    let target = match host.transport {
+        TransportKind::Ssh => Target::Ssh(service.host.clone()),
+        TransportKind::Local => Target::Local,
+        TransportKind::Http => Target::Local,
+    };
+    let gate = recipe.health_gate.as_ref().and_then(|g| {
+        Some((
+            CheckId::parse(g.get_ref())?,
+            recipe.gate_retries.unwrap_or(DEFAULT_GATE_ATTEMPTS),
+            recipe
+                .gate_interval
+                .as_ref()
+                .map_or(DEFAULT_GATE_INTERVAL, |d| d.get()),
+        ))
+    });
+    Ok(Recipe {
+        recipe,
+        target,
+        host,
+        gate,
+    })
+}
+
+fn step_of(r: &Recipe<'_>, config: &Config, s: &DeployStep, values: &[(&str, &str)]) -> PlanStep {
+    let target = match &s.host {
+        Some(h) => Target::of(config, &HostId::new(h.get_ref())),
+        None => r.target.clone(),
+    };
+    let spec = CommandSpec::from_config(s.run.get_ref()).substitute_all(values);
+    PlanStep::new(
+        s.title.clone(),
+        target,
+        StepOp::Command(spec),
+        s.timeout.as_ref().map_or(STEP_TIMEOUT, |t| t.get()),
+    )
+}
+
+fn gate_step(r: &Recipe<'_>, title: &str) -> Option<PlanStep> {
+    let (check, attempts, interval) = r.gate.clone()?;
+    Some(PlanStep::new(
+        title,
+        Target::Local,
+        StepOp::Gate {
+            check,
+            attempts,
+            interval,
+        },
+        interval * attempts.max(1) + STEP_TIMEOUT,
+    ))
+}
+
+fn lock_steps(r: &Recipe<'_>, service: &ServiceId, holder: &str) -> (PlanStep, PlanStep) {
+    let path = lock_path(service);
+    let release = PlanStep::new(
+        "release the deploy lock",
+        r.target.clone(),
+        StepOp::Command(CommandSpec::argv([
+            "sh",
+            "-c",
+            RELEASE_LOCK,
+            "opsdeck-lock",
+            path.as_str(),
+            holder,
+        ])),
+        LOCK_TIMEOUT,
+    );
+    let mut take = PlanStep::new(
+        "take the deploy lock",
+        r.target.clone(),
+        StepOp::Command(CommandSpec::argv([
+            "sh",
+            "-c",
+            TAKE_LOCK,
+            "opsdeck-lock",
+            path.as_str(),
+            holder,
+        ])),
+        LOCK_TIMEOUT,
+    );
+    take.undo = Some(Box::new(release.clone()));
+    // A lock that was not taken is not ours to release.
+    take.undo_own_failure = false;
+    (take, release)
+}
+
+impl Dispatcher {
+    /// Deploy `version` of `service` by its recipe (see the module's text for the steps).
+    /// Typed service name on prod hosts.
+    pub fn plan_deploy(
+        &mut self,
+        config: &Config,
+        service: &ServiceId,
+        version: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Plan, Refusal> {
+        check_version(version)?;
+        let r = recipe(config, service)?;
+        let subject = Subject::Service(service.clone());
+        let id = self.admit(config, &subject)?;
+        let current = r.recipe.current_version.as_ref().ok_or_else(|| {
+            Refusal::NotSupported(format!(
+                "the recipe of {service} has no `current_version`: a deploy must record what runs before it, or there is nothing to roll back to"
+            ))
+        })?;
+        if r.recipe.rollback.is_empty() {
+            return Err(Refusal::NotSupported(format!(
+                "the recipe of {service} has no rollback steps: a failed gate could not go back"
+            )));
+        }
+        let holder = holder(&format!("deploy {service} {version} (action {id})"), now);
+        let (take, mut release) = lock_steps(&r, service, &holder);
+        let mut steps = vec![take];
+        let mut record = PlanStep::new(
+            "record what runs now",
+            r.target.clone(),
+            StepOp::Record {
+                command: CommandSpec::from_config(current.get_ref()),
+                var: "previous_version".into(),
+            },
+            STEP_TIMEOUT,
+        );
+        record.if_cut = Some("nothing was changed yet".into());
+        steps.push(record);
+        let values = [("version", version)];
+        // The way back, run if a deploy step or the gate fails: the rollback steps with the
+        // recorded version, then the gate again.
+        let mut back: Vec<PlanStep> = r
+            .recipe
+            .rollback
+            .iter()
+            .map(|s| {
+                let mut step = step_of(&r, config, s, &values);
+                step.title = format!("roll back: {}", s.title);
+                step
+            })
+            .collect();
+        back.extend(gate_step(&r, "health gate after the rollback"));
+        let back = chain(back);
+        for (k, s) in r.recipe.steps.iter().enumerate() {
+            let mut step = step_of(&r, config, s, &values);
+            step.if_cut = Some(format!(
+                "{service} may be between versions: `opsdeck rollback {service}` returns it to the recorded one"
+            ));
+            if k == 0 {
+                step.undo = back.clone();
+                step.undo_note = Some(
+                    "rolled back to {previous_version}; the health gate passed again after the rollback"
+                        .into(),
+                );
+            }
+            steps.push(step);
+        }
+        steps.extend(gate_step(&r, "health gate"));
+        release.undoes = Some(0);
+        steps.push(release);
+        Ok(self.finish_deploy(id, ActionKind::Deploy, subject, r.host, steps))
+    }
+
+    /// Return `service` to `to` (what the last deploy recorded): the recipe's rollback steps,
+    /// then the gate; locked and recorded like a deploy.
+    pub fn plan_rollback(
+        &mut self,
+        config: &Config,
+        service: &ServiceId,
+        to: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Plan, Refusal> {
+        check_version(to)?;
+        let r = recipe(config, service)?;
+        let subject = Subject::Service(service.clone());
+        let id = self.admit(config, &subject)?;
+        if r.recipe.rollback.is_empty() {
+            return Err(Refusal::NotSupported(format!(
+                "the recipe of {service} has no rollback steps"
+            )));
+        }
+        let holder = holder(&format!("rollback {service} to {to} (action {id})"), now);
+        let (take, mut release) = lock_steps(&r, service, &holder);
+        let mut steps = vec![take];
+        if let Some(current) = &r.recipe.current_version {
+            steps.push(PlanStep::new(
+                "record what runs now",
+                r.target.clone(),
+                StepOp::Record {
+                    command: CommandSpec::from_config(current.get_ref()),
+                    var: "rolled_back_from".into(),
+                },
+                STEP_TIMEOUT,
+            ));
+        }
+        let values = [("previous_version", to), ("version", to)];
+        for s in &r.recipe.rollback {
+            let mut step = step_of(&r, config, s, &values);
+            step.if_cut = Some(format!("{service} may be between versions"));
+            steps.push(step);
+        }
+        steps.extend(gate_step(&r, "health gate"));
+        release.undoes = Some(0);
+        steps.push(release);
+        Ok(self.finish_deploy(id, ActionKind::Rollback, subject, r.host, steps))
+    }
+
+    /// Break the deploy lock of `service` whoever holds it: for a lock left by a crashed
+    /// opsdeck. Typed service name; audited like every action.
+    pub fn plan_lock_release(
+        &mut self,
+        config: &Config,
+        service: &ServiceId,
+    ) -> Result<Plan, Refusal> {
+        let r = recipe(config, service)?;
+        let subject = Subject::Service(service.clone());
+        let id = self.admit(config, &subject)?;
+        let path = lock_path(service);
+        let step = PlanStep::new(
+            "break the deploy lock",
+            r.target.clone(),
+            StepOp::Command(CommandSpec::argv([
+                "sh",
+                "-c",
+                BREAK_LOCK,
+                "opsdeck-lock",
+                path.as_str(),
+            ])),
+            LOCK_TIMEOUT,
+        );
+        let mut plan = self.finish_deploy(id, ActionKind::Rollback, subject, r.host, vec![step]);
+        plan.kind = ActionKind::LockRelease;
+        plan.confirmation = Confirmation::TypeName(service.name.to_string());
+        Ok(plan)
+    }
+
+    fn finish_deploy(
+        &mut self,
+        id: u64,
+        kind: ActionKind,
+        subject: Subject,
+        host: &crate::config::schema::Host,
+        steps: Vec<PlanStep>,
+    ) -> Plan {
+        let prod = host.tags.iter().any(|t| t.get_ref() == "prod");
+        let confirmation = match (&subject, prod) {
+            (Subject::Service(s), true) => Confirmation::TypeName(s.name.to_string()),
+            _ => Confirmation::YesNo,
+        };
+        Plan {
+            id,
+            kind,
+            subject,
+            location: location(host),
+            steps,
+            confirmation,
+            prod,
+            backup_set: None,
+        }
+    }
+}
+
+/// Steps run one after another as one undo: the first, whose own undo is the rest.
+fn chain(mut steps: Vec<PlanStep>) -> Option<Box<PlanStep>> {
+    let mut head = steps.pop()?;
+    while let Some(mut prev) = steps.pop() {
+        prev.undo = Some(Box::new(head));
+        head = prev;
+    }
+    Some(Box::new(head))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_one_harmless_argument() {
+        for good in [
+            "v2",
+            "1.4.2",
+            "conductores-backend:43",
+            "sha256@abc",
+            "release/2026-12",
+        ] {
+            assert!(check_version(good).is_ok(), "{good}");
+        }
+        for bad in ["", "-rf", "v1; rm -rf /", "$(id)", "a b", "v1\n"] {
+            assert!(check_version(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_last_successful_deploy_says_where_to_roll_back_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let audit = AuditLog::new(dir.path().join("audit.jsonl"));
+        let lines = [
+            r#"{"action":"deploy","event":"record","action_id":1,"service":"g/b","note":"recorded previous_version: v1"}"#,
+            r#"{"action":"deploy","event":"end","action_id":1,"service":"g/b","result":"succeeded"}"#,
+            r#"{"action":"deploy","event":"record","action_id":1,"service":"g/b","note":"recorded previous_version: v2"}"#,
+            r#"{"action":"deploy","event":"end","action_id":1,"service":"g/b","result":"failed"}"#,
+            r#"{"action":"deploy","event":"record","action_id":3,"service":"x/y","note":"recorded previous_version: v9"}"#,
+        ];
+        std::fs::write(audit.path(), lines.join("\n")).unwrap();
+        let svc = ServiceId::new(&HostId::new("g"), "b");
+        assert_eq!(last_recorded(&audit, &svc).as_deref(), Some("v1"));
+        assert_eq!(
+            last_recorded(&audit, &ServiceId::new(&HostId::new("x"), "y")),
+            None
+        );
+    }
+}

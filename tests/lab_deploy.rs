@@ -1,0 +1,305 @@
+//! Deploys and rollbacks against the lab, through the binary as an operator runs them
+//! (`opsdeck deploy|rollback`): the same plans, dispatcher and executor as the console.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+use opsdeck::transport::CommandSpec;
+
+/// One deploy at a time in this file: they move the same services.
+static LAB: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+struct Ran {
+    code: i32,
+    out: String,
+    took: Duration,
+}
+
+fn opsdeck(state: &std::path::Path, args: &[&str]) -> Ran {
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .arg("--config")
+        .arg(lab_hosts_path())
+        .arg("--log-file")
+        .arg(state.join("opsdeck.log"))
+        .args(args)
+        .env("XDG_STATE_HOME", state)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("$ opsdeck {}\n{text}", args.join(" "));
+    Ran {
+        code: out.status.code().unwrap_or(-1),
+        out: text,
+        took: started.elapsed(),
+    }
+}
+
+async fn on(host: &str, args: &[&str]) -> String {
+    let lab = lab_config();
+    let conn = ssh(&lab, host).await;
+    let out = conn
+        .run(
+            &CommandSpec::argv(args.iter().copied()),
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    assert!(
+        out.success(),
+        "{host}: {args:?}: {}{}",
+        out.stdout,
+        out.stderr
+    );
+    out.stdout.trim().to_owned()
+}
+
+fn audit(state: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(state.join("opsdeck/audit.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
+async fn gamelera_deploys_holds_a_good_version_and_rolls_back_a_bad_one() {
+    let _lab = LAB.lock().await;
+    let state = tempfile::tempdir().unwrap();
+    let version = || {
+        on(
+            "gamelera",
+            &["lab-compose", "version", "gamelera", "backend"],
+        )
+    };
+    let start = version().await;
+    if start != "v1" {
+        on(
+            "gamelera",
+            &["lab-compose", "deploy", "gamelera", "backend", "v1"],
+        )
+        .await;
+    }
+
+    let good = opsdeck(state.path(), &["deploy", "gamelera/backend", "v2", "--yes"]);
+    assert_eq!(good.code, 0, "{}", good.out);
+    assert_eq!(version().await, "v2");
+    assert!(
+        good.out.contains("recorded previous_version: v1"),
+        "{}",
+        good.out
+    );
+    eprintln!(
+        "figures: gamelera v1 → v2 healthy in {:.1}s",
+        good.took.as_secs_f64()
+    );
+
+    let bad = opsdeck(state.path(), &["deploy", "gamelera/backend", "v3", "--yes"]);
+    assert_eq!(
+        bad.code, 1,
+        "the gate failed and it was rolled back: {}",
+        bad.out
+    );
+    assert_eq!(version().await, "v2", "back on the recorded version");
+    assert!(bad.out.contains("rolled back to v2"), "{}", bad.out);
+    assert!(
+        bad.out.contains("degraded"),
+        "the gate says why: {}",
+        bad.out
+    );
+    eprintln!(
+        "figures: gamelera v2 → v3 rolled back and healthy in {:.1}s",
+        bad.took.as_secs_f64()
+    );
+    let (status, _) = http_get("10.77.0.10:8000", "/api/v1/health");
+    assert_eq!(status, 200);
+
+    // The audit has the record (before the change), the gate failure and the rollback.
+    let entries = audit(state.path());
+    let records: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["event"] == "record")
+        .filter_map(|e| e["note"].as_str())
+        .collect();
+    assert_eq!(
+        records,
+        [
+            "recorded previous_version: v1",
+            "recorded previous_version: v2"
+        ]
+    );
+    let last = entries.iter().rev().find(|e| e["event"] == "end").unwrap();
+    assert_eq!(last["result"], "failed");
+    assert_eq!(last["step_title"], "health gate");
+    assert_eq!(last["put_back"], true);
+
+    // A rollback on demand returns to what the last successful deploy recorded: v1.
+    let back = opsdeck(state.path(), &["rollback", "gamelera/backend", "--yes"]);
+    assert_eq!(back.code, 0, "{}", back.out);
+    assert!(back.out.contains("rolling back to v1"), "{}", back.out);
+    assert_eq!(version().await, "v1");
+
+    // The dry run names the version a failed gate would return to, and changes nothing.
+    let dry = opsdeck(
+        state.path(),
+        &["deploy", "gamelera/backend", "v2", "--dry-run"],
+    );
+    assert_eq!(dry.code, 0, "{}", dry.out);
+    assert!(dry.out.contains("now running: v1"), "{}", dry.out);
+    assert_eq!(version().await, "v1");
+
+    // Versions are one harmless argument.
+    let evil = opsdeck(
+        state.path(),
+        &["deploy", "gamelera/backend", "v1;id", "--yes"],
+    );
+    assert_eq!(evil.code, 2, "{}", evil.out);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
+async fn a_second_deployer_is_refused_by_the_lock_naming_the_holder() {
+    let _lab = LAB.lock().await;
+    let state = tempfile::tempdir().unwrap();
+    // v3 fails its gate: the first deploy holds the lock for the whole gate (~20 s).
+    let first = {
+        let dir = state.path().to_owned();
+        std::thread::spawn(move || opsdeck(&dir, &["deploy", "gamelera/backend", "v3", "--yes"]))
+    };
+    let lock = opsdeck::action::deploys::lock_path(&opsdeck::model::ServiceId::new(
+        &opsdeck::model::HostId::new("gamelera"),
+        "backend",
+    ));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while on(
+        "gamelera",
+        &["sh", "-c", &format!("test -e {lock} && echo y || echo n")],
+    )
+    .await
+        != "y"
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the first deploy never took the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let other = tempfile::tempdir().unwrap();
+    let second = opsdeck(other.path(), &["deploy", "gamelera/backend", "v2", "--yes"]);
+    assert_eq!(second.code, 2, "{}", second.out);
+    assert!(
+        second.out.contains("deploy lock held by:"),
+        "{}",
+        second.out
+    );
+    assert!(
+        second.out.contains("deploy gamelera/backend v3"),
+        "the holder is named: {}",
+        second.out
+    );
+    let first = first.join().unwrap();
+    assert_eq!(first.code, 1, "{}", first.out);
+    on("gamelera", &["sh", "-c", &format!("test ! -e {lock}")]).await;
+    // The loser's attempt released nothing of the holder's, and said nothing was changed.
+    assert!(
+        !second.out.lines().any(|l| l.trim() == "lock released"),
+        "{}",
+        second.out
+    );
+    assert!(!second.out.contains("rolled back"), "{}", second.out);
+    on(
+        "gamelera",
+        &["lab-compose", "deploy", "gamelera", "backend", "v1"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
+async fn preventia_api_moves_both_replicas_and_triboka_rolls_back_a_failing_revision() {
+    let _lab = LAB.lock().await;
+    let state = tempfile::tempdir().unwrap();
+    let replicas = || on("preventia", &["lab-compose", "ps", "preventia"]);
+    let moved = opsdeck(state.path(), &["deploy", "preventia/api", "v2", "--yes"]);
+    assert_eq!(moved.code, 0, "{}", moved.out);
+    let ps = replicas().await;
+    let api: Vec<&str> = ps
+        .lines()
+        .filter(|l| l.starts_with("preventia_api_"))
+        .collect();
+    assert_eq!(api.len(), 2, "{ps}");
+    assert!(
+        api.iter().all(|l| l.contains(":v2")),
+        "both replicas on v2: {ps}"
+    );
+    let back = opsdeck(state.path(), &["rollback", "preventia/api", "--yes"]);
+    assert_eq!(back.code, 0, "{}", back.out);
+    let ps = replicas().await;
+    assert!(
+        ps.lines()
+            .filter(|l| l.starts_with("preventia_api_"))
+            .all(|l| l.contains(":v1")),
+        "both back on v1: {ps}"
+    );
+
+    let rev = || {
+        on(
+            "triboka",
+            &[
+                "git",
+                "-C",
+                "/home/rootpanel/web/app.triboka.com",
+                "describe",
+                "--tags",
+            ],
+        )
+    };
+    let start = rev().await;
+    let good = opsdeck(
+        state.path(),
+        &["deploy", "triboka/triboka-flask", "v1.1.0", "--yes"],
+    );
+    assert_eq!(good.code, 0, "{}", good.out);
+    assert_eq!(rev().await, "v1.1.0");
+    let bad = opsdeck(
+        state.path(),
+        &["deploy", "triboka/triboka-flask", "v1.2.0", "--yes"],
+    );
+    assert_eq!(bad.code, 1, "{}", bad.out);
+    assert_eq!(
+        rev().await,
+        "v1.1.0",
+        "rolled back to the recorded revision"
+    );
+    assert_eq!(
+        on(
+            "triboka",
+            &["systemctl", "is-active", "triboka-flask.service"]
+        )
+        .await,
+        "active"
+    );
+    let home = opsdeck(
+        state.path(),
+        &["rollback", "triboka/triboka-flask", "--to", &start, "--yes"],
+    );
+    assert_eq!(home.code, 0, "{}", home.out);
+    assert_eq!(rev().await, start);
+}
