@@ -611,7 +611,10 @@ mod tests {
     #[test]
     fn every_command_lists_its_exit_codes() {
         fn walk(cmd: &clap::Command, path: &str) {
-            let help = cmd.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+            let help = cmd
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
             assert!(
                 help.starts_with("Exit status: 0 "),
                 "`{path}` has no exit codes in its --help"

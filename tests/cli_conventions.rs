@@ -9,7 +9,12 @@ use std::process::{Command, Output};
 fn opsdeck() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_opsdeck"));
     // What the tests' own environment says must not decide the outcome.
-    for var in ["OPSDECK_CONFIG", "NO_COLOR", "CLICOLOR_FORCE", "XDG_CONFIG_HOME"] {
+    for var in [
+        "OPSDECK_CONFIG",
+        "NO_COLOR",
+        "CLICOLOR_FORCE",
+        "XDG_CONFIG_HOME",
+    ] {
         cmd.env_remove(var);
     }
     cmd
@@ -41,14 +46,19 @@ fn hosts(n: usize) -> String {
 
 #[test]
 fn config_check_of_a_valid_file_prints_a_summary_and_exits_0() {
-    let (code, out, err) = run(opsdeck().args(["--config", "examples/fleet.toml", "config", "check"]));
+    let (code, out, err) =
+        run(opsdeck().args(["--config", "examples/fleet.toml", "config", "check"]));
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.starts_with("ok: examples/fleet.toml is valid\n"), "{out}");
+    assert!(
+        out.starts_with("ok: examples/fleet.toml is valid\n"),
+        "{out}"
+    );
     assert!(out.contains("  files     examples/fleet.toml\n"), "{out}");
     assert!(out.contains("  hosts     5\n"), "{out}");
     assert!(!out.contains('\x1b'), "no colour into a pipe: {out:?}");
 
-    let (code, out, _) = run(opsdeck().args(["-c", "examples/fleet.toml", "config", "check", "--json"]));
+    let (code, out, _) =
+        run(opsdeck().args(["-c", "examples/fleet.toml", "config", "check", "--json"]));
     assert_eq!(code, 0);
     let doc = json(&out);
     assert_eq!(doc["ok"], true);
@@ -57,7 +67,9 @@ fn config_check_of_a_valid_file_prints_a_summary_and_exits_0() {
     let s = &doc["summary"];
     assert_eq!(s["files"], serde_json::json!(["examples/fleet.toml"]));
     assert_eq!(s["hosts"], 5);
-    for key in ["services", "checks", "backups", "deploys", "runbooks", "suites"] {
+    for key in [
+        "services", "checks", "backups", "deploys", "runbooks", "suites",
+    ] {
         assert!(s[key].as_u64().is_some_and(|n| n > 0), "{key}: {s}");
     }
 }
@@ -68,8 +80,16 @@ fn config_check_of_a_bad_file_exits_2_and_names_the_place() {
     let (code, out, err) = run(opsdeck().args(["-c", bad, "config", "check"]));
     assert_eq!(code, 2, "{out}{err}");
     assert!(out.is_empty(), "{out}");
-    assert!(err.starts_with(&format!("error: {bad}:6:8: `hosts[1].name`: duplicate host name `web`")), "{err}");
-    assert!(err.ends_with("invalid: 1 error in the configuration\n"), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "error: {bad}:6:8: `hosts[1].name`: duplicate host name `web`"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("invalid: 1 error in the configuration\n"),
+        "{err}"
+    );
 
     let (code, out, _) = run(opsdeck().args(["-c", bad, "config", "check", "--json"]));
     assert_eq!(code, 2);
@@ -78,27 +98,48 @@ fn config_check_of_a_bad_file_exits_2_and_names_the_place() {
     assert_eq!(doc["summary"], serde_json::Value::Null);
     let e = &doc["errors"][0];
     assert_eq!(e["file"], bad);
-    assert_eq!((e["line"].as_u64(), e["column"].as_u64()), (Some(6), Some(8)));
+    assert_eq!(
+        (e["line"].as_u64(), e["column"].as_u64()),
+        (Some(6), Some(8))
+    );
     assert_eq!(e["path"], "hosts[1].name");
-    assert!(e["message"].as_str().unwrap().starts_with("duplicate host name `web`"), "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("duplicate host name `web`"),
+        "{e}"
+    );
 
     // A file that is not there is an error about the whole file: line and column 0.
     let (code, out, _) = run(opsdeck().args(["-c", "nowhere.toml", "config", "check", "--json"]));
     assert_eq!(code, 2);
     let doc = json(&out);
     assert_eq!(doc["errors"][0]["line"], 0);
-    assert!(doc["errors"][0]["message"].as_str().unwrap().starts_with("cannot read"));
+    assert!(
+        doc["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot read")
+    );
 }
 
 #[test]
 fn config_check_lists_included_files_and_reports_their_errors() {
     let dir = tempfile::tempdir().unwrap();
     let main = dir.path().join("hosts.toml");
-    std::fs::write(&main, format!("include = [\"fleet.d/*.toml\"]\n{}", hosts(1))).unwrap();
+    std::fs::write(
+        &main,
+        format!("include = [\"fleet.d/*.toml\"]\n{}", hosts(1)),
+    )
+    .unwrap();
     std::fs::create_dir(dir.path().join("fleet.d")).unwrap();
     let db = dir.path().join("fleet.d/db.toml");
     std::fs::write(&db, "[[hosts]]\nname = \"db\"\n\n[[hosts.services]]\nname = \"pg\"\nkind = \"systemd\"\nunit = \"postgresql\"\n").unwrap();
-    let (code, out, err) = run(opsdeck().arg("-c").arg(&main).args(["config", "check", "--json"]));
+    let (code, out, err) = run(opsdeck()
+        .arg("-c")
+        .arg(&main)
+        .args(["config", "check", "--json"]));
     assert_eq!(code, 0, "{out}{err}");
     let doc = json(&out);
     let files: Vec<&str> = doc["summary"]["files"]
@@ -108,14 +149,26 @@ fn config_check_lists_included_files_and_reports_their_errors() {
         .map(|f| f.as_str().unwrap())
         .collect();
     assert_eq!(files, [main.to_str().unwrap(), db.to_str().unwrap()]);
-    assert_eq!((doc["summary"]["hosts"].as_u64(), doc["summary"]["services"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(
+        (
+            doc["summary"]["hosts"].as_u64(),
+            doc["summary"]["services"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
 
     std::fs::write(&db, "[[hosts]]\nname = \"db\"\nport = \"22\"\n").unwrap();
-    let (code, out, _) = run(opsdeck().arg("-c").arg(&main).args(["config", "check", "--json"]));
+    let (code, out, _) = run(opsdeck()
+        .arg("-c")
+        .arg(&main)
+        .args(["config", "check", "--json"]));
     assert_eq!(code, 2);
     let e = &json(&out)["errors"][0];
     assert_eq!(e["file"], db.to_str().unwrap());
-    assert_eq!((e["line"].as_u64(), e["column"].as_u64()), (Some(3), Some(8)));
+    assert_eq!(
+        (e["line"].as_u64(), e["column"].as_u64()),
+        (Some(3), Some(8))
+    );
 }
 
 #[test]
@@ -130,20 +183,42 @@ fn opsdeck_config_comes_after_the_flag_and_before_the_current_directory() {
     let from_env = write("env.toml", 2);
     let from_flag = write("flag.toml", 3);
     let count = |cmd: &mut Command| {
-        let (code, out, err) = run(cmd.current_dir(dir.path()).args(["config", "check", "--json"]));
+        let (code, out, err) = run(cmd
+            .current_dir(dir.path())
+            .args(["config", "check", "--json"]));
         assert_eq!(code, 0, "{out}{err}");
         json(&out)["summary"]["hosts"].as_u64().unwrap()
     };
     assert_eq!(count(&mut opsdeck()), 1, "./hosts.toml");
-    assert_eq!(count(opsdeck().env("OPSDECK_CONFIG", &from_env)), 2, "$OPSDECK_CONFIG");
     assert_eq!(
-        count(opsdeck().env("OPSDECK_CONFIG", &from_env).arg("--config").arg(&from_flag)),
+        count(opsdeck().env("OPSDECK_CONFIG", &from_env)),
+        2,
+        "$OPSDECK_CONFIG"
+    );
+    assert_eq!(
+        count(
+            opsdeck()
+                .env("OPSDECK_CONFIG", &from_env)
+                .arg("--config")
+                .arg(&from_flag)
+        ),
         3,
         "--config"
     );
-    assert_eq!(count(opsdeck().env("OPSDECK_CONFIG", "")), 1, "empty is unset");
+    assert_eq!(
+        count(opsdeck().env("OPSDECK_CONFIG", "")),
+        1,
+        "empty is unset"
+    );
     // `~` in the variable is the home directory.
-    assert_eq!(count(opsdeck().env("HOME", dir.path()).env("OPSDECK_CONFIG", "~/env.toml")), 2);
+    assert_eq!(
+        count(
+            opsdeck()
+                .env("HOME", dir.path())
+                .env("OPSDECK_CONFIG", "~/env.toml")
+        ),
+        2
+    );
     // A variable naming a file that is not there is an error, not a fallback.
     let (code, _, err) = run(opsdeck()
         .current_dir(dir.path())
@@ -158,14 +233,25 @@ fn colour_only_when_forced_and_never_with_no_color() {
     let args = ["-c", "examples/fleet.toml", "config", "check"];
     let (_, out, _) = run(opsdeck().args(args).env("CLICOLOR_FORCE", "1"));
     assert!(out.starts_with("\x1b[1;32mok\x1b[0m: "), "{out:?}");
-    let (_, out, _) = run(opsdeck().args(args).env("CLICOLOR_FORCE", "1").env("NO_COLOR", "1"));
+    let (_, out, _) = run(opsdeck()
+        .args(args)
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "1"));
     assert!(out.starts_with("ok: "), "{out:?}");
     let (_, _, err) = run(opsdeck()
-        .args(["-c", "tests/config_errors/11_duplicate_host.toml", "config", "check"])
+        .args([
+            "-c",
+            "tests/config_errors/11_duplicate_host.toml",
+            "config",
+            "check",
+        ])
         .env("CLICOLOR_FORCE", "1"));
     assert!(err.starts_with("\x1b[1;31merror\x1b[0m: "), "{err:?}");
     // JSON is never coloured.
-    let (_, out, _) = run(opsdeck().args(args).arg("--json").env("CLICOLOR_FORCE", "1"));
+    let (_, out, _) = run(opsdeck()
+        .args(args)
+        .arg("--json")
+        .env("CLICOLOR_FORCE", "1"));
     assert!(!out.contains('\x1b'), "{out:?}");
 }
 
@@ -174,9 +260,19 @@ fn completions_and_man_page_name_the_subcommands_without_a_config() {
     // Run where there is no hosts.toml: generating these must not need one.
     let empty = tempfile::tempdir().unwrap();
     for shell in ["bash", "zsh", "fish"] {
-        let (code, out, err) = run(opsdeck().current_dir(empty.path()).args(["completions", shell]));
+        let (code, out, err) = run(opsdeck()
+            .current_dir(empty.path())
+            .args(["completions", shell]));
         assert_eq!(code, 0, "{shell}: {err}");
-        for sub in ["status", "check", "backups", "restore", "config", "completions", "man"] {
+        for sub in [
+            "status",
+            "check",
+            "backups",
+            "restore",
+            "config",
+            "completions",
+            "man",
+        ] {
             assert!(out.contains(sub), "{shell} completions lack {sub}");
         }
     }
@@ -185,7 +281,11 @@ fn completions_and_man_page_name_the_subcommands_without_a_config() {
 
     let (code, out, err) = run(opsdeck().current_dir(empty.path()).arg("man"));
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with(".ie") || out.contains(".TH opsdeck"), "{}", &out[..out.len().min(200)]);
+    assert!(
+        out.starts_with(".ie") || out.contains(".TH opsdeck"),
+        "{}",
+        &out[..out.len().min(200)]
+    );
     for sub in ["status", "check", "backups", "config", "completions"] {
         assert!(out.contains(sub), "the man page lacks {sub}");
     }
@@ -195,7 +295,10 @@ fn completions_and_man_page_name_the_subcommands_without_a_config() {
 fn version_names_the_git_revision_in_a_checkout() {
     let (code, out, _) = run(opsdeck().arg("--version"));
     assert_eq!(code, 0);
-    assert!(out.starts_with(&format!("opsdeck {}", env!("CARGO_PKG_VERSION"))), "{out}");
+    assert!(
+        out.starts_with(&format!("opsdeck {}", env!("CARGO_PKG_VERSION"))),
+        "{out}"
+    );
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let rev = Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
@@ -205,7 +308,10 @@ fn version_names_the_git_revision_in_a_checkout() {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
     match rev {
-        Some(rev) => assert_eq!(out.trim(), format!("opsdeck {} (git {rev})", env!("CARGO_PKG_VERSION"))),
+        Some(rev) => assert_eq!(
+            out.trim(),
+            format!("opsdeck {} (git {rev})", env!("CARGO_PKG_VERSION"))
+        ),
         None => assert_eq!(out.trim(), format!("opsdeck {}", env!("CARGO_PKG_VERSION"))),
     }
 }
@@ -232,7 +338,10 @@ fn built_in_themes_and_key_map_need_no_files_from_the_repository() {
     // come from inside the binary (include_str!), as after `cargo install --path .`.
     let dir = tempfile::tempdir().unwrap();
     let main = dir.path().join("hosts.toml");
-    let text = format!("[settings]\ntheme = \"high-contrast\"\n\n[keys]\n\"ctrl-r\" = \"refresh\"\n\n{}", hosts(1));
+    let text = format!(
+        "[settings]\ntheme = \"high-contrast\"\n\n[keys]\n\"ctrl-r\" = \"refresh\"\n\n{}",
+        hosts(1)
+    );
     std::fs::write(&main, text).unwrap();
     let (code, out, err) = run(opsdeck().current_dir(dir.path()).args(["config", "check"]));
     assert_eq!(code, 0, "{out}{err}");

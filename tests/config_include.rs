@@ -85,7 +85,12 @@ command = ["pg_isready"]
         config.files,
         vec![main.clone(), d.join("a-db.toml"), d.join("b-backups.toml")]
     );
-    let hosts: Vec<&str> = config.file.hosts.iter().map(|h| h.name.get_ref().as_str()).collect();
+    let hosts: Vec<&str> = config
+        .file
+        .hosts
+        .iter()
+        .map(|h| h.name.get_ref().as_str())
+        .collect();
     assert_eq!(hosts, ["box", "db"]);
     assert_eq!(config.file.backups.len(), 1);
     assert_eq!(config.file.suites.len(), 1);
@@ -127,9 +132,15 @@ fn a_syntax_error_in_an_included_file_names_it_and_every_file_is_reported() {
     let text = errors(&main);
     let a = dir.path().join("fleet.d/a.toml");
     let b = dir.path().join("fleet.d/b.toml");
-    assert!(text.starts_with(&format!("error: {}:2:", a.display())), "{text}");
     assert!(
-        text.contains(&format!("error: {}:3:1: `hosts[0].prot`: unknown field `prot`", b.display())),
+        text.starts_with(&format!("error: {}:2:", a.display())),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "error: {}:3:1: `hosts[0].prot`: unknown field `prot`",
+            b.display()
+        )),
         "{text}"
     );
 }
@@ -213,7 +224,10 @@ fn an_include_naming_a_missing_file_points_at_the_entry() {
     let text = errors(&main);
     // The directory of the glob does not exist either: both entries are reported.
     assert!(
-        text.contains(&format!("{}:2:3: `include[0]`: cannot list", main.display())),
+        text.contains(&format!(
+            "{}:2:3: `include[0]`: cannot list",
+            main.display()
+        )),
         "{text}"
     );
     assert!(
@@ -268,7 +282,8 @@ kind = "http"
 url = "https://10.0.0.1/health"
 ca_file = "~/ca.pem"
 "#;
-    let config = opsdeck::config::parse(Path::new("t.toml"), text).unwrap_or_else(|e| panic!("{e}"));
+    let config =
+        opsdeck::config::parse(Path::new("t.toml"), text).unwrap_or_else(|e| panic!("{e}"));
     let f = &config.file;
     assert_eq!(f.settings.audit_log, Some(home.join("audit.jsonl")));
     let h = &f.hosts[0];
@@ -282,7 +297,11 @@ ca_file = "~/ca.pem"
 fn a_relative_ca_file_is_still_refused_after_expansion() {
     let text = "[[hosts]]\nname = \"w\"\n[[hosts.services]]\nname = \"a\"\nkind = \"http\"\nurl = \"http://x/\"\n[[hosts.services.checks]]\nname = \"up\"\nkind = \"http\"\nurl = \"http://x/\"\nca_file = \"~user/ca.pem\"\n";
     let e = opsdeck::config::parse(Path::new("t.toml"), text).unwrap_err();
-    assert!(e.to_string().contains("`~user/ca.pem` is not an absolute path"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("`~user/ca.pem` is not an absolute path"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -136,7 +136,10 @@ mod tests {
         assert!(!colour_from(None, None, false));
         assert!(!colour_from(set("1"), None, true));
         assert!(!colour_from(set("1"), set("1"), true));
-        assert!(colour_from(set(""), None, true), "an empty NO_COLOR is unset");
+        assert!(
+            colour_from(set(""), None, true),
+            "an empty NO_COLOR is unset"
+        );
         assert!(colour_from(None, set("1"), false));
         assert!(!colour_from(None, set("0"), false));
         assert!(!colour_from(None, set(""), false));

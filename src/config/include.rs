@@ -144,12 +144,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().join("fleet.d");
         std::fs::create_dir(&d).unwrap();
-        for f in ["b.toml", "a.toml", "notes.txt", ".a.toml.swp", ".hidden.toml"] {
+        for f in [
+            "b.toml",
+            "a.toml",
+            "notes.txt",
+            ".a.toml.swp",
+            ".hidden.toml",
+        ] {
             std::fs::write(d.join(f), "").unwrap();
         }
         let found = resolve(dir.path(), "fleet.d/*.toml", None).unwrap();
         assert_eq!(found, vec![d.join("a.toml"), d.join("b.toml")]);
-        assert!(resolve(dir.path(), "fleet.d/*.yaml", None).unwrap().is_empty());
+        assert!(
+            resolve(dir.path(), "fleet.d/*.yaml", None)
+                .unwrap()
+                .is_empty()
+        );
         let e = resolve(dir.path(), "fleet.d/c.toml", None).unwrap_err();
         assert!(e.contains("c.toml does not exist"), "{e}");
         let e = resolve(dir.path(), "missing.d/*.toml", None).unwrap_err();

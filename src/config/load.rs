@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use super::error::{ConfigError, ConfigErrors};
+use super::include;
 use super::keymap::Keymap;
 use super::schema::{ConfigFile, Host, Service};
-use super::include;
 use super::validate::validate;
 use crate::model::{HostId, ServiceId};
 
@@ -180,7 +180,10 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigErrors> {
         unexpanded_references(&s.text, &mut report);
     }
     let mut report = |span, field: String, message: String| {
-        errors.push((0, ConfigError::with_path(path, source, span, field, message)));
+        errors.push((
+            0,
+            ConfigError::with_path(path, source, span, field, message),
+        ));
     };
     theme_exists(&file, path, &mut report);
     let keymap = Keymap::with_overrides(&file.keys, &mut report);
