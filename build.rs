@@ -9,7 +9,15 @@ use std::process::Command;
 fn main() {
     let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
     let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
-    let full = match git(&dir, &["rev-parse", "--short", "HEAD"]) {
+    // Only this package's own checkout: a source tarball unpacked inside some other
+    // repository is not that repository's revision.
+    let own = git(&dir, &["rev-parse", "--show-toplevel"])
+        .and_then(|top| std::fs::canonicalize(top).ok())
+        .is_some_and(|top| std::fs::canonicalize(&dir).is_ok_and(|d| d == top));
+    let rev = own
+        .then(|| git(&dir, &["rev-parse", "--short", "HEAD"]))
+        .flatten();
+    let full = match rev {
         Some(rev) => format!("{version} (git {rev})"),
         None => version,
     };
