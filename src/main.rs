@@ -1,10 +1,11 @@
-//! The `opsdeck` command line: the console (default), `status`, `check`, `backups`.
+//! The `opsdeck` command line: the console (default), `status`, `check`, `backups`,
+//! `config check`, `completions`, `man`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use opsdeck::action::audit::AuditLog;
 use opsdeck::config::{self, Config, xdg_dir};
@@ -13,14 +14,43 @@ use opsdeck::console::{RunOptions, run};
 use opsdeck::ui::theme::Theme;
 use opsdeck::{cli, logging};
 
+/// The version `--version` prints: the package's, with the git revision it was built from
+/// when that was known (see build.rs).
+const VERSION: &str = env!("OPSDECK_VERSION");
+
+// Exit codes, listed under every command's `--help`.
+const EXIT_TUI: &str = "Exit status: 0 the console was quit, 1 it stopped on an error, \
+                        2 configuration error.";
+const EXIT_STATUS: &str = "Exit status: 0 all ok, 1 something is down (or the status could \
+                           not be gathered), 2 configuration error.";
+const EXIT_BACKUPS: &str = "Exit status: 0 all fresh, 1 a set is stale or has no off-site \
+                            copy within its RPO, 2 a set could not be checked or \
+                            configuration error.";
+const EXIT_CHECK: &str = "Exit status: 0 all checks pass, 1 a check failed, 2 configuration \
+                          or connection error.";
+const EXIT_ACTION: &str = "Exit status: 0 done, 1 a step failed, 2 it could not start \
+                           (unknown set, read-only, not confirmed, host unreachable) or \
+                           configuration error.";
+const EXIT_DEPLOY: &str = "Exit status: 0 deployed, 1 the health gate failed and it was rolled \
+                           back, 2 the rollback failed too or it could not start (unknown \
+                           service or version, lock held, read-only, not confirmed) or \
+                           configuration error.";
+const EXIT_LOCK: &str = "Exit status: 0 released, 1 it failed, 2 it could not start or \
+                         configuration error.";
+const EXIT_CONFIG_CHECK: &str = "Exit status: 0 the configuration is valid, 2 any error in it \
+                                 or in a file it includes.";
+const EXIT_PRINT: &str = "Exit status: 0 printed, 1 stdout could not be written.";
+
 #[derive(Parser)]
 #[command(
     name = "opsdeck",
-    version,
-    about = "A terminal operations console for the engineer on call"
+    version = VERSION,
+    about = "A terminal operations console for the engineer on call",
+    after_help = EXIT_TUI
 )]
 struct Cli {
-    /// The fleet description (default: ./hosts.toml, then $XDG_CONFIG_HOME/opsdeck/hosts.toml).
+    /// The fleet description (default: $OPSDECK_CONFIG, then ./hosts.toml, then
+    /// $XDG_CONFIG_HOME/opsdeck/hosts.toml).
     #[arg(long, short = 'c', global = true)]
     config: Option<PathBuf>,
     /// Colour theme: default, light, high-contrast, or themes/NAME.toml next to the config.
@@ -39,8 +69,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// The interactive console (the default).
+    #[command(after_help = EXIT_TUI)]
     Tui,
     /// Print the fleet's status once and exit: 0 all ok, 1 something is down, 2 config error.
+    #[command(after_help = EXIT_STATUS)]
     Status {
         /// Machine-readable output.
         #[arg(long)]
@@ -48,6 +80,7 @@ enum Command {
     },
     /// List every backup set with its freshness and exit: 0 all fresh, 1 a set is stale or
     /// has no off-site copy within its RPO, 2 a set could not be checked.
+    #[command(after_help = EXIT_BACKUPS)]
     Backups {
         /// Only the sets that are not fresh (or could not be checked).
         #[arg(long)]
@@ -58,6 +91,7 @@ enum Command {
     },
     /// Run health and smoke checks and exit: 0 all pass, 1 a check failed, 2 configuration
     /// or connection error (see README, "Health checks and `opsdeck check`").
+    #[command(after_help = EXIT_CHECK)]
     Check {
         /// Only checks of this host (repeatable).
         #[arg(long)]
@@ -80,6 +114,7 @@ enum Command {
     },
     /// Make a backup of SET now, verify it and say where it is: 0 done, 1 a step failed,
     /// 2 it could not start (unknown set, read-only, not confirmed, host unreachable).
+    #[command(after_help = EXIT_ACTION)]
     Backup {
         set: String,
         /// Do not ask.
@@ -92,6 +127,7 @@ enum Command {
     /// Restore backup KEY (or `latest`) of SET: verify, safety backup, stop, restore, start,
     /// checks. Confirmed by typing the service's name (`--yes --confirm NAME`). Exit codes as
     /// `backup`.
+    #[command(after_help = EXIT_ACTION)]
     Restore {
         set: String,
         key: String,
@@ -105,6 +141,7 @@ enum Command {
     },
     /// Restore the newest backup of SET into a scratch target and check it there, touching
     /// nothing live. Exit codes as `backup`.
+    #[command(after_help = EXIT_ACTION)]
     Drill {
         set: String,
         #[arg(long)]
@@ -119,6 +156,7 @@ enum Command {
     /// gate; a failed gate rolls back to the recorded version. Exit 0 deployed, 1 the gate
     /// failed and it was rolled back, 2 the rollback failed too or it could not start
     /// (unknown service or version, lock held, read-only, not confirmed).
+    #[command(after_help = EXIT_DEPLOY)]
     Deploy {
         service: String,
         version: String,
@@ -131,6 +169,7 @@ enum Command {
     },
     /// Return HOST/SERVICE to the version the last successful deploy recorded (or --to).
     /// Exit codes as `deploy`.
+    #[command(after_help = EXIT_DEPLOY)]
     Rollback {
         service: String,
         #[arg(long)]
@@ -141,21 +180,51 @@ enum Command {
         dry_run: bool,
     },
     /// Deploy locks on hosts.
+    #[command(after_help = EXIT_LOCK)]
     Lock {
         #[command(subcommand)]
         command: LockCommand,
     },
+    /// The configuration itself (`config check`).
+    #[command(after_help = EXIT_CONFIG_CHECK)]
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Print a completion script for SHELL to stdout (e.g. `opsdeck completions bash >
+    /// /etc/bash_completion.d/opsdeck`).
+    #[command(after_help = EXIT_PRINT)]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout: `opsdeck man > opsdeck.1`, `opsdeck man | man -l -`.
+    #[command(after_help = EXIT_PRINT)]
+    Man,
 }
 
 #[derive(Subcommand)]
 enum LockCommand {
     /// Break HOST/SERVICE's deploy lock whoever holds it (a crashed opsdeck's); audited.
     /// Exit 0 released, 1 failed, 2 could not start.
+    #[command(after_help = EXIT_LOCK)]
     Release {
         service: String,
         /// The service's name, typed to confirm.
         #[arg(long)]
         confirm: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration and every file it includes, contacting nothing, and print
+    /// what it describes: for a pre-commit hook or CI. Errors name file:line:column.
+    #[command(after_help = EXIT_CONFIG_CHECK)]
+    Check {
+        /// One JSON document on stdout, errors included (see README).
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -213,6 +282,16 @@ fn main() -> ExitCode {
     }
     terminal::install_panic_hook();
     let cli = Cli::parse();
+
+    // Commands that need no configuration, or load it themselves to report on it.
+    match &cli.command {
+        Some(Command::Completions { shell }) => return completions(*shell),
+        Some(Command::Man) => return man_page(),
+        Some(Command::Config {
+            command: ConfigCommand::Check { json },
+        }) => return config_check(cli.config.as_deref(), *json),
+        _ => {}
+    }
 
     let config = match load_config(cli.config.as_deref()) {
         // `--read-only` is the settings' `read_only` for everything that reads the config:
@@ -397,6 +476,9 @@ fn main() -> ExitCode {
             cli::act::What::Drill { set: &set },
             (yes, None, dry_run, json),
         ),
+        Command::Completions { .. } | Command::Man | Command::Config { .. } => {
+            unreachable!("handled before the configuration is loaded")
+        }
         Command::Tui => {
             let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
             let wanted = cli
@@ -434,6 +516,59 @@ fn main() -> ExitCode {
     }
 }
 
+/// `opsdeck completions SHELL`.
+fn completions(shell: clap_complete::Shell) -> ExitCode {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "opsdeck", &mut out);
+    print_out(&out)
+}
+
+/// `opsdeck man`: one page, the subcommands listed in it.
+fn man_page() -> ExitCode {
+    let mut out = Vec::new();
+    if let Err(e) = clap_mangen::Man::new(Cli::command()).render(&mut out) {
+        say!("error: cannot render the man page: {e}");
+        return ExitCode::FAILURE;
+    }
+    print_out(&out)
+}
+
+/// Writes a generated document to stdout; a closed pipe (`| head`) is not a panic.
+fn print_out(bytes: &[u8]) -> ExitCode {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            say!("error: cannot write to stdout: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `opsdeck config check [--json]`.
+fn config_check(explicit: Option<&Path>, json: bool) -> ExitCode {
+    use std::io::IsTerminal as _;
+    // The summary goes to stdout and the errors to stderr: colour when both are terminals.
+    let terminal = std::io::stderr().is_terminal() && std::io::stdout().is_terminal();
+    let colour = !json && cli::colour(terminal);
+    let code = cli::config_check::run(
+        explicit,
+        json,
+        colour,
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+    );
+    match code {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            say!("error: {e}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}
+
 fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
     let path = config::locate(explicit).map_err(|e| format!("error: {e}"))?;
     config::load(&path).map_err(|e| e.to_string())
@@ -466,4 +601,33 @@ fn load_themes(
     }
     let index = themes.iter().position(|t| t.name == wanted).unwrap_or(0);
     Ok((themes, index))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command, however deep, says under `--help` what its exit codes mean.
+    #[test]
+    fn every_command_lists_its_exit_codes() {
+        fn walk(cmd: &clap::Command, path: &str) {
+            let help = cmd
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(
+                help.starts_with("Exit status: 0 "),
+                "`{path}` has no exit codes in its --help"
+            );
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                walk(sub, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        walk(&Cli::command(), "opsdeck");
+    }
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
 }

@@ -39,7 +39,11 @@ fn every_malformed_file_has_its_exact_error() {
 
 #[test]
 fn valid_configs_load() {
-    for path in ["hosts.toml", "examples/fleet.toml"] {
+    for path in [
+        "hosts.toml",
+        "examples/fleet.toml",
+        "examples/split/hosts.toml",
+    ] {
         if let Err(e) = opsdeck::config::load(Path::new(path)) {
             panic!("{path} should load:\n{e}");
         }

@@ -7,6 +7,7 @@
 pub mod act;
 pub mod backups;
 pub mod check;
+pub mod config_check;
 pub mod status;
 
 use crate::config::secret::{redact, redact_json};
@@ -66,6 +67,32 @@ pub async fn connect_host(
     })
 }
 
+/// Whether text written to a stream gets colour: never with `NO_COLOR` set (non-empty),
+/// always with `CLICOLOR_FORCE` set (non-empty, not `0`) even into a pipe or a CI log, else
+/// only when the stream is a terminal. <https://no-color.org>, <https://bixense.com/clicolors/>
+pub fn colour(is_terminal: bool) -> bool {
+    colour_from(
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::env::var_os("CLICOLOR_FORCE").as_deref(),
+        is_terminal,
+    )
+}
+
+/// [`colour`] with the two variables' values given.
+pub fn colour_from(
+    no_color: Option<&std::ffi::OsStr>,
+    force: Option<&std::ffi::OsStr>,
+    is_terminal: bool,
+) -> bool {
+    if no_color.is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    if force.is_some_and(|v| !v.is_empty() && v != "0") {
+        return true;
+    }
+    is_terminal
+}
+
 /// One line of text fit for a terminal: secrets redacted, control and invisible characters
 /// and escape sequences shown as `·`.
 pub fn shown(text: &str) -> String {
@@ -100,6 +127,23 @@ fn sanitise_json(value: &mut serde_json::Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_color_wins_and_clicolor_force_forces() {
+        use std::ffi::OsStr;
+        let set = |v: &'static str| Some(OsStr::new(v));
+        assert!(colour_from(None, None, true));
+        assert!(!colour_from(None, None, false));
+        assert!(!colour_from(set("1"), None, true));
+        assert!(!colour_from(set("1"), set("1"), true));
+        assert!(
+            colour_from(set(""), None, true),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(colour_from(None, set("1"), false));
+        assert!(!colour_from(None, set("0"), false));
+        assert!(!colour_from(None, set(""), false));
+    }
 
     #[test]
     fn hostile_text_is_neutralised_in_text_and_json() {

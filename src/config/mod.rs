@@ -2,6 +2,7 @@
 
 pub mod duration;
 pub mod error;
+pub mod include;
 pub mod keymap;
 pub mod load;
 pub mod schema;
@@ -11,4 +12,4 @@ pub mod theme;
 pub mod validate;
 
 pub use error::{ConfigError, ConfigErrors};
-pub use load::{Config, load, locate, parse, xdg_dir};
+pub use load::{Config, expand_home, load, locate, parse, xdg_dir};

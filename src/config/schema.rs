@@ -14,6 +14,10 @@ use super::size::ByteSize;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
+    /// More files holding hosts, backups, deploys, runbooks and suites: paths or globs
+    /// (`fleet.d/*.toml`) relative to this file. Only the main file may include.
+    #[serde(default)]
+    pub include: Vec<Spanned<String>>,
     #[serde(default)]
     pub settings: Settings,
     /// Key bindings merged over the embedded defaults: `"ctrl-r" = "refresh"`.

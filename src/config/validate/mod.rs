@@ -13,6 +13,10 @@ use super::schema::*;
 /// Receives (span, field path, message) for every problem found.
 pub type Report<'a> = dyn FnMut(Range<usize>, String, String) + 'a;
 
+/// Says where a (field path, span) is, as `file:line:column`, for messages that point at a
+/// second place ("first defined at …"); with included files the two may be different files.
+pub type Place<'a> = dyn Fn(&str, Range<usize>) -> String + 'a;
+
 /// Names of hosts, services, checks and other config objects: they end up in references
 /// (`host/service/check`), in remote commands and on screen.
 pub fn check_name(name: &str) -> Result<(), String> {
@@ -58,6 +62,7 @@ pub fn check_argument(value: &str) -> Result<(), String> {
 
 struct Checker<'r, 'a> {
     report: &'r mut Report<'a>,
+    place: &'r Place<'r>,
 }
 
 impl Checker<'_, '_> {
@@ -92,14 +97,24 @@ impl Checker<'_, '_> {
         names: impl IntoIterator<Item = (&'n Spanned<String>, String)>,
         what: &str,
     ) {
-        let mut seen: HashMap<&str, ()> = HashMap::new();
+        let mut seen: HashMap<&str, (Range<usize>, String)> = HashMap::new();
         for (name, path) in names {
-            if seen.insert(name.get_ref().as_str(), ()).is_some() {
-                self.err(
-                    name.span(),
-                    format!("{path}.name"),
-                    format!("duplicate {what} name `{}`", name.get_ref()),
-                );
+            let at = format!("{path}.name");
+            match seen.get(name.get_ref().as_str()) {
+                Some((first_span, first_path)) => {
+                    let first = (self.place)(first_path, first_span.clone());
+                    self.err(
+                        name.span(),
+                        at,
+                        format!(
+                            "duplicate {what} name `{}` (first defined at {first})",
+                            echo(name.get_ref())
+                        ),
+                    );
+                }
+                None => {
+                    seen.insert(name.get_ref().as_str(), (name.span(), at));
+                }
             }
         }
     }
@@ -267,8 +282,10 @@ pub(super) const TIMEOUT: Bounds = (ms(100), secs(86_400));
 /// Waits between attempts and polls.
 pub(super) const PAUSE: Bounds = (ms(10), secs(3_600));
 
-pub fn validate(file: &ConfigFile, report: &mut Report<'_>) {
-    let mut c = Checker { report };
+/// Every rule over a whole (merged) configuration; `place` names the first of two
+/// duplicates.
+pub fn validate(file: &ConfigFile, report: &mut Report<'_>, place: &Place<'_>) {
+    let mut c = Checker { report, place };
     if file.hosts.is_empty() {
         c.err(
             0..0,
