@@ -21,6 +21,18 @@ pub enum JsonOp {
     Contains(String),
     /// Every value of the object or array under the pointer equals this.
     All(Value),
+    /// A string matching this regex.
+    Matches(Pattern),
+}
+
+/// A compiled regex that compares by its source.
+#[derive(Debug, Clone)]
+pub struct Pattern(pub Regex);
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -120,6 +132,7 @@ impl JsonRule {
             let want = match &self.op {
                 JsonOp::Equals(v) | JsonOp::All(v) => shown(v),
                 JsonOp::Contains(s) => s.clone(),
+                JsonOp::Matches(re) => format!("/{}/", re.0.as_str()),
             };
             return vec![format!("`{p}` is missing, expected `{want}`")];
         };
@@ -135,6 +148,14 @@ impl JsonRule {
                     )]
                 }
             }
+            JsonOp::Matches(re) => match found {
+                Value::String(text) if re.0.is_match(text) => vec![],
+                other => vec![format!(
+                    "`{p}` is `{}`, expected it to match /{}/",
+                    shown(other),
+                    re.0.as_str()
+                )],
+            },
             JsonOp::Contains(text) => {
                 let ok = match found {
                     Value::String(s) => s.contains(text.as_str()),
@@ -262,6 +283,21 @@ mod tests {
 
     #[test]
     fn equals_names_pointer_and_values() {
+        let m = json(vec![rule(
+            "/services/ml_models",
+            JsonOp::Matches(Pattern(Regex::new("^healthy").unwrap())),
+        )]);
+        let seed = r#"{"services": {"ml_models": "healthy (7/7 loaded)"}}"#;
+        assert!(m.evaluate(200, seed, Duration::ZERO).failures.is_empty());
+        let bad = m.evaluate(
+            200,
+            r#"{"services": {"ml_models": "unhealthy"}}"#,
+            Duration::ZERO,
+        );
+        assert_eq!(
+            bad.failures,
+            ["`/services/ml_models` is `unhealthy`, expected it to match /^healthy/"]
+        );
         let e = json(vec![rule("/status", JsonOp::Equals(s("healthy")))]);
         assert_eq!(e.evaluate(200, HEALTHY, FAST), Evaluation::default());
         assert_eq!(

@@ -79,6 +79,8 @@ impl CheckSpec {
                         .filter_map(|x| {
                             let op = if let Some(v) = &x.equals {
                                 JsonOp::Equals(json_of(v))
+                            } else if let Some(re) = &x.matches {
+                                JsonOp::Matches(expect::Pattern(regex(re.get_ref())))
                             } else if let Some(t) = &x.contains {
                                 JsonOp::Contains(t.clone())
                             } else {

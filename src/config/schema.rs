@@ -251,6 +251,9 @@ pub struct JsonExpectation {
     pub contains: Option<String>,
     /// Every value under the pointer equals this (e.g. every entry of `services` is "healthy").
     pub all: Option<toml::Value>,
+    /// The string under the pointer matches this regex (`^healthy` for seed 000's
+    /// `"ml_models": "healthy (7/7 loaded)"`); with `all`-style objects, use one rule each.
+    pub matches: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -394,15 +394,36 @@ fn check_rules(c: &mut Checker, host: &Host, k: &Check, p: &str) {
                 format!("`{ptr}` is not a JSON pointer (it must start with `/`)"),
             );
         }
-        let n = [x.equals.is_some(), x.contains.is_some(), x.all.is_some()]
-            .iter()
-            .filter(|b| **b)
-            .count();
+        let n = [
+            x.equals.is_some(),
+            x.contains.is_some(),
+            x.all.is_some(),
+            x.matches.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        if let Some(re) = &x.matches
+            && let Err(e) = regex::Regex::new(re.get_ref())
+        {
+            let first = e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
+            c.err(
+                re.span(),
+                format!("{at}.matches"),
+                format!("invalid regex: {first}"),
+            );
+        }
         if n != 1 {
             c.err(
                 x.pointer.span(),
                 at,
-                "give exactly one of `equals`, `contains` or `all`",
+                "give exactly one of `equals`, `contains`, `all` or `matches`",
             );
         }
     }
