@@ -180,10 +180,10 @@ async fn a_second_deployer_is_refused_by_the_lock_naming_the_holder() {
         let dir = state.path().to_owned();
         std::thread::spawn(move || opsdeck(&dir, &["deploy", "gamelera/backend", "v3", "--yes"]))
     };
-    let lock = opsdeck::action::deploys::lock_path(&opsdeck::model::ServiceId::new(
-        &opsdeck::model::HostId::new("gamelera"),
-        "backend",
-    ));
+    let lock = opsdeck::action::deploys::lock_path(
+        &lab_config(),
+        &opsdeck::model::ServiceId::new(&opsdeck::model::HostId::new("gamelera"), "backend"),
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     while on(
         "gamelera",

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 use super::audit::AuditLog;
 use super::dispatcher::{Dispatcher, Refusal, location};
-use super::plan::{ActionKind, Confirmation, Plan, PlanStep, StepOp, Subject};
+use super::plan::{ActionKind, Confirmation, HttpStep, Plan, PlanStep, StepOp, Subject};
 use crate::config::Config;
 use crate::config::schema::{DeployRecipe, DeployStep, TransportKind};
 use crate::model::{CheckId, HostId, ServiceId};
@@ -46,9 +46,10 @@ pub fn recipe_for<'a>(config: &'a Config, service: &ServiceId) -> Option<&'a Dep
         .find(|d| d.service.get_ref() == &service.to_string())
 }
 
-/// The lock file of `service` on its host.
-pub fn lock_path(service: &ServiceId) -> String {
-    format!("{LOCK_DIR}/{}.lock", service.name)
+/// The lock file of `service` on its host (`settings.lock_dir`, or [`LOCK_DIR`]).
+pub fn lock_path(config: &Config, service: &ServiceId) -> String {
+    let dir = config.file.settings.lock_dir.as_deref().unwrap_or(LOCK_DIR);
+    format!("{}/{}.lock", dir.trim_end_matches('/'), service.name)
 }
 
 /// Who takes a lock: login name, where from (the SSH client when opsdeck runs over SSH),
@@ -140,11 +141,17 @@ fn step_of(r: &Recipe<'_>, config: &Config, s: &DeployStep, values: &[(&str, &st
         Some(h) => Target::of(config, &HostId::new(h.get_ref())),
         None => r.target.clone(),
     };
-    let spec = CommandSpec::from_config(s.run.get_ref()).substitute_all(values);
+    let op = match (&s.run, &s.request) {
+        (Some(run), _) => {
+            StepOp::Command(CommandSpec::from_config(run.get_ref()).substitute_all(values))
+        }
+        (None, Some(r)) => StepOp::Http(HttpStep::of(r, values)),
+        (None, None) => unreachable!("validated: a deploy step has run or request"),
+    };
     PlanStep::new(
-        s.title.clone(),
+        s.title.get_ref().clone(),
         target,
-        StepOp::Command(spec),
+        op,
         s.timeout.as_ref().map_or(STEP_TIMEOUT, |t| t.get()),
     )
 }
@@ -163,8 +170,13 @@ fn gate_step(r: &Recipe<'_>, title: &str) -> Option<PlanStep> {
     ))
 }
 
-fn lock_steps(r: &Recipe<'_>, service: &ServiceId, holder: &str) -> (PlanStep, PlanStep) {
-    let path = lock_path(service);
+fn lock_steps(
+    r: &Recipe<'_>,
+    config: &Config,
+    service: &ServiceId,
+    holder: &str,
+) -> (PlanStep, PlanStep) {
+    let path = lock_path(config, service);
     let release = PlanStep::new(
         "release the deploy lock",
         r.target.clone(),
@@ -222,7 +234,7 @@ impl Dispatcher {
             )));
         }
         let holder = holder(&format!("deploy {service} {version} (action {id})"), now);
-        let (take, mut release) = lock_steps(&r, service, &holder);
+        let (take, mut release) = lock_steps(&r, config, service, &holder);
         let mut steps = vec![take];
         let mut record = PlanStep::new(
             "record what runs now",
@@ -245,7 +257,7 @@ impl Dispatcher {
             .iter()
             .map(|s| {
                 let mut step = step_of(&r, config, s, &values);
-                step.title = format!("roll back: {}", s.title);
+                step.title = format!("roll back: {}", s.title.get_ref());
                 step
             })
             .collect();
@@ -292,7 +304,7 @@ impl Dispatcher {
             )));
         }
         let holder = holder(&format!("rollback {service} to {to} (action {id})"), now);
-        let (take, mut release) = lock_steps(&r, service, &holder);
+        let (take, mut release) = lock_steps(&r, config, service, &holder);
         let mut steps = vec![take];
         if let Some(current) = &r.recipe.current_version {
             steps.push(PlanStep::new(
@@ -330,7 +342,7 @@ impl Dispatcher {
         let r = recipe(config, service)?;
         let subject = Subject::Service(service.clone());
         let id = self.admit(config, &subject)?;
-        let path = lock_path(service);
+        let path = lock_path(config, service);
         let step = PlanStep::new(
             "break the deploy lock",
             r.target.clone(),

@@ -302,6 +302,19 @@ async fn run_step(
             attempts,
             interval,
         } => gate_step(env, check, *attempts, *interval, line_tx).await,
+        StepOp::Http(h) => {
+            let out = http_step(h, step.timeout, vars).await?;
+            let said = if out.success() {
+                &out.stdout
+            } else {
+                &out.stderr
+            };
+            // Sent, then the sender goes: the forwarder below ends with it.
+            let tx = line_tx;
+            let _ = tx.send(said.trim().to_owned()).await;
+            drop(tx);
+            Ok(out)
+        }
         StepOp::Settle(settle) => {
             drop(line_tx);
             let out = settle_step(env, host, &step.target, settle, step.timeout, vars).await?;
@@ -439,6 +452,68 @@ async fn undo(
         }
     }
     failed_undos
+}
+
+/// Makes a step's HTTP request; the status decides (its `expect_status`, or 2xx). Runtime
+/// values (`{previous_version}`) are filled in the URL and body first.
+async fn http_step(
+    h: &super::plan::HttpStep,
+    timeout: std::time::Duration,
+    vars: &Vars,
+) -> Result<CommandOutput, TransportError> {
+    let started = Instant::now();
+    let values: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let fill = |t: &str| {
+        crate::transport::CommandSpec::argv([t])
+            .substitute_all(&values)
+            .expose_argv()[0]
+            .clone()
+    };
+    // Only to the address in the config: no proxy from the environment.
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .no_proxy()
+        .build()
+        .map_err(|e| TransportError::Io(std::io::Error::other(e.to_string())))?;
+    let method = reqwest::Method::from_bytes(h.method.as_bytes())
+        .map_err(|e| TransportError::Io(std::io::Error::other(e.to_string())))?;
+    let mut req = client.request(method, fill(&h.url.0));
+    for (k, real, _) in &h.headers {
+        req = req.header(k.as_str(), real.as_str());
+    }
+    if let Some((body, _)) = &h.body {
+        req = req.body(fill(body));
+    }
+    let shown_url = fill(&h.url.1);
+    let out = match req.send().await {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            let text = resp.text().await.unwrap_or_default();
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect::<String>();
+            let ok = match h.expect_status {
+                Some(want) => status == want,
+                None => (200..300).contains(&status),
+            };
+            let line = redact(&format!("{} {shown_url} → {status} {first}", h.method));
+            if ok {
+                done(format!("{line}\n"))
+            } else {
+                let want = h.expect_status.map_or("2xx".to_owned(), |s| s.to_string());
+                failed(format!("{line} (expected {want})"))
+            }
+        }
+        Err(e) => failed(redact(&format!("{} {shown_url} failed: {e}", h.method))),
+    };
+    Ok(CommandOutput {
+        duration: started.elapsed(),
+        ..out
+    })
 }
 
 /// Polls until the service is in the state `settle` names, within `timeout`; says how long

@@ -180,6 +180,8 @@ pub enum StepOp {
         /// what a deploy returns to. Off for mere bookkeeping (when a unit last started).
         audited: bool,
     },
+    /// An HTTP request (a PaaS deploy hook): the status must be `expect_status`, or 2xx.
+    Http(HttpStep),
     /// Waits (within the step's timeout) until the service is in the state the action
     /// asked for, and says how long that took: "active after 0.4 s".
     Settle(Settle),
@@ -194,6 +196,47 @@ pub enum StepOp {
         command: CommandSpec,
         expect: Expect,
     },
+}
+
+/// A request a step makes. Each text is kept twice: the real one (secrets expanded) for
+/// sending, the shown one (`${NAME}` templates) for the plan, the audit and the screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpStep {
+    pub method: String,
+    pub url: (String, String),
+    pub headers: Vec<(String, String, String)>,
+    pub body: Option<(String, String)>,
+    pub expect_status: Option<u16>,
+}
+
+impl HttpStep {
+    /// From the config, with `values` (`{version}` …) substituted in the URL and body.
+    pub fn of(r: &crate::config::schema::HttpRequest, values: &[(&str, &str)]) -> Self {
+        let fill = |text: &str| {
+            crate::transport::CommandSpec::argv([text])
+                .substitute_all(values)
+                .expose_argv()[0]
+                .clone()
+        };
+        let both = |c: &crate::config::secret::ConfigString| (fill(c.expose()), fill(c.shown()));
+        Self {
+            method: r
+                .method
+                .as_ref()
+                .map_or("POST".to_owned(), |m| m.get_ref().to_ascii_uppercase()),
+            url: both(r.url.get_ref()),
+            headers: r
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.expose().to_owned(), v.shown().to_owned()))
+                .collect(),
+            body: r.body.as_ref().map(both),
+            expect_status: r
+                .expect_status
+                .as_ref()
+                .and_then(|s| u16::try_from(*s.get_ref()).ok()),
+        }
+    }
 }
 
 /// The state an action waits for after it acted.
@@ -288,6 +331,16 @@ impl fmt::Display for StepOp {
             StepOp::Integrity { command, expect } => write!(f, "{command}{expect}"),
             StepOp::Record { command, var, .. } => {
                 write!(f, "{command}  (kept as {{{var}}})")
+            }
+            StepOp::Http(h) => {
+                write!(f, "{} {}", h.method, h.url.1)?;
+                for (k, _, shown) in &h.headers {
+                    write!(f, "  {k}: {shown}")?;
+                }
+                match h.expect_status {
+                    Some(s) => write!(f, "  (expect {s})"),
+                    None => write!(f, "  (expect 2xx)"),
+                }
             }
             StepOp::Settle(Settle::UnitActive { unit, .. }) => {
                 write!(

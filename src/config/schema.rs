@@ -47,6 +47,8 @@ pub struct Settings {
     pub log_buffer_lines: Spanned<u64>,
     /// Where the audit log goes; default `$XDG_STATE_HOME/opsdeck/audit.jsonl`.
     pub audit_log: Option<PathBuf>,
+    /// Where deploy locks live on every host (default `/var/lib/opsdeck/locks`).
+    pub lock_dir: Option<String>,
     /// Default timeout of a remote or local command.
     pub command_timeout: HumanDuration,
     /// A command's collected output is cut beyond this, and the cut is marked.
@@ -67,6 +69,7 @@ impl Default for Settings {
             connect_concurrency: Spanned::new(0..0, 32),
             log_buffer_lines: Spanned::new(0..0, 100_000),
             audit_log: None,
+            lock_dir: None,
             command_timeout: HumanDuration::secs(30),
             max_output: ByteSize::mib(8),
             max_line: ByteSize::kib(64),
@@ -401,14 +404,31 @@ pub struct DeployRecipe {
     pub rollback: Vec<DeployStep>,
 }
 
+/// An HTTP request a deploy step makes; `{version}` and `{previous_version}` are
+/// substituted in the URL and the body; headers may hold `${ENV}` secrets.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpRequest {
+    /// POST unless given.
+    pub method: Option<Spanned<String>>,
+    pub url: Spanned<ConfigString>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, ConfigString>,
+    pub body: Option<ConfigString>,
+    /// Any 2xx unless given.
+    pub expect_status: Option<Spanned<i64>>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeployStep {
-    pub title: String,
+    pub title: Spanned<String>,
     /// Host the command runs on; defaults to the deployed service's host.
     pub host: Option<Spanned<String>>,
-    /// `{version}` and `{previous_version}` are substituted.
-    pub run: Spanned<CommandLine>,
+    /// `{version}` and `{previous_version}` are substituted. Or `request`.
+    pub run: Option<Spanned<CommandLine>>,
+    /// An HTTP request instead of a command: a PaaS deploy hook (seed 001).
+    pub request: Option<HttpRequest>,
     #[serde(default)]
     pub shell: bool,
     pub timeout: Option<HumanDuration>,

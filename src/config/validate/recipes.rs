@@ -6,7 +6,53 @@ pub(super) fn deploy_step(c: &mut Checker, refs: &References, s: &DeployStep, p:
     if let Some(h) = &s.host {
         refs.host(c, h, &format!("{p}.host"));
     }
-    c.command(&Some(s.run.clone()), Some(s.shell), p, "run");
+    match (&s.run, &s.request) {
+        (Some(_), None) => c.command(&s.run, Some(s.shell), p, "run"),
+        (None, Some(r)) => {
+            let url = r.url.get_ref().shown();
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                c.err(
+                    r.url.span(),
+                    format!("{p}.request.url"),
+                    format!("`{}` is not an http:// or https:// URL", echo(url)),
+                );
+            }
+            if let Some(m) = &r.method
+                && !matches!(
+                    m.get_ref().to_ascii_uppercase().as_str(),
+                    "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+                )
+            {
+                c.err(
+                    m.span(),
+                    format!("{p}.request.method"),
+                    format!(
+                        "unknown method `{}` (GET, POST, PUT, PATCH, DELETE)",
+                        echo(m.get_ref())
+                    ),
+                );
+            }
+            if let Some(st) = &r.expect_status
+                && !(100..=599).contains(st.get_ref())
+            {
+                c.err(
+                    st.span(),
+                    format!("{p}.request.expect_status"),
+                    format!("{} is not an HTTP status (100-599)", st.get_ref()),
+                );
+            }
+        }
+        (Some(_), Some(r)) => c.err(
+            r.url.span(),
+            format!("{p}.request"),
+            "a step either runs a command (`run`) or makes a `request`, not both",
+        ),
+        (None, None) => c.err(
+            s.title.span(),
+            p.to_owned(),
+            "a deploy step needs `run` (a command) or `request` (an HTTP call)",
+        ),
+    }
     c.opt_duration(&s.timeout, p, "timeout", super::TIMEOUT);
 }
 
