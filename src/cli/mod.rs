@@ -7,6 +7,7 @@
 pub mod backup;
 pub mod backups;
 pub mod check;
+pub mod run;
 pub mod status;
 
 use crate::config::secret::{redact, redact_json};

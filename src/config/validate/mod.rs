@@ -346,8 +346,9 @@ pub fn validate(file: &ConfigFile, report: &mut Report<'_>) {
     for (i, r) in file.runbooks.iter().enumerate() {
         let p = format!("runbooks[{i}]");
         c.name(&r.name, &p);
+        runbook_variables(&mut c, r, &p);
         for (j, s) in r.steps.iter().enumerate() {
-            runbook_step(&mut c, &refs, r, s, &format!("{p}.steps[{j}]"));
+            runbook_step(&mut c, &refs, file, s, &format!("{p}.steps[{j}]"));
         }
     }
 
@@ -423,5 +424,5 @@ mod recipes;
 mod references;
 
 use hosts::host_rules;
-use recipes::{deploy_step, runbook_step};
+use recipes::{deploy_step, runbook_step, runbook_variables};
 use references::References;
