@@ -106,7 +106,22 @@ pub async fn run(
                 step.kind.label(),
                 super::shown(&step.title)
             )?;
-            writeln!(out, "     {}", super::shown(&f.describe()))?;
+            match f {
+                // A script block: its lines as written, then the values it receives.
+                Filled::Run { host, command, .. }
+                    if command.program() == "sh" && command.args().first().is_some_and(|a| a == "-c") =>
+                {
+                    let args = command.args();
+                    writeln!(out, "     on {host}: sh -c SCRIPT")?;
+                    for l in args.get(1).map_or("", String::as_str).lines() {
+                        writeln!(out, "     | {}", super::shown(l))?;
+                    }
+                    for (n, v) in args.iter().skip(3).enumerate() {
+                        writeln!(out, "     ${} = {}", n + 1, super::shown(&crate::transport::quote(v)))?;
+                    }
+                }
+                _ => writeln!(out, "     {}", super::shown(&f.describe()))?,
+            }
             if let Filled::Manual {
                 commands: Some(c), ..
             } = f

@@ -339,9 +339,23 @@ impl Runbook {
         given: &[(String, String)],
     ) -> Result<BTreeMap<String, String>, String> {
         let mut vars = BTreeMap::new();
+        let used = self.used_variables();
         for (k, v) in given {
-            let Some(var) = self.variables.iter().find(|x| &x.name == k) else {
-                let known: Vec<&str> = self.variables.iter().map(|v| v.name.as_str()).collect();
+            // A placeholder the steps use is a variable even when not declared.
+            let undeclared = Variable {
+                name: k.clone(),
+                default: None,
+                choices: vec![],
+                description: None,
+            };
+            let declared = self.variables.iter().find(|x| &x.name == k);
+            let Some(var) = declared.or(used.contains(k).then_some(&undeclared)) else {
+                let mut known: Vec<&str> = self.variables.iter().map(|v| v.name.as_str()).collect();
+                for u in &used {
+                    if !known.contains(&u.as_str()) {
+                        known.push(u);
+                    }
+                }
                 return Err(format!(
                     "runbook {} has no variable `{k}` (variables: {})",
                     self.name,
@@ -367,7 +381,7 @@ impl Runbook {
                 vars.insert(var.name.clone(), d.clone());
             }
         }
-        for name in self.used_variables() {
+        for name in used {
             if !vars.contains_key(&name) {
                 return Err(format!(
                     "variable `{name}` has no value: give --var {name}=VALUE"
@@ -464,6 +478,16 @@ impl Runbook {
                         target,
                     }
                 } else if verb.on_set() {
+                    // A `host/service` names the set that backs it up.
+                    let by_service = config.file.backups.iter().find(|b| {
+                        b.service.as_ref().is_some_and(|s| {
+                            format!("{}/{}", b.host.get_ref(), s.get_ref()) == target
+                        })
+                    });
+                    let target = match by_service {
+                        Some(b) if target.contains('/') => b.name.get_ref().clone(),
+                        _ => target,
+                    };
                     if !config.file.backups.iter().any(|b| b.name.get_ref() == &target) {
                         return Err(format!("unknown backup set `{target}`"));
                     }
@@ -577,10 +601,14 @@ fn step_from_config(s: &StepConfig) -> Result<Step, String> {
         RunbookStepKind::Action => {
             let a = s.action.as_ref().ok_or("no action")?;
             let verb = Verb::parse(a.get_ref()).ok_or("unknown action")?;
-            let target = if verb.on_set() { &s.set } else { &s.service };
+            let target = if verb.on_set() {
+                s.set.as_ref().or(s.service.as_ref())
+            } else {
+                s.service.as_ref()
+            };
             StepKind::Action {
                 verb,
-                target: target.as_ref().ok_or("no target")?.get_ref().clone(),
+                target: target.ok_or("no target")?.get_ref().clone(),
                 backup: s.backup.as_ref().map(|b| b.get_ref().clone()),
             }
         }

@@ -174,13 +174,35 @@ pub(super) fn runbook_step(
                     RUNBOOK_ACTIONS.join(", ")
                 ),
             ),
-            Some(a) if SET_ACTIONS.contains(&a.get_ref().as_str()) => c.required(
-                &s.set,
-                span,
-                p,
-                "set",
-                "a backup, restore or drill step names its backup `set`",
-            ),
+            // `service` alone names the set that backs that service up (the older form).
+            Some(a) if SET_ACTIONS.contains(&a.get_ref().as_str()) => match (&s.set, &s.service) {
+                (Some(_), _) => {}
+                (None, Some(svc)) if !templated(svc.get_ref()) => {
+                    let backs_up = |b: &&BackupSet| {
+                        b.service.as_ref().is_some_and(|bs| {
+                            format!("{}/{}", b.host.get_ref(), bs.get_ref()) == *svc.get_ref()
+                        })
+                    };
+                    if !file.backups.iter().any(|b| backs_up(&b)) {
+                        c.err(
+                            svc.span(),
+                            format!("{p}.service"),
+                            format!(
+                                "no backup set backs up `{}`: name the backup `set`",
+                                echo(svc.get_ref())
+                            ),
+                        );
+                    }
+                }
+                (None, Some(_)) => {}
+                (None, None) => c.required(
+                    &s.set,
+                    span,
+                    p,
+                    "set",
+                    "a backup, restore or drill step names its backup `set`",
+                ),
+            },
             Some(_) => c.required(
                 &s.service,
                 span,
