@@ -111,7 +111,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Runbook, ParseError> {
             let section = (!sections.is_empty())
                 .then(|| sections.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join(" › "));
             let text = prose.join("\n").trim().to_owned();
-            let step = block_step(&info, body, text, section, n, &sections).map_err(|m| err(n, m))?;
+            let step = block_step(&info, body, text, section, n, &sections).map_err(|e| match e {
+                BlockError::Here(m) => err(n, m),
+                BlockError::At(line, m) => err(line, m),
+            })?;
             match step {
                 Some(s) => {
                     prose.clear();
@@ -325,6 +328,24 @@ fn flag(key: &str, v: &str) -> Result<bool, String> {
     }
 }
 
+/// What is wrong with a block: at its fence, or at a line inside it.
+enum BlockError {
+    Here(String),
+    At(usize, String),
+}
+
+impl From<String> for BlockError {
+    fn from(m: String) -> Self {
+        BlockError::Here(m)
+    }
+}
+
+impl From<&str> for BlockError {
+    fn from(m: &str) -> Self {
+        BlockError::Here(m.to_owned())
+    }
+}
+
 /// The step a fenced block is, or `None` when it is prose.
 fn block_step(
     info: &str,
@@ -333,12 +354,12 @@ fn block_step(
     section: Option<String>,
     line: usize,
     sections: &[(usize, String)],
-) -> Result<Option<Step>, String> {
+) -> Result<Option<Step>, BlockError> {
     let (lang, attrs) = attributes(info)?;
     let is_shell = SHELLS.contains(&lang.as_str());
     if !is_shell && lang != "opsdeck" {
         if !attrs.is_empty() && attrs.iter().any(|(k, _)| k == "host") {
-            return Err(format!("a `{lang}` block cannot run on a host: write ```bash {{host=…}}"));
+            return Err(format!("a `{lang}` block cannot run on a host: write ```bash {{host=…}}").into());
         }
         return Ok(None);
     }
@@ -393,7 +414,8 @@ fn block_step(
             if body.trim().is_empty() {
                 return Err("the block is empty: nothing to run".into());
             }
-            let script = PositionalScript::parse(&body).map_err(|(l, m)| format!("line {} (in the block): {m}", line + l))?;
+            let script =
+                PositionalScript::parse(&body).map_err(|(l, m)| BlockError::At(line + l, m))?;
             step.kind = StepKind::Run {
                 host: host.to_owned(),
                 command: Template::Script(script),
@@ -402,7 +424,7 @@ fn block_step(
             };
         } else {
             if let Some(k) = ["expect", "output"].iter().find(|k| get(k).is_some()) {
-                return Err(format!("`{k}` needs a `host`: without one the block is a manual step"));
+                return Err(format!("`{k}` needs a `host`: without one the block is a manual step").into());
             }
             step.kind = StepKind::Manual {
                 note: get("note").map(|v| flag("note", v)).transpose()?.unwrap_or(false),
@@ -457,7 +479,7 @@ fn block_step(
         };
     }
     if let Some((k, _)) = attrs.iter().find(|(k, _)| !known.contains(&k.as_str())) {
-        return Err(format!("unknown attribute `{k}` (known here: {})", known.join(", ")));
+        return Err(format!("unknown attribute `{k}` (known here: {})", known.join(", ")).into());
     }
     Ok(Some(step))
 }
@@ -465,10 +487,6 @@ fn block_step(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parse_str(text: &str) -> Result<Runbook, ParseError> {
-        parse(Path::new("t.md"), text)
-    }
 
     #[test]
     fn attributes_keep_placeholders_and_quotes() {

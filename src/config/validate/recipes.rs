@@ -135,6 +135,42 @@ pub(super) fn runbook_step(
         );
     }
     c.command(&s.command, Some(s.shell), p, "command");
+    if let Some(cmd) = &s.command {
+        match cmd.get_ref() {
+            // In `["sh", "-c", "… {{x}} …"]` the value would become shell text.
+            CommandLine::Argv(argv) => {
+                let shell = argv.first().is_some_and(|a| {
+                    let prog = a.expose().rsplit('/').next().unwrap_or("");
+                    matches!(prog, "sh" | "bash" | "dash" | "zsh" | "ksh")
+                });
+                let script = argv
+                    .iter()
+                    .skip_while(|a| a.expose() != "-c")
+                    .nth(1)
+                    .filter(|a| a.expose().contains("{{"));
+                if shell && script.is_some() {
+                    c.err(
+                        cmd.span(),
+                        format!("{p}.command"),
+                        "a `{{variable}}` in a `sh -c` script would be run as shell text: \
+                         write the script as one string with `shell = true`, where variables \
+                         are passed as data",
+                    );
+                }
+            }
+            CommandLine::Script(script) => {
+                if let Err((line, m)) =
+                    crate::transport::PositionalScript::parse(script.expose())
+                {
+                    c.err(
+                        cmd.span(),
+                        format!("{p}.command"),
+                        format!("line {line} of the script: {m}"),
+                    );
+                }
+            }
+        }
+    }
     let day = (
         std::time::Duration::from_millis(1),
         std::time::Duration::from_secs(86_400),
