@@ -501,7 +501,18 @@ impl Run {
         if again {
             step.status = StepStatus::Waiting;
             step.not_before = Some(retry_at);
-            step.reason = Some(detail);
+            step.reason = Some(detail.clone());
+            // Each try is a line of the timeline; a poll that fails is just waiting.
+            if matches!(policy.mode, Mode::Execute) {
+                let (attempt, started) = (step.attempts, step.started_at);
+                self.events.push(Event::StepEnded {
+                    step: i,
+                    attempt,
+                    outcome: Outcome::Failed,
+                    detail: format!("{detail} (tries again)"),
+                    duration: since(started, now),
+                });
+            }
         } else if let Mode::Poll { timeout } = policy.mode {
             let why = format!(
                 "did not pass within {} ({} polls; last: {detail})",
@@ -792,12 +803,22 @@ mod tests {
         assert_eq!(run.next(t(21)), Next::Execute(0));
         run.report(0, StepResult::passed("exit 0"), t(22)).unwrap();
         assert_eq!(run.next(t(22)), Next::GoAhead(1));
-        let starts = run
-            .take_events()
+        let events = run.take_events();
+        let starts = events
             .iter()
             .filter(|e| matches!(e, Event::StepStarted { step: 0, .. }))
             .count();
         assert_eq!(starts, 4);
+        // Every try ends in the timeline, the retried ones as failed.
+        assert_eq!(
+            ended(&events),
+            [
+                (0, Outcome::Failed, "exit 1 (tries again)".into()),
+                (0, Outcome::Failed, "exit 1 (tries again)".into()),
+                (0, Outcome::Failed, "exit 2".into()),
+                (0, Outcome::Passed, "exit 0".into()),
+            ]
+        );
     }
 
     #[test]
