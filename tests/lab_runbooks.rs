@@ -226,3 +226,93 @@ fn the_shipped_runbooks_load_against_the_lab_config() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stdout).contains("not a choice"));
 }
+
+/// Tests of this binary that restore preventia's database take turns (tests/lab_restore.rs
+/// touches the same backups, in another binary, which runs before or after this one).
+static PREVENTIA: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
+async fn the_seed_004_restore_runbook_runs_end_to_end_on_preventia() {
+    let _turn = PREVENTIA.lock().await;
+    let lab = lab_config();
+    let conn = ssh(&lab, "preventia").await;
+    let newest = conn
+        .run(
+            &opsdeck::transport::CommandSpec::argv([
+                "sh",
+                "-c",
+                "ls -1t /backups/database | head -n 1",
+            ]),
+            std::time::Duration::from_secs(20),
+        )
+        .await
+        .unwrap();
+    let ts = newest
+        .stdout
+        .trim()
+        .strip_prefix("db_")
+        .and_then(|s| s.strip_suffix(".dump"))
+        .unwrap_or_else(|| panic!("no backup on preventia: {newest:?}"))
+        .to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let books = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/runbooks");
+    let config = config_in(dir.path(), &books);
+    let state = dir.path().join("state");
+    let run = |args: Vec<String>| {
+        let (config, state) = (config.clone(), state.clone());
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            opsdeck(&config, &state, &args)
+        })
+    };
+    // A typed confirmation is needed: --yes alone does not restore production.
+    let base = vec![
+        "run".to_owned(),
+        "preventia-restore".into(),
+        "--var".into(),
+        format!("ts={ts}"),
+        "--yes".into(),
+    ];
+    let out = run(base.clone()).await.unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("give --confirm postgres"), "{text}");
+
+    let mut confirmed = base.clone();
+    confirmed.extend(["--confirm".into(), "postgres".into()]);
+    let out = run(confirmed).await.unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains(&format!("Recuperacion completada: {ts}")), "{text}");
+    assert!(text.contains("completed: 6/6 steps"), "{text}");
+
+    let out = run(vec!["timeline".into(), "--format".into(), "json".into()]).await.unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let run_row = rows
+        .iter()
+        .filter(|r| r["kind"] == "runbook")
+        .find(|r| r["outcome"] == "completed")
+        .expect("the completed run");
+    let run_id = run_row["run_id"].as_str().unwrap();
+    let mut numbers: Vec<u64> = vec![];
+    for r in rows.iter().filter(|r| r["kind"] == "runbook_step" && r["run_id"] == run_id) {
+        let what = r["what"].as_str().unwrap();
+        let n: u64 = what["step ".len()..what.find(':').unwrap()].parse().unwrap();
+        if r["outcome"] == "passed" {
+            numbers.push(n);
+            assert!(r["start"].as_str().unwrap() <= r["end"].as_str().unwrap(), "{r}");
+            assert!(r["duration_ms"].is_u64(), "{r}");
+        }
+    }
+    assert_eq!(numbers, [1, 2, 3, 4, 5, 6], "{rows:#?}");
+    // The restore itself is the dispatcher's action, audited as such, in the same timeline.
+    let restore = rows
+        .iter()
+        .find(|r| r["kind"] == "action" && r["what"].as_str().unwrap().starts_with("restore preventia/postgres"))
+        .unwrap_or_else(|| panic!("{rows:#?}"));
+    assert_eq!(restore["outcome"], "succeeded", "{restore}");
+}

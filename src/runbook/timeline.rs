@@ -72,7 +72,8 @@ pub fn build(lines: &str, filter: &Filter) -> (Vec<Row>, usize) {
             row.duration_ms = v["duration_ms"]
                 .as_u64()
                 .or_else(|| (ts - row.start).num_milliseconds().try_into().ok());
-            row.outcome = s("outcome").or_else(|| row.outcome.clone());
+            // An action's outcome is its `result` (succeeded, failed, interrupted, refused).
+            row.outcome = s("outcome").or_else(|| s("result"));
             row.detail = end_detail(&v).or_else(|| row.detail.clone());
             continue;
         }
@@ -123,7 +124,7 @@ pub fn build(lines: &str, filter: &Filter) -> (Vec<Row>, usize) {
         if event == "end" {
             // An end without its start (the log was cut): a row of its own.
             row.end = Some(ts);
-            row.outcome = s("outcome");
+            row.outcome = s("outcome").or_else(|| s("result"));
             row.detail = end_detail(&v);
             row.duration_ms = v["duration_ms"].as_u64();
         } else if !key.is_empty() {
@@ -229,4 +230,56 @@ pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Strin
         format!("`{text}` is neither a time (2026-12-02T06:00:00Z) nor a duration ago (2h, 30m)")
     })?;
     Ok(now - chrono::Duration::from_std(d).map_err(|e| e.to_string())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOG: &str = r#"{"ts":"2026-12-02T06:00:00Z","kind":"runbook","event":"start","run_id":"r1","runbook":"fix","title":"Fix it","user":"alice","from":"10.0.0.5"}
+{"ts":"2026-12-02T06:00:01Z","kind":"runbook_step","event":"start","run_id":"r1","runbook":"fix","step":1,"attempt":1,"title":"ping","host":"gamelera","user":"alice","from":"10.0.0.5"}
+not json at all
+{"ts":"2026-12-02T06:00:03Z","kind":"runbook_step","event":"end","run_id":"r1","runbook":"fix","step":1,"attempt":1,"title":"ping","host":"gamelera","outcome":"failed","detail":"exit 1","duration_ms":2000,"user":"alice"}
+{"ts":"2026-12-02T06:00:04Z","event":"start","action_id":7,"user":"alice","action":"restart","host":"triboka","service":"triboka/api","location":"ssh","commands":[]}
+{"ts":"2026-12-02T06:00:09Z","event":"end","action_id":7,"user":"alice","action":"restart","host":"triboka","service":"triboka/api","location":"ssh","commands":[],"result":"failed","error":"exit 5","duration_ms":5000}
+{"ts":"2026-12-02T06:00:10Z","kind":"note","run_id":"r1","runbook":"fix","text":"paged the DBA","user":"bob"}
+{"ts":"2026-12-02T06:00:11Z","kind":"runbook","event":"end","run_id":"r1","runbook":"fix","title":"Fix it","outcome":"aborted","detail":"wrong host","duration_ms":11000,"user":"alice"}
+"#;
+
+    #[test]
+    fn pairs_starts_with_ends_and_names_who() {
+        let (rows, bad) = build(LOG, &Filter::default());
+        assert_eq!(bad, 1);
+        let whats: Vec<&str> = rows.iter().map(|r| r.what.as_str()).collect();
+        assert_eq!(whats, ["runbook fix — Fix it", "step 1: ping", "restart triboka/api", "note"]);
+        assert_eq!(rows[0].who, "alice from 10.0.0.5");
+        assert_eq!(rows[0].outcome.as_deref(), Some("aborted"));
+        assert_eq!(rows[0].detail.as_deref(), Some("wrong host"));
+        assert_eq!((rows[1].duration_ms, rows[1].outcome.as_deref()), (Some(2000), Some("failed")));
+        assert_eq!((rows[2].outcome.as_deref(), rows[2].detail.as_deref()), (Some("failed"), Some("exit 5")));
+        assert_eq!(rows[3].detail.as_deref(), Some("paged the DBA"));
+        let md = markdown(&rows, &Filter::default());
+        assert!(md.contains("| 06:00:01 | 06:00:03 | 2.0s | alice from 10.0.0.5 | step 1: ping | gamelera | failed | exit 1 |"), "{md}");
+    }
+
+    #[test]
+    fn filters_by_time_and_host() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let host = Filter { host: Some("gamelera".into()), ..Filter::default() };
+        let (rows, _) = build(LOG, &host);
+        // The step on gamelera, and its run and note (no host of their own).
+        assert_eq!(rows.len(), 3, "{rows:#?}");
+        assert!(rows.iter().all(|r| r.what != "restart triboka/api"));
+        let late = Filter { since: Some(at("2026-12-02T06:00:05Z")), ..Filter::default() };
+        let (rows, _) = build(LOG, &late);
+        // Rows that ended after `since` are kept: the run, the restart, the note.
+        assert_eq!(rows.len(), 3, "{rows:#?}");
+        let early = Filter { until: Some(at("2026-12-02T06:00:02Z")), ..Filter::default() };
+        assert_eq!(build(LOG, &early).0.len(), 2);
+        let now = at("2026-12-02T08:00:00Z");
+        assert_eq!(parse_time("2h", now).unwrap(), at("2026-12-02T06:00:00Z"));
+        assert!(parse_time("yesterday", now).is_err());
+        assert_eq!(human(850), "850ms");
+        assert_eq!(human(245_000), "4m05s");
+    }
 }
