@@ -120,17 +120,47 @@ fn the_seed_000_host_blocks_run_on_gamelera_and_the_timeline_lists_every_step() 
         ],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let steps = n + 4;
-    assert!(stdout.contains(&format!("completed: {steps}/{steps} steps")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("completed: {steps}/{steps} steps")),
+        "{stdout}"
+    );
     // The value reached printf as one argument (and the canary is still there after it).
     assert!(stdout.contains(&format!("<{evil}>\n   <1>")), "{stdout}");
-    assert!(stdout.contains("{ ok: 1 }"), "mongosh answered the ping: {stdout}");
-    assert!(stdout.contains("readable: /tmp/bovine-backups/mongodb-"), "{stdout}");
+    assert!(
+        stdout.contains("{ ok: 1 }"),
+        "mongosh answered the ping: {stdout}"
+    );
+    assert!(
+        stdout.contains("readable: /tmp/bovine-backups/mongodb-"),
+        "{stdout}"
+    );
 
     // Without --yes the manual step stops the run: exit 1, the steps before it done.
-    let out = opsdeck(&config, &state, &["run", "seed000-hosts", "--var", "evil=x", "--var", "backup=latest"]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = opsdeck(
+        &config,
+        &state,
+        &[
+            "run",
+            "seed000-hosts",
+            "--var",
+            "evil=x",
+            "--var",
+            "backup=latest",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("stopped at manual step"));
 
     // A failing step is tried again once, then the run stops with exit 1.
@@ -140,7 +170,11 @@ fn the_seed_000_host_blocks_run_on_gamelera_and_the_timeline_lists_every_step() 
     assert!(fails_out.contains("(try 2)"), "{fails_out}");
     assert!(!fails_out.contains("Never reached ["), "{fails_out}");
 
-    let out = opsdeck(&config, &state, &["timeline", "--format", "json", "--since", "1h"]);
+    let out = opsdeck(
+        &config,
+        &state,
+        &["timeline", "--format", "json", "--since", "1h"],
+    );
     assert_eq!(out.status.code(), Some(0));
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     let first_run = rows
@@ -156,7 +190,10 @@ fn the_seed_000_host_blocks_run_on_gamelera_and_the_timeline_lists_every_step() 
     assert_eq!(step_rows.len(), steps, "{step_rows:#?}");
     for (i, r) in step_rows.iter().enumerate() {
         assert!(
-            r["what"].as_str().unwrap().starts_with(&format!("step {}:", i + 1)),
+            r["what"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("step {}:", i + 1)),
             "{r}"
         );
         assert_eq!(r["outcome"], "passed", "{r}");
@@ -166,11 +203,17 @@ fn the_seed_000_host_blocks_run_on_gamelera_and_the_timeline_lists_every_step() 
         assert_ne!(r["who"], "", "{r}");
         assert!(!r["who"].as_str().unwrap().starts_with("uid:"), "{r}");
     }
-    assert!(step_rows[..steps - 1].iter().all(|r| r["host"] == "gamelera"));
+    assert!(
+        step_rows[..steps - 1]
+            .iter()
+            .all(|r| r["host"] == "gamelera")
+    );
     // The failing run: two tries of step 1, both failed, with the reason.
     let tries: Vec<&serde_json::Value> = rows
         .iter()
-        .filter(|r| r["kind"] == "runbook_step" && r["what"].as_str().unwrap().starts_with("step 1: Once"))
+        .filter(|r| {
+            r["kind"] == "runbook_step" && r["what"].as_str().unwrap().starts_with("step 1: Once")
+        })
         .collect();
     assert_eq!(tries.len(), 2, "{tries:#?}");
     assert!(tries.iter().all(|r| r["outcome"] == "failed"));
@@ -188,7 +231,10 @@ fn the_seed_000_host_blocks_run_on_gamelera_and_the_timeline_lists_every_step() 
     let out = opsdeck(&config, &state, &["timeline", "--host", "gamelera"]);
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.starts_with("# Incident timeline"), "{md}");
-    assert!(md.contains("| step 1: block 1 |") || md.contains("step 1: mongo-ping"), "{md}");
+    assert!(
+        md.contains("| step 1: block 1 |") || md.contains("step 1: mongo-ping"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -202,17 +248,42 @@ fn the_shipped_runbooks_load_against_the_lab_config() {
     let config = config_in(dir.path(), &books);
     let state = dir.path().join("state");
     let out = opsdeck(&config, &state, &["runbooks", "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    for name in ["gamelera-bd-corrupta", "triboka-deploy", "preventia-restore"] {
-        let b = list.iter().find(|b| b["name"] == name).unwrap_or_else(|| panic!("{name}: {list:?}"));
+    for name in [
+        "gamelera-bd-corrupta",
+        "triboka-deploy",
+        "preventia-restore",
+    ] {
+        let b = list
+            .iter()
+            .find(|b| b["name"] == name)
+            .unwrap_or_else(|| panic!("{name}: {list:?}"));
         assert!(b["steps"].as_u64().unwrap() >= 5, "{b}");
-        assert!(b["source"].as_str().unwrap().ends_with(&format!("{name}.md")), "{b}");
+        assert!(
+            b["source"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("{name}.md")),
+            "{b}"
+        );
     }
-    let out = opsdeck(&config, &state, &["run", "gamelera-bd-corrupta", "--dry-run"]);
+    let out = opsdeck(
+        &config,
+        &state,
+        &["run", "gamelera-bd-corrupta", "--dry-run"],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains("restore backup latest of gamelera-mongodb"), "{text}");
+    assert!(
+        text.contains("restore backup latest of gamelera-mongodb"),
+        "{text}"
+    );
     assert!(text.contains("dry run: nothing was run"), "{text}");
     // The timestamp of a restore has no default: it must be given.
     let out = opsdeck(&config, &state, &["run", "preventia-restore", "--dry-run"]);
@@ -287,10 +358,15 @@ async fn the_seed_004_restore_runbook_runs_end_to_end_on_preventia() {
     let out = run(confirmed).await.unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains(&format!("Recuperacion completada: {ts}")), "{text}");
+    assert!(
+        text.contains(&format!("Recuperacion completada: {ts}")),
+        "{text}"
+    );
     assert!(text.contains("completed: 6/6 steps"), "{text}");
 
-    let out = run(vec!["timeline".into(), "--format".into(), "json".into()]).await.unwrap();
+    let out = run(vec!["timeline".into(), "--format".into(), "json".into()])
+        .await
+        .unwrap();
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     let run_row = rows
         .iter()
@@ -299,12 +375,20 @@ async fn the_seed_004_restore_runbook_runs_end_to_end_on_preventia() {
         .expect("the completed run");
     let run_id = run_row["run_id"].as_str().unwrap();
     let mut numbers: Vec<u64> = vec![];
-    for r in rows.iter().filter(|r| r["kind"] == "runbook_step" && r["run_id"] == run_id) {
+    for r in rows
+        .iter()
+        .filter(|r| r["kind"] == "runbook_step" && r["run_id"] == run_id)
+    {
         let what = r["what"].as_str().unwrap();
-        let n: u64 = what["step ".len()..what.find(':').unwrap()].parse().unwrap();
+        let n: u64 = what["step ".len()..what.find(':').unwrap()]
+            .parse()
+            .unwrap();
         if r["outcome"] == "passed" {
             numbers.push(n);
-            assert!(r["start"].as_str().unwrap() <= r["end"].as_str().unwrap(), "{r}");
+            assert!(
+                r["start"].as_str().unwrap() <= r["end"].as_str().unwrap(),
+                "{r}"
+            );
             assert!(r["duration_ms"].is_u64(), "{r}");
         }
     }
@@ -312,7 +396,13 @@ async fn the_seed_004_restore_runbook_runs_end_to_end_on_preventia() {
     // The restore itself is the dispatcher's action, audited as such, in the same timeline.
     let restore = rows
         .iter()
-        .find(|r| r["kind"] == "action" && r["what"].as_str().unwrap().starts_with("restore preventia/postgres"))
+        .find(|r| {
+            r["kind"] == "action"
+                && r["what"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("restore preventia/postgres")
+        })
         .unwrap_or_else(|| panic!("{rows:#?}"));
     assert_eq!(restore["outcome"], "succeeded", "{restore}");
 }

@@ -79,7 +79,10 @@ fn a_markdown_document_becomes_a_runbook() {
     let rb = parse(Path::new("runbooks/gamelera-db.md"), DOC).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(rb.name, "gamelera-db", "named after the file");
     assert_eq!(rb.title, "Gamelera: corrupt database");
-    assert_eq!(rb.description, "Seed 000's plan, case 1.\nSigns: mongodb unhealthy.");
+    assert_eq!(
+        rb.description,
+        "Seed 000's plan, case 1.\nSigns: mongodb unhealthy."
+    );
     assert_eq!(rb.rto, Some(Duration::from_secs(1800)));
     assert_eq!(rb.variables[0].choices.len(), 2);
     let titles: Vec<&str> = rb.steps.iter().map(|s| s.title.as_str()).collect();
@@ -102,17 +105,38 @@ fn a_markdown_document_becomes_a_runbook() {
     assert_eq!(ping.text, "Does MongoDB answer?");
     assert_eq!(ping.line, 19);
     assert!(ping.auto);
-    assert_eq!((ping.retries, ping.retry_interval), (2, Duration::from_secs(3)));
+    assert_eq!(
+        (ping.retries, ping.retry_interval),
+        (2, Duration::from_secs(3))
+    );
     assert_eq!(ping.timeout, Some(Duration::from_secs(30)));
-    let StepKind::Run { host, command: Template::Script(script), expect, output_regex } = &ping.kind else {
+    let StepKind::Run {
+        host,
+        command: Template::Script(script),
+        expect,
+        output_regex,
+    } = &ping.kind
+    else {
         panic!("{:?}", ping.kind)
     };
-    assert_eq!((host.as_str(), *expect, output_regex), ("gamelera", 0, &None));
-    assert_eq!(script.script, "mongosh --quiet --eval 'db.runCommand({ping: 1})'");
+    assert_eq!(
+        (host.as_str(), *expect, output_regex),
+        ("gamelera", 0, &None)
+    );
+    assert_eq!(
+        script.script,
+        "mongosh --quiet --eval 'db.runCommand({ping: 1})'"
+    );
 
     let count = &rb.steps[1];
     assert_eq!(count.section.as_deref(), Some("Detect › Count"));
-    let StepKind::Run { host, command: Template::Script(script), output_regex, .. } = &count.kind else {
+    let StepKind::Run {
+        host,
+        command: Template::Script(script),
+        output_regex,
+        ..
+    } = &count.kind
+    else {
         panic!("{:?}", count.kind)
     };
     assert_eq!(host, "{{where}}");
@@ -123,19 +147,57 @@ fn a_markdown_document_becomes_a_runbook() {
 
     // The four-backtick block is prose (with the inner fence in it); the bare one is manual.
     let by_hand = &rb.steps[2];
-    assert!(by_hand.text.contains("this is an example inside the prose"), "{}", by_hand.text);
+    assert!(
+        by_hand.text.contains("this is an example inside the prose"),
+        "{}",
+        by_hand.text
+    );
     assert_eq!(
         by_hand.kind,
-        StepKind::Manual { note: true, commands: Some("ls -l /tmp/bovine-backups".into()) }
+        StepKind::Manual {
+            note: true,
+            commands: Some("ls -l /tmp/bovine-backups".into())
+        }
     );
-    let StepKind::Action { verb, target, backup } = &rb.steps[3].kind else { panic!() };
-    assert_eq!((*verb, target.as_str(), backup.as_deref()), (Verb::Restore, "gamelera-mongodb", Some("{{backup}}")));
-    assert!(rb.steps[3].text.ends_with("Restores, with a safety backup first."), "{}", rb.steps[3].text);
-    assert_eq!(rb.steps[4].kind, StepKind::Wait(WaitFor::Check("gamelera/backend/health".into())));
+    let StepKind::Action {
+        verb,
+        target,
+        backup,
+    } = &rb.steps[3].kind
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (*verb, target.as_str(), backup.as_deref()),
+        (Verb::Restore, "gamelera-mongodb", Some("{{backup}}"))
+    );
+    assert!(
+        rb.steps[3]
+            .text
+            .ends_with("Restores, with a safety backup first."),
+        "{}",
+        rb.steps[3].text
+    );
+    assert_eq!(
+        rb.steps[4].kind,
+        StepKind::Wait(WaitFor::Check("gamelera/backend/health".into()))
+    );
     assert_eq!(rb.steps[4].timeout, Some(Duration::from_secs(120)));
-    assert_eq!(rb.steps[5].kind, StepKind::Wait(WaitFor::Duration(Duration::from_secs(10))));
-    assert_eq!(rb.steps[6].kind, StepKind::Check(CheckTarget::Suite("lab".into())));
-    assert_eq!(rb.steps[7].kind, StepKind::Manual { note: true, commands: None });
+    assert_eq!(
+        rb.steps[5].kind,
+        StepKind::Wait(WaitFor::Duration(Duration::from_secs(10)))
+    );
+    assert_eq!(
+        rb.steps[6].kind,
+        StepKind::Check(CheckTarget::Suite("lab".into()))
+    );
+    assert_eq!(
+        rb.steps[7].kind,
+        StepKind::Manual {
+            note: true,
+            commands: None
+        }
+    );
     assert_eq!(rb.steps[7].text, "Tell the team.");
 }
 
@@ -143,15 +205,22 @@ fn a_markdown_document_becomes_a_runbook() {
 fn the_variables_resolve_with_choices_and_defaults() {
     let rb = parse(Path::new("x.md"), DOC).unwrap();
     let given = |pairs: &[(&str, &str)]| {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>()
     };
     let vars = rb.resolve_vars(&given(&[("where", "gamelera")])).unwrap();
     assert_eq!(vars["backup"], "latest");
-    let err = rb.resolve_vars(&given(&[("where", "g"), ("backup", "yesterday")])).unwrap_err();
+    let err = rb
+        .resolve_vars(&given(&[("where", "g"), ("backup", "yesterday")]))
+        .unwrap_err();
     assert!(err.contains("not a choice"), "{err}");
     let err = rb.resolve_vars(&[]).unwrap_err();
     assert!(err.contains("--var where=VALUE"), "{err}");
-    let err = rb.resolve_vars(&given(&[("where", "g"), ("nope", "1")])).unwrap_err();
+    let err = rb
+        .resolve_vars(&given(&[("where", "g"), ("nope", "1")]))
+        .unwrap_err();
     assert!(err.contains("no variable `nope`"), "{err}");
 }
 
@@ -163,7 +232,12 @@ fn the_shipped_examples_parse() {
         let path = e.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
         let rb = parse(&path, &text).unwrap_or_else(|e| panic!("{e}"));
-        assert!(rb.steps.len() >= 5, "{}: {} steps", path.display(), rb.steps.len());
+        assert!(
+            rb.steps.len() >= 5,
+            "{}: {} steps",
+            path.display(),
+            rb.steps.len()
+        );
         n += 1;
     }
     assert!(n >= 3);

@@ -176,7 +176,10 @@ mod tests {
             ssh_client_of("10.77.0.1 51234 10.77.0.10 22").as_deref(),
             Some("10.77.0.1")
         );
-        assert_eq!(ssh_client_of("fe80::1 5 ::1 22").as_deref(), Some("fe80::1"));
+        assert_eq!(
+            ssh_client_of("fe80::1 5 ::1 22").as_deref(),
+            Some("fe80::1")
+        );
         assert_eq!(ssh_client_of("garbage"), None);
         assert_eq!(who("alice", Some("10.0.0.5")), "alice from 10.0.0.5");
         assert_eq!(who("alice", None), "alice");

@@ -180,11 +180,8 @@ impl Dispatcher {
                 )]
             }
             ServiceKind::Compose | ServiceKind::Container => {
-                let configured: Vec<String> = svc
-                    .container
-                    .iter()
-                    .map(|c| c.get_ref().clone())
-                    .collect();
+                let configured: Vec<String> =
+                    svc.container.iter().map(|c| c.get_ref().clone()).collect();
                 let containers = containers.unwrap_or(&configured);
                 if containers.is_empty() {
                     return Err(Refusal::NotSupported(format!(

@@ -29,7 +29,7 @@ use crate::runbook::engine::{Event, Outcome};
 use crate::runbook::exec::{self, Consent, StepFacts};
 use crate::runbook::store::RunStore;
 use crate::runbook::timeline;
-use crate::runbook::{self as rb, Executor, FleetExecutor, Filled, Next, Run, RunStatus};
+use crate::runbook::{self as rb, Executor, Filled, FleetExecutor, Next, Run, RunStatus};
 use crate::transport::Transports;
 
 pub struct RunOptions<'a> {
@@ -109,7 +109,8 @@ pub async fn run(
             match f {
                 // A script block: its lines as written, then the values it receives.
                 Filled::Run { host, command, .. }
-                    if command.program() == "sh" && command.args().first().is_some_and(|a| a == "-c") =>
+                    if command.program() == "sh"
+                        && command.args().first().is_some_and(|a| a == "-c") =>
                 {
                     let args = command.args();
                     writeln!(out, "     on {host}: sh -c SCRIPT")?;
@@ -117,7 +118,12 @@ pub async fn run(
                         writeln!(out, "     | {}", super::shown(l))?;
                     }
                     for (n, v) in args.iter().skip(3).enumerate() {
-                        writeln!(out, "     ${} = {}", n + 1, super::shown(&crate::transport::quote(v)))?;
+                        writeln!(
+                            out,
+                            "     ${} = {}",
+                            n + 1,
+                            super::shown(&crate::transport::quote(v))
+                        )?;
                     }
                 }
                 _ => writeln!(out, "     {}", super::shown(&f.describe()))?,
@@ -150,7 +156,12 @@ pub async fn run(
     let now = Utc::now();
     let mut run = Run::new(&book, store.new_id(&book.name, now), vars, now);
     let facts = exec::facts(config, &filled);
-    writeln!(out, "  run {} (saved in {})", run.state().id, store.dir().display())?;
+    writeln!(
+        out,
+        "  run {} (saved in {})",
+        run.state().id,
+        store.dir().display()
+    )?;
 
     let mut typed = opts.confirm.clone();
     let yes = opts.yes;
@@ -206,14 +217,22 @@ pub async fn run(
                     None => {
                         let _ = run.abort("interrupted (Ctrl-C)", Utc::now());
                         flush(&opts.audit, &book, &mut run, &facts, &store, total, out)?;
-                        writeln!(out, "✘ interrupted: what the step did on the host is not known")?;
+                        writeln!(
+                            out,
+                            "✘ interrupted: what the step did on the host is not known"
+                        )?;
                         break EXIT_FAILED;
                     }
                 }
             }
             Next::Busy(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
             Next::Confirm(i) => {
-                if let Filled::Manual { text, commands, note } = &filled[i] {
+                if let Filled::Manual {
+                    text,
+                    commands,
+                    note,
+                } = &filled[i]
+                {
                     for l in text.lines() {
                         writeln!(out, "   {}", super::shown(l))?;
                     }
@@ -352,7 +371,8 @@ fn hosts_to_connect(config: &Config, filled: &[Filled]) -> Vec<HostId> {
         match f {
             Filled::Checks { checks, .. } => {
                 for c in checks {
-                    if let Some(h) = CheckSpec::find(config, c).and_then(|s| s.ssh_host().cloned()) {
+                    if let Some(h) = CheckSpec::find(config, c).and_then(|s| s.ssh_host().cloned())
+                    {
                         hosts.insert(h);
                     }
                 }
@@ -392,9 +412,7 @@ fn consent(plan: &Plan, yes: bool, typed: &mut Vec<String>) -> Consent {
             "{} asks for its name to be typed: give --confirm {name}",
             plan.title()
         )),
-        Confirmation::YesNo if !interactive => {
-            Consent::No("give --yes to confirm actions".into())
-        }
+        Confirmation::YesNo if !interactive => Consent::No("give --yes to confirm actions".into()),
         Confirmation::YesNo => {
             eprint!("run it? [y/N] ");
             let line = read_line();
@@ -436,7 +454,11 @@ pub fn list(config: &Config, json: bool, out: &mut impl Write) -> std::io::Resul
         writeln!(out, "{}", super::json(&doc)?)?;
     } else {
         if books.is_empty() {
-            writeln!(out, "no runbooks (add [[runbooks]] or files in {})", rb::runbooks_dir(config).display())?;
+            writeln!(
+                out,
+                "no runbooks (add [[runbooks]] or files in {})",
+                rb::runbooks_dir(config).display()
+            )?;
         }
         let width = books.iter().map(|b| b.name.len()).max().unwrap_or(4).max(4);
         for b in &books {
@@ -453,7 +475,11 @@ pub fn list(config: &Config, json: bool, out: &mut impl Write) -> std::io::Resul
     for e in &errors {
         writeln!(out, "error: {}", super::shown(&e.to_string()))?;
     }
-    Ok(if errors.is_empty() { EXIT_OK } else { EXIT_NOT_STARTED })
+    Ok(if errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_NOT_STARTED
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -498,7 +524,11 @@ pub fn timeline(
                 writeln!(out, "{}", super::shown(l))?;
             }
             if bad > 0 {
-                writeln!(out, "\n({bad} lines of {} were not audit entries)", audit.path().display())?;
+                writeln!(
+                    out,
+                    "\n({bad} lines of {} were not audit entries)",
+                    audit.path().display()
+                )?;
             }
         }
     }

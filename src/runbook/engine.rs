@@ -121,7 +121,9 @@ pub enum RunStatus {
     Running,
     /// Every step passed or was skipped.
     Completed,
-    Aborted { reason: String },
+    Aborted {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,10 +214,25 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     RunStarted,
-    StepStarted { step: usize, attempt: u32 },
-    StepEnded { step: usize, attempt: u32, outcome: Outcome, detail: String, duration: Duration },
-    Note { step: Option<usize>, text: String },
-    RunEnded { status: RunStatus, duration: Duration },
+    StepStarted {
+        step: usize,
+        attempt: u32,
+    },
+    StepEnded {
+        step: usize,
+        attempt: u32,
+        outcome: Outcome,
+        detail: String,
+        duration: Duration,
+    },
+    Note {
+        step: Option<usize>,
+        text: String,
+    },
+    RunEnded {
+        status: RunStatus,
+        duration: Duration,
+    },
 }
 
 /// Why an operator's command does not apply now.
@@ -224,7 +241,11 @@ pub enum EngineError {
     #[error("step {0} is not the current step")]
     NotCurrent(usize),
     #[error("step {step} is {status:?}: {what}")]
-    Wrong { step: usize, status: StepStatus, what: &'static str },
+    Wrong {
+        step: usize,
+        status: StepStatus,
+        what: &'static str,
+    },
     #[error("a skip needs a reason")]
     NoReason,
     #[error("this step asks for a note")]
@@ -258,7 +279,8 @@ fn to_chrono(d: Duration) -> chrono::Duration {
 }
 
 fn since(from: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
-    from.and_then(|f| (now - f).to_std().ok()).unwrap_or_default()
+    from.and_then(|f| (now - f).to_std().ok())
+        .unwrap_or_default()
 }
 
 impl Run {
@@ -360,7 +382,12 @@ impl Run {
 
     /// (settled steps, all steps).
     pub fn progress(&self) -> (usize, usize) {
-        let done = self.state.steps.iter().filter(|s| s.status.settled()).count();
+        let done = self
+            .state
+            .steps
+            .iter()
+            .filter(|s| s.status.settled())
+            .count();
         (done, self.state.steps.len())
     }
 
@@ -383,11 +410,15 @@ impl Run {
             let policy = self.policies[i].clone();
             let step = &mut self.state.steps[i];
             match (step.status, policy.mode) {
-                (StepStatus::Pending, Mode::Manual { .. }) | (StepStatus::Approved, Mode::Manual { .. }) => {
+                (StepStatus::Pending, Mode::Manual { .. })
+                | (StepStatus::Approved, Mode::Manual { .. }) => {
                     if step.started_at.is_none() {
                         step.started_at = Some(now);
                         step.attempts = 1;
-                        self.events.push(Event::StepStarted { step: i, attempt: 1 });
+                        self.events.push(Event::StepStarted {
+                            step: i,
+                            attempt: 1,
+                        });
                     }
                     return Next::Confirm(i);
                 }
@@ -421,7 +452,13 @@ impl Run {
                 (StepStatus::Running, _) => match step.deadline {
                     Some(d) if now >= d && !matches!(policy.mode, Mode::Poll { .. }) => {
                         let t = policy.timeout.unwrap_or_default();
-                        self.tried(i, false, format!("timed out after {}", humantime::format_duration(t)), vec![], now);
+                        self.tried(
+                            i,
+                            false,
+                            format!("timed out after {}", humantime::format_duration(t)),
+                            vec![],
+                            now,
+                        );
                         continue;
                     }
                     _ => return Next::Busy(i),
@@ -481,7 +518,14 @@ impl Run {
     }
 
     /// A try ended: passed, or failed and retried later, or failed for good.
-    fn tried(&mut self, i: usize, passed: bool, detail: String, output: Vec<String>, now: DateTime<Utc>) {
+    fn tried(
+        &mut self,
+        i: usize,
+        passed: bool,
+        detail: String,
+        output: Vec<String>,
+        now: DateTime<Utc>,
+    ) {
         let policy = self.policies[i].clone();
         let step = &mut self.state.steps[i];
         if !output.is_empty() {
@@ -541,7 +585,12 @@ impl Run {
 
     /// How a try of step `i` ended. A report for a step that is not running (it timed out
     /// meanwhile, or was skipped) is ignored and says so.
-    pub fn report(&mut self, i: usize, result: StepResult, now: DateTime<Utc>) -> Result<(), EngineError> {
+    pub fn report(
+        &mut self,
+        i: usize,
+        result: StepResult,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
         let step = self.current_step(i)?;
         if step.status != StepStatus::Running {
             return Err(EngineError::Wrong {
@@ -564,7 +613,12 @@ impl Run {
     }
 
     /// The operator did manual step `i`; `note` is what they typed.
-    pub fn confirm(&mut self, i: usize, note: Option<String>, now: DateTime<Utc>) -> Result<(), EngineError> {
+    pub fn confirm(
+        &mut self,
+        i: usize,
+        note: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
         let step = self.current_step(i)?;
         let Mode::Manual { note: wants_note } = self.policies[i].mode else {
             return Err(EngineError::Wrong {
@@ -614,7 +668,8 @@ impl Run {
             return Err(EngineError::NoReason);
         }
         let step = self.current_step(i)?;
-        let busy = step.status == StepStatus::Running && matches!(self.policies[i].mode, Mode::Execute);
+        let busy =
+            step.status == StepStatus::Running && matches!(self.policies[i].mode, Mode::Execute);
         if busy {
             return Err(EngineError::Wrong {
                 step: i,
@@ -635,7 +690,10 @@ impl Run {
             return Err(EngineError::Ended);
         }
         if let Some(i) = self.current()
-            && matches!(self.state.steps[i].status, StepStatus::Running | StepStatus::Waiting)
+            && matches!(
+                self.state.steps[i].status,
+                StepStatus::Running | StepStatus::Waiting
+            )
         {
             self.end(i, Outcome::Failed, format!("aborted: {reason}"), now);
         }
@@ -665,7 +723,10 @@ impl Run {
 
     /// Time since the run began (against the RTO).
     pub fn elapsed(&self, now: DateTime<Utc>) -> Duration {
-        since(Some(self.state.started_at), self.state.ended_at.unwrap_or(now))
+        since(
+            Some(self.state.started_at),
+            self.state.ended_at.unwrap_or(now),
+        )
     }
 
     fn current_step(&self, i: usize) -> Result<&StepState, EngineError> {
@@ -763,10 +824,15 @@ mod tests {
         assert_eq!(run.progress(), (2, 2));
         let events = run.take_events();
         assert_eq!(events.first(), Some(&Event::RunStarted));
-        assert!(matches!(events.last(), Some(Event::RunEnded { status: RunStatus::Completed, duration }) if *duration == Duration::from_secs(5)));
+        assert!(
+            matches!(events.last(), Some(Event::RunEnded { status: RunStatus::Completed, duration }) if *duration == Duration::from_secs(5))
+        );
         assert_eq!(
             ended(&events),
-            [(0, Outcome::Passed, "exit 0".into()), (1, Outcome::Passed, "exit 0".into())]
+            [
+                (0, Outcome::Passed, "exit 0".into()),
+                (1, Outcome::Passed, "exit 0".into())
+            ]
         );
         let s0 = &run.state().steps[0];
         assert_eq!((s0.started_at, s0.ended_at), (Some(t(1)), Some(t(3))));
@@ -866,19 +932,28 @@ mod tests {
         assert_eq!(run.next(t(0)), Next::Execute(0));
         assert_eq!(run.next(t(29)), Next::Busy(0));
         assert_eq!(run.next(t(30)), Next::Failed(0));
-        assert_eq!(run.state().steps[0].reason.as_deref(), Some("timed out after 30s"));
+        assert_eq!(
+            run.state().steps[0].reason.as_deref(),
+            Some("timed out after 30s")
+        );
         // A report after the deadline does not make it pass.
         assert!(run.report(0, StepResult::passed("exit 0"), t(31)).is_err());
         run.skip(0, "checked by hand", t(32)).unwrap();
         assert_eq!(run.next(t(40)), Next::Execute(1));
         run.report(1, StepResult::passed("exit 0"), t(80)).unwrap();
         assert_eq!(run.next(t(80)), Next::Failed(1));
-        assert_eq!(run.state().steps[1].reason.as_deref(), Some("timed out after 30s"));
+        assert_eq!(
+            run.state().steps[1].reason.as_deref(),
+            Some("timed out after 30s")
+        );
     }
 
     #[test]
     fn wait_sleeps_then_passes_by_itself() {
-        let b = book(vec![step("settle", StepKind::Wait(WaitFor::Duration(Duration::from_secs(10))))]);
+        let b = book(vec![step(
+            "settle",
+            StepKind::Wait(WaitFor::Duration(Duration::from_secs(10))),
+        )]);
         let mut run = Run::new(&b, "1", BTreeMap::new(), t(0));
         assert_eq!(run.next(t(0)), Next::GoAhead(0));
         run.approve(0).unwrap();
@@ -889,7 +964,10 @@ mod tests {
 
     #[test]
     fn wait_until_polls_until_the_check_passes_or_times_out() {
-        let mut w = step("healthy again", StepKind::Wait(WaitFor::Check("h/s/c".into())));
+        let mut w = step(
+            "healthy again",
+            StepKind::Wait(WaitFor::Check("h/s/c".into())),
+        );
         w.auto = true;
         w.retry_interval = Duration::from_secs(10);
         w.timeout = Some(Duration::from_secs(35));
@@ -918,17 +996,33 @@ mod tests {
     #[test]
     fn manual_steps_are_confirmed_with_a_note_when_asked() {
         let b = book(vec![
-            step("look at the dashboard", StepKind::Manual { note: true, commands: None }),
-            step("tell the team", StepKind::Manual { note: false, commands: None }),
+            step(
+                "look at the dashboard",
+                StepKind::Manual {
+                    note: true,
+                    commands: None,
+                },
+            ),
+            step(
+                "tell the team",
+                StepKind::Manual {
+                    note: false,
+                    commands: None,
+                },
+            ),
         ]);
         let mut run = Run::new(&b, "1", BTreeMap::new(), t(0));
         assert_eq!(run.next(t(0)), Next::Confirm(0));
         assert_eq!(run.confirm(0, None, t(1)), Err(EngineError::NoteRequired));
-        run.confirm(0, Some("graphs flat since 06:02".into()), t(2)).unwrap();
+        run.confirm(0, Some("graphs flat since 06:02".into()), t(2))
+            .unwrap();
         assert_eq!(run.next(t(2)), Next::Confirm(1));
         run.confirm(1, None, t(3)).unwrap();
         assert_eq!(run.next(t(3)), Next::Finished(RunStatus::Completed));
-        assert_eq!(run.state().steps[0].note.as_deref(), Some("graphs flat since 06:02"));
+        assert_eq!(
+            run.state().steps[0].note.as_deref(),
+            Some("graphs flat since 06:02")
+        );
         assert!(run.take_events().contains(&Event::Note {
             step: Some(0),
             text: "graphs flat since 06:02".into()
@@ -937,7 +1031,11 @@ mod tests {
 
     #[test]
     fn a_saved_run_resumes_where_it_stopped() {
-        let b = book(vec![run_step("a"), run_step("b"), step("c", StepKind::Check(CheckTarget::Suite("s".into())))]);
+        let b = book(vec![
+            run_step("a"),
+            run_step("b"),
+            step("c", StepKind::Check(CheckTarget::Suite("s".into()))),
+        ]);
         let mut run = Run::new(&b, "1", BTreeMap::from([("k".into(), "v".into())]), t(0));
         run.approve(0).unwrap();
         run.next(t(0));
@@ -952,7 +1050,13 @@ mod tests {
         let mut resumed = Run::resume(&b, state, t(100)).unwrap();
         // What ran when opsdeck stopped is not known to have finished: failed, retryable.
         assert_eq!(resumed.next(t(100)), Next::Failed(1));
-        assert!(resumed.state().steps[1].reason.as_deref().unwrap().starts_with("interrupted"));
+        assert!(
+            resumed.state().steps[1]
+                .reason
+                .as_deref()
+                .unwrap()
+                .starts_with("interrupted")
+        );
         assert_eq!(resumed.state().steps[0].status, StepStatus::Passed);
         assert_eq!(resumed.state().notes.len(), 1);
         resumed.retry(1).unwrap();
@@ -978,7 +1082,11 @@ mod tests {
         assert_eq!(spec.program(), "sh");
         assert_eq!(spec.args()[3..], [evil]);
         // The one shell line ssh sends quotes it whole: the remote shell sees one word.
-        assert!(spec.to_shell_line().ends_with("opsdeck '; rm -rf / #'"), "{}", spec.to_shell_line());
+        assert!(
+            spec.to_shell_line().ends_with("opsdeck '; rm -rf / #'"),
+            "{}",
+            spec.to_shell_line()
+        );
         // An argv template: the value stays inside its one argument.
         let argv = CommandSpec::argv(["tar", "-tzf", "{{file}}"]);
         let filled = argv.map_args(|a| crate::runbook::model::fill(a, &vars).unwrap());

@@ -87,7 +87,9 @@ impl Executor for FleetExecutor<'_> {
                 output_regex,
             } => {
                 if let Err(r) = refuse_read_only(self.config, self.read_only, host) {
-                    return StepResult::failed(format!("{r}: a runbook command could change the host"));
+                    return StepResult::failed(format!(
+                        "{r}: a runbook command could change the host"
+                    ));
                 }
                 let _ = output.send(format!("$ {command}")).await;
                 let (tx, mut rx) = mpsc::channel::<String>(256);
@@ -123,14 +125,18 @@ impl Executor for FleetExecutor<'_> {
                             tail
                         };
                         if code != Some(*expect) {
-                            let got = code.map_or("killed by a signal".to_owned(), |c| format!("exit {c}"));
-                            return StepResult::failed(format!("{got}, expected exit {expect}")).with_output(tail);
+                            let got = code
+                                .map_or("killed by a signal".to_owned(), |c| format!("exit {c}"));
+                            return StepResult::failed(format!("{got}, expected exit {expect}"))
+                                .with_output(tail);
                         }
                         if let Some(re) = output_regex
                             && !re.is_match(&text)
                         {
-                            return StepResult::failed(format!("exit {expect}, but the output does not match /{re}/"))
-                                .with_output(tail);
+                            return StepResult::failed(format!(
+                                "exit {expect}, but the output does not match /{re}/"
+                            ))
+                            .with_output(tail);
                         }
                         StepResult::passed(format!("exit {expect}")).with_output(tail)
                     }
@@ -150,7 +156,11 @@ impl Executor for FleetExecutor<'_> {
                 let planned = match verb {
                     Verb::Backup => self.dispatcher.plan_backup(self.config, set, now),
                     Verb::Restore | Verb::Drill => {
-                        let key = if *verb == Verb::Drill { "latest" } else { backup.as_str() };
+                        let key = if *verb == Verb::Drill {
+                            "latest"
+                        } else {
+                            backup.as_str()
+                        };
                         let chosen = match choose(self.config, self.transports, set, key).await {
                             Ok(b) => b,
                             Err(e) => return StepResult::failed(e),
@@ -178,7 +188,9 @@ impl Executor for FleetExecutor<'_> {
                         failed.push(format!("{id}: not in the config"));
                         continue;
                     };
-                    let r = CheckRunner::new(spec).run(self.transports, Persistence::Retries).await;
+                    let r = CheckRunner::new(spec)
+                        .run(self.transports, Persistence::Retries)
+                        .await;
                     let verdict = format!("{:?}", r.verdict).to_lowercase();
                     let _ = output
                         .send(format!("{id}: {verdict} — {}", redact(&r.summary)))
@@ -238,9 +250,13 @@ impl FleetExecutor<'_> {
             Ok(p) => p,
             Err(r) => return StepResult::failed(format!("refused: {r}")),
         };
-        let _ = output.send(format!("{} — on {}", plan.title(), plan.location)).await;
+        let _ = output
+            .send(format!("{} — on {}", plan.title(), plan.location))
+            .await;
         for (i, s) in plan.steps.iter().enumerate() {
-            let _ = output.send(format!("  {}. {}: {}", i + 1, s.title, s.command)).await;
+            let _ = output
+                .send(format!("  {}. {}: {}", i + 1, s.title, s.command))
+                .await;
         }
         let consent = (self.confirm)(&plan);
         let answer = match &consent {
@@ -265,7 +281,9 @@ impl FleetExecutor<'_> {
             let mut kept = Vec::new();
             while let Some(ev) = rx.recv().await {
                 let line = match ev {
-                    ActionEvent::Step(i) => format!("── {}", titles.get(i).map_or("", String::as_str)),
+                    ActionEvent::Step(i) => {
+                        format!("── {}", titles.get(i).map_or("", String::as_str))
+                    }
                     ActionEvent::Output(l) => l,
                 };
                 let _ = output.send(line.clone()).await;
@@ -325,11 +343,22 @@ async fn choose(
     };
     match found {
         Some(b) if b.local => Ok(b.clone()),
-        Some(b) => Err(format!("backup {} of {set} is only off-site: copy it to the host first", b.key)),
+        Some(b) => Err(format!(
+            "backup {} of {set} is only off-site: copy it to the host first",
+            b.key
+        )),
         None if listing.backups.is_empty() => Err(format!("{set} has no backups")),
         None => {
-            let keys: Vec<&str> = listing.backups.iter().take(5).map(|b| b.key.as_str()).collect();
-            Err(format!("{set} has no backup `{key}` (newest: {})", keys.join(", ")))
+            let keys: Vec<&str> = listing
+                .backups
+                .iter()
+                .take(5)
+                .map(|b| b.key.as_str())
+                .collect();
+            Err(format!(
+                "{set} has no backup `{key}` (newest: {})",
+                keys.join(", ")
+            ))
         }
     }
 }
@@ -404,7 +433,8 @@ pub fn record_events(
                 if *outcome == Outcome::Failed
                     && let Some(s) = state.steps.get(*step)
                 {
-                    b["output_tail"] = json!(s.output.iter().rev().take(5).rev().collect::<Vec<_>>());
+                    b["output_tail"] =
+                        json!(s.output.iter().rev().take(5).rev().collect::<Vec<_>>());
                 }
                 ("runbook_step", b)
             }
@@ -424,7 +454,12 @@ pub fn record_events(
     Ok(())
 }
 
-fn step_body(mut b: serde_json::Value, runbook: &Runbook, facts: &[StepFacts], i: usize) -> serde_json::Value {
+fn step_body(
+    mut b: serde_json::Value,
+    runbook: &Runbook,
+    facts: &[StepFacts],
+    i: usize,
+) -> serde_json::Value {
     let step = &runbook.steps[i];
     b["step"] = (i + 1).into();
     b["title"] = step.title.clone().into();

@@ -23,8 +23,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::model::{
-    CheckTarget, DEFAULT_RETRY_INTERVAL, Runbook, Source, Step, StepKind, Template, Variable,
-    Verb, WaitFor,
+    CheckTarget, DEFAULT_RETRY_INTERVAL, Runbook, Source, Step, StepKind, Template, Variable, Verb,
+    WaitFor,
 };
 use crate::config::duration::HumanDuration;
 use crate::transport::PositionalScript;
@@ -82,9 +82,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Runbook, ParseError> {
             + 1;
         let body = lines[1..end].join("\n");
         front = toml::from_str(&body).map_err(|e| {
-            let line = e
-                .span()
-                .map_or(1, |s| body[..s.start.min(body.len())].matches('\n').count() + 2);
+            let line = e.span().map_or(1, |s| {
+                body[..s.start.min(body.len())].matches('\n').count() + 2
+            });
             err(line, format!("front matter: {}", e.message().trim_end()))
         })?;
         at = end + 1;
@@ -108,13 +108,19 @@ pub fn parse(path: &Path, text: &str) -> Result<Runbook, ParseError> {
                 + 1;
             let body = lines[at + 1..close].join("\n");
             at = close + 1;
-            let section = (!sections.is_empty())
-                .then(|| sections.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join(" › "));
+            let section = (!sections.is_empty()).then(|| {
+                sections
+                    .iter()
+                    .map(|(_, t)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" › ")
+            });
             let text = prose.join("\n").trim().to_owned();
-            let step = block_step(&info, body, text, section, n, &sections).map_err(|e| match e {
-                BlockError::Here(m) => err(n, m),
-                BlockError::At(line, m) => err(line, m),
-            })?;
+            let step =
+                block_step(&info, body, text, section, n, &sections).map_err(|e| match e {
+                    BlockError::Here(m) => err(n, m),
+                    BlockError::At(line, m) => err(line, m),
+                })?;
             match step {
                 Some(s) => {
                     prose.clear();
@@ -153,7 +159,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Runbook, ParseError> {
         return Err(err(1, "no steps: a runbook needs at least one fenced block that is a step (```bash {host=…}, ```bash for a manual step, or ```opsdeck {…})".into()));
     }
     disambiguate(&mut steps);
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("runbook");
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("runbook");
     let name = front.name.clone().unwrap_or_else(|| stem.to_owned());
     if let Err(m) = crate::config::validate::check_name(&name) {
         return Err(err(1, format!("runbook name `{name}` {m}")));
@@ -186,7 +195,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Runbook, ParseError> {
 /// Two steps with the same title get ` (2)`, ` (3)`: the timeline tells them apart.
 fn disambiguate(steps: &mut [Step]) {
     for i in 1..steps.len() {
-        let same = steps[..i].iter().filter(|s| s.title == steps[i].title || s.title.starts_with(&format!("{} (", steps[i].title))).count();
+        let same = steps[..i]
+            .iter()
+            .filter(|s| {
+                s.title == steps[i].title || s.title.starts_with(&format!("{} (", steps[i].title))
+            })
+            .count();
         if same > 0 {
             steps[i].title = format!("{} ({})", steps[i].title, same + 1);
         }
@@ -251,7 +265,9 @@ fn attributes(info: &str) -> Result<(String, Vec<(String, String)>), String> {
     let inner = rest
         .strip_prefix('{')
         .and_then(|r| r.trim_end().strip_suffix('}'))
-        .ok_or_else(|| format!("attributes `{rest}` must be one `{{…}}` at the end of the info string"))?;
+        .ok_or_else(|| {
+            format!("attributes `{rest}` must be one `{{…}}` at the end of the info string")
+        })?;
     let mut chars = inner.chars().peekable();
     loop {
         while chars.peek().is_some_and(|c| c.is_whitespace()) {
@@ -317,7 +333,8 @@ fn attributes(info: &str) -> Result<(String, Vec<(String, String)>), String> {
 }
 
 fn duration(key: &str, v: &str) -> Result<Duration, String> {
-    humantime::parse_duration(v).map_err(|e| format!("`{key}={v}`: not a duration ({e}); write e.g. 30s, 5m"))
+    humantime::parse_duration(v)
+        .map_err(|e| format!("`{key}={v}`: not a duration ({e}); write e.g. 30s, 5m"))
 }
 
 fn flag(key: &str, v: &str) -> Result<bool, String> {
@@ -359,11 +376,18 @@ fn block_step(
     let is_shell = SHELLS.contains(&lang.as_str());
     if !is_shell && lang != "opsdeck" {
         if !attrs.is_empty() && attrs.iter().any(|(k, _)| k == "host") {
-            return Err(format!("a `{lang}` block cannot run on a host: write ```bash {{host=…}}").into());
+            return Err(
+                format!("a `{lang}` block cannot run on a host: write ```bash {{host=…}}").into(),
+            );
         }
         return Ok(None);
     }
-    let get = |k: &str| attrs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let get = |k: &str| {
+        attrs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
     let mut step = Step {
         title: get("name").map(str::to_owned).unwrap_or_else(|| {
             sections
@@ -388,7 +412,9 @@ fn block_step(
         step.auto = flag("auto", v)?;
     }
     if let Some(v) = get("retries") {
-        step.retries = v.parse().map_err(|_| format!("`retries={v}`: expected a number"))?;
+        step.retries = v
+            .parse()
+            .map_err(|_| format!("`retries={v}`: expected a number"))?;
     }
     if let Some(v) = get("retry_interval") {
         step.retry_interval = duration("retry_interval", v)?;
@@ -409,7 +435,12 @@ fn block_step(
             };
             let output_regex = get("output").map(str::to_owned);
             if let Some(re) = &output_regex {
-                regex::Regex::new(re).map_err(|e| format!("`output={re}`: bad regex: {}", e.to_string().lines().last().unwrap_or("")))?;
+                regex::Regex::new(re).map_err(|e| {
+                    format!(
+                        "`output={re}`: bad regex: {}",
+                        e.to_string().lines().last().unwrap_or("")
+                    )
+                })?;
             }
             if body.trim().is_empty() {
                 return Err("the block is empty: nothing to run".into());
@@ -424,10 +455,16 @@ fn block_step(
             };
         } else {
             if let Some(k) = ["expect", "output"].iter().find(|k| get(k).is_some()) {
-                return Err(format!("`{k}` needs a `host`: without one the block is a manual step").into());
+                return Err(format!(
+                    "`{k}` needs a `host`: without one the block is a manual step"
+                )
+                .into());
             }
             step.kind = StepKind::Manual {
-                note: get("note").map(|v| flag("note", v)).transpose()?.unwrap_or(false),
+                note: get("note")
+                    .map(|v| flag("note", v))
+                    .transpose()?
+                    .unwrap_or(false),
                 commands: Some(body),
             };
         }
@@ -471,7 +508,10 @@ fn block_step(
                 return Err("a manual step needs text: what the operator does".into());
             }
             StepKind::Manual {
-                note: get("note").map(|v| flag("note", v)).transpose()?.unwrap_or(false),
+                note: get("note")
+                    .map(|v| flag("note", v))
+                    .transpose()?
+                    .unwrap_or(false),
                 commands: None,
             }
         } else {

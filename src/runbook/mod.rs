@@ -105,10 +105,14 @@ pub fn load_file(config: &Config, path: &Path) -> Result<Runbook, LoadError> {
         .map_err(|e| LoadError(format!("{}: cannot read: {e}", path.display())))?;
     let book = if path.extension().is_some_and(|x| x == "toml") {
         let r: RunbookConfig = toml::from_str(&text).map_err(|e| {
-            let line = e
-                .span()
-                .map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-            LoadError(format!("{}:{line}: {}", path.display(), e.message().trim_end()))
+            let line = e.span().map_or(1, |s| {
+                text[..s.start.min(text.len())].matches('\n').count() + 1
+            });
+            LoadError(format!(
+                "{}:{line}: {}",
+                path.display(),
+                e.message().trim_end()
+            ))
         })?;
         Runbook::from_config(&r, Source::File(path.to_owned()))
             .map_err(|e| LoadError(format!("{}: {e}", path.display())))?

@@ -96,13 +96,20 @@ pub enum StepKind {
         output_regex: Option<String>,
     },
     /// An action through the dispatcher, with its confirmation and audit.
-    Action { verb: Verb, target: String, backup: Option<String> },
+    Action {
+        verb: Verb,
+        target: String,
+        backup: Option<String>,
+    },
     /// A check or a smoke suite that must pass.
     Check(CheckTarget),
     /// A pause, or waiting until a check passes (within the step's timeout).
     Wait(WaitFor),
     /// Something the operator does and confirms; `commands` is a block to run by hand.
-    Manual { note: bool, commands: Option<String> },
+    Manual {
+        note: bool,
+        commands: Option<String>,
+    },
 }
 
 /// A command template: an argument vector whose arguments each take placeholders in place
@@ -234,15 +241,32 @@ pub enum Filled {
         output_regex: Option<regex::Regex>,
     },
     /// Restart, stop or start a service.
-    Service { verb: Verb, service: ServiceId },
+    Service {
+        verb: Verb,
+        service: ServiceId,
+    },
     /// Back up, restore (`backup` = a key or `latest`) or drill a set.
-    Set { verb: Verb, set: String, backup: String },
+    Set {
+        verb: Verb,
+        set: String,
+        backup: String,
+    },
     /// Deploy and rollback: not in opsdeck yet.
-    NotLanded { verb: Verb, target: String },
-    Checks { label: String, checks: Vec<CheckId> },
+    NotLanded {
+        verb: Verb,
+        target: String,
+    },
+    Checks {
+        label: String,
+        checks: Vec<CheckId>,
+    },
     Sleep(Duration),
     WaitCheck(CheckId),
-    Manual { text: String, commands: Option<String>, note: bool },
+    Manual {
+        text: String,
+        commands: Option<String>,
+        note: bool,
+    },
 }
 
 impl Filled {
@@ -297,7 +321,10 @@ impl Filled {
 }
 
 fn first_line(text: &str) -> &str {
-    text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim()
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
 }
 
 impl Runbook {
@@ -407,7 +434,9 @@ impl Runbook {
                     add(host);
                     match command {
                         Template::Argv(spec) => spec.expose_argv().iter().for_each(|a| add(a)),
-                        Template::Script(p) => p.names.iter().for_each(|n| add(&format!("{{{{{n}}}}}"))),
+                        Template::Script(p) => {
+                            p.names.iter().for_each(|n| add(&format!("{{{{{n}}}}}")))
+                        }
                     }
                 }
                 StepKind::Action { target, backup, .. } => {
@@ -448,14 +477,12 @@ impl Runbook {
                         check_filled(spec, vars)?;
                         spec.map_args(|a| fill(a, vars).unwrap_or_default())
                     }
-                    Template::Script(p) => {
-                        p.command(|n| vars.get(n).cloned().unwrap_or_default())
-                    }
+                    Template::Script(p) => p.command(|n| vars.get(n).cloned().unwrap_or_default()),
                 };
                 let output_regex = match output_regex {
-                    Some(re) => Some(
-                        regex::Regex::new(re).map_err(|e| format!("bad output regex: {e}"))?,
-                    ),
+                    Some(re) => {
+                        Some(regex::Regex::new(re).map_err(|e| format!("bad output regex: {e}"))?)
+                    }
                     None => None,
                 };
                 Filled::Run {
@@ -488,7 +515,12 @@ impl Runbook {
                         Some(b) if target.contains('/') => b.name.get_ref().clone(),
                         _ => target,
                     };
-                    if !config.file.backups.iter().any(|b| b.name.get_ref() == &target) {
+                    if !config
+                        .file
+                        .backups
+                        .iter()
+                        .any(|b| b.name.get_ref() == &target)
+                    {
                         return Err(format!("unknown backup set `{target}`"));
                     }
                     let backup = match backup {
@@ -541,7 +573,9 @@ impl Runbook {
                 }
             }
             StepKind::Wait(WaitFor::Duration(d)) => Filled::Sleep(*d),
-            StepKind::Wait(WaitFor::Check(c)) => Filled::WaitCheck(check_id(config, &fill(c, vars)?)?),
+            StepKind::Wait(WaitFor::Check(c)) => {
+                Filled::WaitCheck(check_id(config, &fill(c, vars)?)?)
+            }
             StepKind::Manual { note, commands } => Filled::Manual {
                 text: fill_text(&step.text, vars),
                 commands: commands.as_ref().map(|c| fill_text(c, vars)),
@@ -573,7 +607,11 @@ fn check_id(config: &Config, text: &str) -> Result<CheckId, String> {
     let (_, svc) = config
         .find_service(&id.service)
         .ok_or_else(|| format!("unknown check `{text}`"))?;
-    if !svc.checks.iter().any(|c| c.name.get_ref().as_str() == &*id.name) {
+    if !svc
+        .checks
+        .iter()
+        .any(|c| c.name.get_ref().as_str() == &*id.name)
+    {
         return Err(format!("unknown check `{text}`"));
     }
     Ok(id)

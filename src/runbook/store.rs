@@ -72,10 +72,12 @@ impl RunStore {
                 let name = name.to_string_lossy();
                 name.starts_with(&prefix) && name.ends_with(".json")
             })
-            .filter_map(|e| serde_json::from_str::<RunState>(&std::fs::read_to_string(e.path()).ok()?).ok())
+            .filter_map(|e| {
+                serde_json::from_str::<RunState>(&std::fs::read_to_string(e.path()).ok()?).ok()
+            })
             .filter(|r| r.runbook == runbook)
             .collect();
-        runs.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+        runs.sort_by_key(|r| std::cmp::Reverse(r.started_at));
         runs
     }
 

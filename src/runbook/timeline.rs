@@ -48,7 +48,10 @@ pub fn build(lines: &str, filter: &Filter) -> (Vec<Row>, usize) {
             bad += 1;
             continue;
         };
-        let Some(ts) = v["ts"].as_str().and_then(|t| t.parse::<DateTime<Utc>>().ok()) else {
+        let Some(ts) = v["ts"]
+            .as_str()
+            .and_then(|t| t.parse::<DateTime<Utc>>().ok())
+        else {
             bad += 1;
             continue;
         };
@@ -61,7 +64,10 @@ pub fn build(lines: &str, filter: &Filter) -> (Vec<Row>, usize) {
             "runbook_step" => format!("step:{}:{}:{}", v["run_id"], v["step"], v["attempt"]),
             _ => String::new(),
         };
-        let who = who(&s("user").unwrap_or_else(|| "?".into()), s("from").as_deref());
+        let who = who(
+            &s("user").unwrap_or_else(|| "?".into()),
+            s("from").as_deref(),
+        );
         let host = s("host").filter(|h| !h.is_empty());
         if event == "end"
             && let Some(pos) = open.iter().position(|(k, _)| *k == key)
@@ -92,11 +98,7 @@ pub fn build(lines: &str, filter: &Filter) -> (Vec<Row>, usize) {
                 s("title").unwrap_or_default()
             ),
             "runbook_step" => {
-                let mut w = format!(
-                    "step {}: {}",
-                    v["step"],
-                    s("title").unwrap_or_default()
-                );
+                let mut w = format!("step {}: {}", v["step"], s("title").unwrap_or_default());
                 if v["attempt"].as_u64().is_some_and(|a| a > 1) {
                     w.push_str(&format!(" (try {})", v["attempt"]));
                 }
@@ -147,7 +149,9 @@ pub fn build(lines: &str, filter: &Filter) -> (Vec<Row>, usize) {
             && filter.host.as_ref().is_none_or(|h| {
                 r.host.as_deref() == Some(h)
                     || (r.host.is_none()
-                        && r.run_id.as_ref().is_some_and(|id| runs_on_host.contains(id)))
+                        && r.run_id
+                            .as_ref()
+                            .is_some_and(|id| runs_on_host.contains(id)))
             })
     });
     rows.sort_by_key(|r| r.start);
@@ -188,7 +192,10 @@ fn cell(text: &str) -> String {
 /// The timeline as a Markdown document ready for a postmortem.
 pub fn markdown(rows: &[Row], filter: &Filter) -> String {
     let mut out = String::from("# Incident timeline\n\n");
-    let span = match (rows.first(), rows.iter().filter_map(|r| r.end.or(Some(r.start))).max()) {
+    let span = match (
+        rows.first(),
+        rows.iter().filter_map(|r| r.end.or(Some(r.start))).max(),
+    ) {
         (Some(first), Some(last)) => format!(
             "{} — {} (UTC)",
             first.start.format("%Y-%m-%d %H:%M:%S"),
@@ -196,7 +203,7 @@ pub fn markdown(rows: &[Row], filter: &Filter) -> String {
         ),
         _ => "no entries".into(),
     };
-    out.push_str(&format!("{span}"));
+    out.push_str(&span);
     if let Some(h) = &filter.host {
         out.push_str(&format!(", host {h}"));
     }
@@ -206,12 +213,17 @@ pub fn markdown(rows: &[Row], filter: &Filter) -> String {
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
             r.start.format("%H:%M:%S"),
-            r.end.map_or("—".into(), |e| e.format("%H:%M:%S").to_string()),
+            r.end
+                .map_or("—".into(), |e| e.format("%H:%M:%S").to_string()),
             r.duration_ms.map_or(String::new(), human),
             cell(&r.who),
             cell(&r.what),
             cell(r.host.as_deref().unwrap_or("")),
-            cell(r.outcome.as_deref().unwrap_or(if r.end.is_none() { "no end recorded" } else { "" })),
+            cell(r.outcome.as_deref().unwrap_or(if r.end.is_none() {
+                "no end recorded"
+            } else {
+                ""
+            })),
             cell(r.detail.as_deref().unwrap_or("")),
         ));
     }
@@ -251,12 +263,26 @@ not json at all
         let (rows, bad) = build(LOG, &Filter::default());
         assert_eq!(bad, 1);
         let whats: Vec<&str> = rows.iter().map(|r| r.what.as_str()).collect();
-        assert_eq!(whats, ["runbook fix — Fix it", "step 1: ping", "restart triboka/api", "note"]);
+        assert_eq!(
+            whats,
+            [
+                "runbook fix — Fix it",
+                "step 1: ping",
+                "restart triboka/api",
+                "note"
+            ]
+        );
         assert_eq!(rows[0].who, "alice from 10.0.0.5");
         assert_eq!(rows[0].outcome.as_deref(), Some("aborted"));
         assert_eq!(rows[0].detail.as_deref(), Some("wrong host"));
-        assert_eq!((rows[1].duration_ms, rows[1].outcome.as_deref()), (Some(2000), Some("failed")));
-        assert_eq!((rows[2].outcome.as_deref(), rows[2].detail.as_deref()), (Some("failed"), Some("exit 5")));
+        assert_eq!(
+            (rows[1].duration_ms, rows[1].outcome.as_deref()),
+            (Some(2000), Some("failed"))
+        );
+        assert_eq!(
+            (rows[2].outcome.as_deref(), rows[2].detail.as_deref()),
+            (Some("failed"), Some("exit 5"))
+        );
         assert_eq!(rows[3].detail.as_deref(), Some("paged the DBA"));
         let md = markdown(&rows, &Filter::default());
         assert!(md.contains("| 06:00:01 | 06:00:03 | 2.0s | alice from 10.0.0.5 | step 1: ping | gamelera | failed | exit 1 |"), "{md}");
@@ -265,16 +291,25 @@ not json at all
     #[test]
     fn filters_by_time_and_host() {
         let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
-        let host = Filter { host: Some("gamelera".into()), ..Filter::default() };
+        let host = Filter {
+            host: Some("gamelera".into()),
+            ..Filter::default()
+        };
         let (rows, _) = build(LOG, &host);
         // The step on gamelera, and its run and note (no host of their own).
         assert_eq!(rows.len(), 3, "{rows:#?}");
         assert!(rows.iter().all(|r| r.what != "restart triboka/api"));
-        let late = Filter { since: Some(at("2026-12-02T06:00:05Z")), ..Filter::default() };
+        let late = Filter {
+            since: Some(at("2026-12-02T06:00:05Z")),
+            ..Filter::default()
+        };
         let (rows, _) = build(LOG, &late);
         // Rows that ended after `since` are kept: the run, the restart, the note.
         assert_eq!(rows.len(), 3, "{rows:#?}");
-        let early = Filter { until: Some(at("2026-12-02T06:00:02Z")), ..Filter::default() };
+        let early = Filter {
+            until: Some(at("2026-12-02T06:00:02Z")),
+            ..Filter::default()
+        };
         assert_eq!(build(LOG, &early).0.len(), 2);
         let now = at("2026-12-02T08:00:00Z");
         assert_eq!(parse_time("2h", now).unwrap(), at("2026-12-02T06:00:00Z"));

@@ -210,9 +210,9 @@ impl PositionalScript {
         let mut rest = template;
         while let Some(c) = rest.chars().next() {
             if rest.starts_with("{{") {
-                let close = rest.find("}}").ok_or_else(|| {
-                    (line, "`{{` without a closing `}}`".to_owned())
-                })?;
+                let close = rest
+                    .find("}}")
+                    .ok_or_else(|| (line, "`{{` without a closing `}}`".to_owned()))?;
                 let name = rest[2..close].trim();
                 let valid = name
                     .bytes()
@@ -347,7 +347,13 @@ mod tests {
         let p = PositionalScript::parse("echo {{a}} \"x {{b}}\" {{a}}\n# {{ b }}").unwrap();
         assert_eq!(p.script, "echo \"${1}\" \"x ${2}\" \"${1}\"\n# \"${2}\"");
         assert_eq!(p.names, ["a", "b"]);
-        let spec = p.command(|n| if n == "a" { "; rm -rf /".into() } else { "$(id)".into() });
+        let spec = p.command(|n| {
+            if n == "a" {
+                "; rm -rf /".into()
+            } else {
+                "$(id)".into()
+            }
+        });
         assert_eq!(spec.args()[2..], ["opsdeck", "; rm -rf /", "$(id)"]);
         let err = PositionalScript::parse("ok\necho '{{a}}'").unwrap_err();
         assert_eq!(err.0, 2, "{err:?}");

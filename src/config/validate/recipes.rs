@@ -98,7 +98,10 @@ pub(super) fn runbook_step(
     }
     if let Some(suite) = &s.suite
         && !templated(suite.get_ref())
-        && !file.suites.iter().any(|x| x.name.get_ref() == suite.get_ref())
+        && !file
+            .suites
+            .iter()
+            .any(|x| x.name.get_ref() == suite.get_ref())
     {
         c.err(
             suite.span(),
@@ -108,7 +111,10 @@ pub(super) fn runbook_step(
     }
     if let Some(set) = &s.set
         && !templated(set.get_ref())
-        && !file.backups.iter().any(|b| b.name.get_ref() == set.get_ref())
+        && !file
+            .backups
+            .iter()
+            .any(|b| b.name.get_ref() == set.get_ref())
     {
         c.err(
             set.span(),
@@ -122,7 +128,10 @@ pub(super) fn runbook_step(
         c.err(
             re.span(),
             format!("{p}.output_regex"),
-            format!("invalid regex: {}", e.to_string().lines().last().unwrap_or("")),
+            format!(
+                "invalid regex: {}",
+                e.to_string().lines().last().unwrap_or("")
+            ),
         );
     }
     if let Some(code) = &s.expect
@@ -131,7 +140,10 @@ pub(super) fn runbook_step(
         c.err(
             code.span(),
             format!("{p}.expect"),
-            format!("exit code {} is out of range: it must be 0 to 255", code.get_ref()),
+            format!(
+                "exit code {} is out of range: it must be 0 to 255",
+                code.get_ref()
+            ),
         );
     }
     c.command(&s.command, Some(s.shell), p, "command");
@@ -159,9 +171,7 @@ pub(super) fn runbook_step(
                 }
             }
             CommandLine::Script(script) => {
-                if let Err((line, m)) =
-                    crate::transport::PositionalScript::parse(script.expose())
-                {
+                if let Err((line, m)) = crate::transport::PositionalScript::parse(script.expose()) {
                     c.err(
                         cmd.span(),
                         format!("{p}.command"),
