@@ -183,3 +183,68 @@ pub fn find(config: &Config, name: &str) -> Result<Runbook, String> {
     }
     Err(msg)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOSTS: &str = r#"
+[[hosts]]
+name = "web"
+transport = "local"
+
+[[hosts.services]]
+name = "api"
+kind = "command"
+status = ["true"]
+
+[[runbooks]]
+name = "quoted"
+
+[[runbooks.steps]]
+title = "list"
+kind = "run"
+host = "web"
+shell = true
+command = "ls '{{dir}}'"
+"#;
+
+    #[test]
+    fn the_catalog_reads_config_markdown_and_toml_and_says_what_it_cannot() {
+        let dir = tempfile::tempdir().unwrap();
+        let books = dir.path().join("runbooks");
+        std::fs::create_dir(&books).unwrap();
+        std::fs::write(
+            books.join("a.toml"),
+            "name = \"from-toml\"\n[[steps]]\ntitle = \"t\"\nkind = \"run\"\nhost = \"web\"\ncommand = [\"echo\", \"{{x}}\"]\n",
+        )
+        .unwrap();
+        std::fs::write(books.join("b.md"), "# B\n\n```bash {host=web}\ntrue\n```\n").unwrap();
+        std::fs::write(
+            books.join("c.md"),
+            "# C\n\n```bash {host=nowhere}\ntrue\n```\n",
+        )
+        .unwrap();
+        std::fs::write(books.join("notes.txt"), "not a runbook").unwrap();
+        let config_path = dir.path().join("hosts.toml");
+        let config = crate::config::parse(&config_path, HOSTS).unwrap();
+        let (books, errors) = catalog(&config);
+        let names: Vec<&str> = books.iter().map(|b| b.name.as_str()).collect();
+        assert_eq!(names, ["from-toml", "b"]);
+        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert!(
+            errors[0].contains("runbook quoted") && errors[0].contains("single quotes"),
+            "{errors:#?}"
+        );
+        assert!(
+            errors[1].ends_with("c.md:3: step `step at line 3`: unknown host `nowhere`"),
+            "{errors:#?}"
+        );
+        assert!(
+            find(&config, "nope")
+                .unwrap_err()
+                .contains("runbooks: from-toml, b")
+        );
+    }
+}
