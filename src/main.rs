@@ -131,6 +131,9 @@ enum Command {
         /// The name a typed confirmation asks for (a prod service's; repeatable).
         #[arg(long)]
         confirm: Vec<String>,
+        /// Continue the newest unfinished run (after a stop at a manual or failed step).
+        #[arg(long)]
+        resume: bool,
     },
     /// List the runbooks and where each comes from.
     Runbooks {
@@ -366,8 +369,10 @@ fn main() -> ExitCode {
             dry_run,
             yes,
             confirm,
+            resume,
         } => {
             let opts = cli::run::RunOptions {
+                resume,
                 known_hosts: &state_dir.join("known_hosts"),
                 audit: AuditLog::new(audit_path(&config, &state_dir)),
                 state_dir: &state_dir,

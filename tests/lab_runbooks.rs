@@ -162,6 +162,13 @@ fn the_seed_000_host_blocks_run_on_gamelera_and_the_timeline_lists_every_step() 
         String::from_utf8_lossy(&out.stdout)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("stopped at manual step"));
+    // Resumed with --yes, it picks up at the manual step: nothing before it runs again.
+    let out = opsdeck(&config, &state, &["run", "seed000-hosts", "--resume", "--yes"]);
+    let resumed = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{resumed}");
+    assert!(resumed.contains("resuming run"), "{resumed}");
+    assert!(!resumed.contains("── step 1/"), "{resumed}");
+    assert!(resumed.contains(&format!("completed: {steps}/{steps} steps")), "{resumed}");
 
     // A failing step is tried again once, then the run stops with exit 1.
     let out = opsdeck(&config, &state, &["run", "fails"]);
@@ -169,6 +176,11 @@ fn the_seed_000_host_blocks_run_on_gamelera_and_the_timeline_lists_every_step() 
     assert_eq!(out.status.code(), Some(1), "{fails_out}");
     assert!(fails_out.contains("(try 2)"), "{fails_out}");
     assert!(!fails_out.contains("Never reached ["), "{fails_out}");
+    // Resuming tries the failed step once more.
+    let out = opsdeck(&config, &state, &["run", "fails", "--resume"]);
+    let again = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{again}");
+    assert!(again.contains("(try 3)"), "{again}");
 
     let out = opsdeck(
         &config,
@@ -215,9 +227,10 @@ fn the_seed_000_host_blocks_run_on_gamelera_and_the_timeline_lists_every_step() 
             r["kind"] == "runbook_step" && r["what"].as_str().unwrap().starts_with("step 1: Once")
         })
         .collect();
-    assert_eq!(tries.len(), 2, "{tries:#?}");
+    assert_eq!(tries.len(), 3, "{tries:#?}");
     assert!(tries.iter().all(|r| r["outcome"] == "failed"));
     assert_eq!(tries[1]["detail"], "exit 3, expected exit 0");
+    assert_eq!(tries[0]["detail"], "exit 3, expected exit 0 (tries again)");
 
     // The run's state was saved, completed.
     let runs = state.join("opsdeck/runs");

@@ -43,6 +43,9 @@ pub struct RunOptions<'a> {
     pub yes: bool,
     /// Typed confirmations (a prod service's name), as many as the runbook's actions need.
     pub confirm: Vec<String>,
+    /// Continue the newest unfinished run of the runbook (its variables, its steps done)
+    /// instead of starting a new one; a step that failed or was cut short is tried again.
+    pub resume: bool,
 }
 
 /// `k=v` from `--var`.
@@ -69,12 +72,39 @@ pub async fn run(
             return Ok(EXIT_NOT_STARTED);
         }
     };
-    let vars = match book.resolve_vars(&opts.vars) {
-        Ok(v) => v,
-        Err(e) => {
-            writeln!(out, "error: {}", super::shown(&e))?;
-            return Ok(EXIT_NOT_STARTED);
+    let store = RunStore::new(opts.state_dir);
+    let saved = if opts.resume {
+        match store.unfinished(&book.name) {
+            Some(s) if opts.vars.is_empty() => Some(s),
+            Some(_) => {
+                writeln!(
+                    out,
+                    "error: a resumed run keeps its variables: leave out --var"
+                )?;
+                return Ok(EXIT_NOT_STARTED);
+            }
+            None => {
+                writeln!(
+                    out,
+                    "error: no unfinished run of {} in {}",
+                    book.name,
+                    store.dir().display()
+                )?;
+                return Ok(EXIT_NOT_STARTED);
+            }
         }
+    } else {
+        None
+    };
+    let vars = match &saved {
+        Some(s) => s.vars.clone(),
+        None => match book.resolve_vars(&opts.vars) {
+            Ok(v) => v,
+            Err(e) => {
+                writeln!(out, "error: {}", super::shown(&e))?;
+                return Ok(EXIT_NOT_STARTED);
+            }
+        },
     };
     let filled = match exec::fill_all(&book, config, &vars) {
         Ok(f) => f,
@@ -152,9 +182,27 @@ pub async fn run(
             }
         }
     }
-    let store = RunStore::new(opts.state_dir);
     let now = Utc::now();
-    let mut run = Run::new(&book, store.new_id(&book.name, now), vars, now);
+    let mut run = match saved {
+        Some(state) => match Run::resume(&book, state, now) {
+            Ok(r) => {
+                let (done, all) = r.progress();
+                writeln!(
+                    out,
+                    "  resuming run {}: {done}/{all} steps done",
+                    r.state().id
+                )?;
+                r
+            }
+            Err(e) => {
+                writeln!(out, "error: {e}")?;
+                return Ok(EXIT_NOT_STARTED);
+            }
+        },
+        None => Run::new(&book, store.new_id(&book.name, now), vars, now),
+    };
+    // On resume, a failed step is tried again once (resuming is the operator's go-ahead).
+    let mut retried = !opts.resume;
     let facts = exec::facts(config, &filled);
     writeln!(
         out,
@@ -165,13 +213,14 @@ pub async fn run(
 
     let mut typed = opts.confirm.clone();
     let yes = opts.yes;
+    let mut dispatcher = Dispatcher::new(config.file.settings.read_only);
     let mut executor = FleetExecutor {
         config,
         transports: &transports,
         audit: &opts.audit,
         known_hosts: opts.known_hosts,
         read_only: config.file.settings.read_only,
-        dispatcher: Dispatcher::new(config.file.settings.read_only),
+        dispatcher: &mut dispatcher,
         confirm: Box::new(move |plan: &Plan| consent(plan, yes, &mut typed)),
     };
     let total = book.steps.len();
@@ -245,8 +294,9 @@ pub async fn run(
                     if !yes {
                         writeln!(
                             out,
-                            "■ stopped at manual step {}: carry it out and confirm it in the console, or run with --yes",
-                            i + 1
+                            "■ stopped at manual step {}: carry it out, then confirm it in the console or with opsdeck run {} --resume --yes",
+                            i + 1,
+                            book.name
                         )?;
                         break EXIT_FAILED;
                     }
@@ -263,11 +313,16 @@ pub async fn run(
                     }
                 }
             }
+            Next::Failed(i) if !retried => {
+                retried = true;
+                let _ = run.retry(i);
+            }
             Next::Failed(i) => {
                 writeln!(
                     out,
-                    "✘ stopped: step {} failed; retry or skip it in the console",
-                    i + 1
+                    "✘ stopped: step {} failed; retry it (opsdeck run {} --resume) or skip it in the console",
+                    i + 1,
+                    book.name
                 )?;
                 break EXIT_FAILED;
             }

@@ -62,7 +62,8 @@ pub struct FleetExecutor<'a> {
     pub known_hosts: &'a Path,
     /// `--read-only` from the command line (the config's own is read too).
     pub read_only: bool,
-    pub dispatcher: Dispatcher,
+    /// The console's own dispatcher (its locks are the fleet's), or the command's.
+    pub dispatcher: &'a mut Dispatcher,
     /// Asked for every action step's plan, after the plan has been shown to `output`.
     pub confirm: Box<dyn FnMut(&Plan) -> Consent + 'a>,
 }
