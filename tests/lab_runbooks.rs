@@ -163,12 +163,19 @@ fn the_seed_000_host_blocks_run_on_gamelera_and_the_timeline_lists_every_step() 
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("stopped at manual step"));
     // Resumed with --yes, it picks up at the manual step: nothing before it runs again.
-    let out = opsdeck(&config, &state, &["run", "seed000-hosts", "--resume", "--yes"]);
+    let out = opsdeck(
+        &config,
+        &state,
+        &["run", "seed000-hosts", "--resume", "--yes"],
+    );
     let resumed = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{resumed}");
     assert!(resumed.contains("resuming run"), "{resumed}");
     assert!(!resumed.contains("── step 1/"), "{resumed}");
-    assert!(resumed.contains(&format!("completed: {steps}/{steps} steps")), "{resumed}");
+    assert!(
+        resumed.contains(&format!("completed: {steps}/{steps} steps")),
+        "{resumed}"
+    );
 
     // A failing step is tried again once, then the run stops with exit 1.
     let out = opsdeck(&config, &state, &["run", "fails"]);

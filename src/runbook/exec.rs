@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 
 use super::engine::{Event, Outcome, RunState, StepResult};
 use super::model::{Filled, Runbook, Verb};
+use crate::action::Authorized;
 use crate::action::audit::AuditLog;
 use crate::action::dispatcher::{Answer, refuse_read_only};
 use crate::action::execute::{ActionEvent, ExecEnv, execute};
@@ -143,37 +144,11 @@ impl Executor for FleetExecutor<'_> {
                     }
                 }
             }
-            Filled::Service { verb, service } => {
-                let kind = match verb {
-                    Verb::Restart => ActionKind::Restart,
-                    Verb::Stop => ActionKind::Stop,
-                    _ => ActionKind::Start,
-                };
-                let planned = self.dispatcher.plan_service(self.config, kind, service);
-                self.act(planned, output).await
-            }
-            Filled::Set { verb, set, backup } => {
-                let now = Utc::now();
-                let planned = match verb {
-                    Verb::Backup => self.dispatcher.plan_backup(self.config, set, now),
-                    Verb::Restore | Verb::Drill => {
-                        let key = if *verb == Verb::Drill {
-                            "latest"
-                        } else {
-                            backup.as_str()
-                        };
-                        let chosen = match choose(self.config, self.transports, set, key).await {
-                            Ok(b) => b,
-                            Err(e) => return StepResult::failed(e),
-                        };
-                        let _ = output.send(format!("backup {} of {set}", chosen.key)).await;
-                        if *verb == Verb::Drill {
-                            self.dispatcher.plan_drill(self.config, set, &chosen, now)
-                        } else {
-                            self.dispatcher.plan_restore(self.config, set, &chosen, now)
-                        }
-                    }
-                    _ => unreachable!("set actions are backup, restore, drill"),
+            Filled::Service { .. } | Filled::Set { .. } => {
+                let planned = match self.plan_step(filled, output).await {
+                    Some(Ok(p)) => p,
+                    Some(Err(e)) => return StepResult::failed(e),
+                    None => unreachable!("service and set steps are actions"),
                 };
                 self.act(planned, output).await
             }
@@ -241,16 +216,59 @@ fn tail(lines: &[String]) -> Vec<String> {
 }
 
 impl FleetExecutor<'_> {
-    /// Shows the plan, asks for consent, lets the dispatcher authorize it, executes it.
-    async fn act(
+    /// The dispatcher's plan for an action step (`None`: not an action step): what the
+    /// console shows in its plan popup before asking. A restore or drill lists the set to
+    /// find its backup first.
+    pub async fn plan_step(
         &mut self,
-        planned: Result<Plan, crate::action::Refusal>,
+        filled: &Filled,
         output: &mpsc::Sender<String>,
-    ) -> StepResult {
-        let plan = match planned {
-            Ok(p) => p,
-            Err(r) => return StepResult::failed(format!("refused: {r}")),
-        };
+    ) -> Option<Result<Plan, String>> {
+        let refused = |r: crate::action::Refusal| format!("refused: {r}");
+        let now = Utc::now();
+        Some(match filled {
+            Filled::Service { verb, service } => {
+                let kind = match verb {
+                    Verb::Restart => ActionKind::Restart,
+                    Verb::Stop => ActionKind::Stop,
+                    _ => ActionKind::Start,
+                };
+                self.dispatcher
+                    .plan_service(self.config, kind, service)
+                    .map_err(refused)
+            }
+            Filled::Set {
+                verb: Verb::Backup,
+                set,
+                ..
+            } => self
+                .dispatcher
+                .plan_backup(self.config, set, now)
+                .map_err(refused),
+            Filled::Set { verb, set, backup } => {
+                let key = if *verb == Verb::Drill {
+                    "latest"
+                } else {
+                    backup.as_str()
+                };
+                let chosen = match choose(self.config, self.transports, set, key).await {
+                    Ok(b) => b,
+                    Err(e) => return Some(Err(e)),
+                };
+                let _ = output.send(format!("backup {} of {set}", chosen.key)).await;
+                if *verb == Verb::Drill {
+                    self.dispatcher.plan_drill(self.config, set, &chosen, now)
+                } else {
+                    self.dispatcher.plan_restore(self.config, set, &chosen, now)
+                }
+                .map_err(refused)
+            }
+            _ => return None,
+        })
+    }
+
+    /// Shows the plan, asks for consent, lets the dispatcher authorize it, executes it.
+    async fn act(&mut self, plan: Plan, output: &mpsc::Sender<String>) -> StepResult {
         let _ = output
             .send(format!("{} — on {}", plan.title(), plan.location))
             .await;
@@ -269,6 +287,16 @@ impl FleetExecutor<'_> {
             Ok(a) => a,
             Err(r) => return StepResult::failed(format!("refused: {r}")),
         };
+        self.execute_authorized(auth, output).await
+    }
+
+    /// Carries out a plan the dispatcher authorized (the console confirms in its popup,
+    /// then calls this), releases its lock, and says how the step ended.
+    pub async fn execute_authorized(
+        &mut self,
+        auth: Authorized,
+        output: &mpsc::Sender<String>,
+    ) -> StepResult {
         let env = ExecEnv {
             config: self.config,
             audit: self.audit,
