@@ -15,6 +15,7 @@
 //! runner                    carries out Effects (actions, log streams, suites, trust, saves)
 //! collect                   the supervisor and collectors (hosts, Docker, checks, logs)
 //! protocol                  Update, Effect and what they carry — the core↔console vocabulary
+//! runbook                   runbooks (config, TOML, Markdown), the run engine, its executor, the timeline
 //! action                    plan → confirm (the dispatcher) → execute → audit
 //! backup                    backup sets: listing here and off-site, grouping by key, freshness
 //! check                     the check engine
@@ -24,7 +25,7 @@
 //! logging                   tracing to a file, secrets redacted
 //! ```
 //!
-//! `transport`, `check`, `backup`, `collect` and `action` never import `app` or `ui`, nor ratatui or
+//! `transport`, `check`, `backup`, `collect`, `runbook` and `action` never import `app` or `ui`, nor ratatui or
 //! crossterm; `config` imports neither ratatui nor crossterm.
 
 pub mod action;
@@ -40,6 +41,7 @@ pub mod fixture;
 pub mod logging;
 pub mod model;
 pub mod protocol;
+pub mod runbook;
 pub mod runner;
 pub mod transport;
 pub mod ui;

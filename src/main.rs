@@ -39,6 +39,11 @@ const EXIT_LOCK: &str = "Exit status: 0 released, 1 it failed, 2 it could not st
                          configuration error.";
 const EXIT_CONFIG_CHECK: &str = "Exit status: 0 the configuration is valid, 2 any error in it \
                                  or in a file it includes.";
+const EXIT_RUN: &str = "Exit status: 0 every step passed, 1 a step failed or a manual step \
+     stopped the run (without --yes), 2 it could not start (unknown runbook or variable, a bad \
+     configuration).";
+const EXIT_LIST: &str = "Exit status: 0 listed, 2 the configuration or the audit log could not \
+     be read.";
 const EXIT_PRINT: &str = "Exit status: 0 printed, 1 stdout could not be written.";
 
 #[derive(Parser)]
@@ -197,6 +202,49 @@ enum Command {
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+    /// Run RUNBOOK, printing each step and its output: 0 every step passed, 1 a step failed
+    /// (or a manual step stopped it without --yes), 2 it could not start.
+    #[command(after_help = EXIT_RUN)]
+    Run {
+        runbook: String,
+        /// A variable of the runbook, NAME=VALUE (repeatable).
+        #[arg(long = "var", value_name = "NAME=VALUE", value_parser = cli::run::parse_var)]
+        vars: Vec<(String, String)>,
+        /// Print the steps with the variables filled in and run nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Confirm actions' plans and manual steps without asking.
+        #[arg(long)]
+        yes: bool,
+        /// The name a typed confirmation asks for (a prod service's; repeatable).
+        #[arg(long)]
+        confirm: Vec<String>,
+        /// Continue the newest unfinished run (after a stop at a manual or failed step).
+        #[arg(long)]
+        resume: bool,
+    },
+    /// List the runbooks and where each comes from.
+    #[command(after_help = EXIT_LIST)]
+    Runbooks {
+        /// Machine-readable output: [{"name", "title", "source", "steps"}].
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit log as an incident timeline: times, who, what, where, outcome, durations.
+    #[command(after_help = EXIT_LIST)]
+    Timeline {
+        /// From this long ago (2h, 30m) or this time (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// Up to this long ago or this time.
+        #[arg(long)]
+        until: Option<String>,
+        /// Only what touched this host.
+        #[arg(long)]
+        host: Option<String>,
+        #[arg(long, value_enum, default_value_t = cli::run::TimelineFormat::Markdown)]
+        format: cli::run::TimelineFormat,
     },
     /// Print the man page (roff) to stdout: `opsdeck man > opsdeck.1`, `opsdeck man | man -l -`.
     #[command(after_help = EXIT_PRINT)]
@@ -478,6 +526,68 @@ fn main() -> ExitCode {
         ),
         Command::Completions { .. } | Command::Man | Command::Config { .. } => {
             unreachable!("handled before the configuration is loaded")
+        }
+        Command::Run {
+            runbook,
+            vars,
+            dry_run,
+            yes,
+            confirm,
+            resume,
+        } => {
+            let opts = cli::run::RunOptions {
+                resume,
+                known_hosts: &state_dir.join("known_hosts"),
+                audit: AuditLog::new(audit_path(&config, &state_dir)),
+                state_dir: &state_dir,
+                vars,
+                dry_run,
+                yes,
+                confirm,
+            };
+            let result = runtime.block_on(cli::run::run(
+                &config,
+                &runbook,
+                &opts,
+                &mut std::io::stdout(),
+            ));
+            runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+            match result {
+                Ok(code) => ExitCode::from(code as u8),
+                Err(e) => {
+                    say!("error: {e}");
+                    ExitCode::from(EXIT_CONFIG)
+                }
+            }
+        }
+        Command::Runbooks { json } => match cli::run::list(&config, json, &mut std::io::stdout()) {
+            Ok(code) => ExitCode::from(code as u8),
+            Err(e) => {
+                say!("error: {e}");
+                ExitCode::from(EXIT_CONFIG)
+            }
+        },
+        Command::Timeline {
+            since,
+            until,
+            host,
+            format,
+        } => {
+            let audit = AuditLog::new(audit_path(&config, &state_dir));
+            match cli::run::timeline(
+                &audit,
+                since.as_deref(),
+                until.as_deref(),
+                host,
+                format,
+                &mut std::io::stdout(),
+            ) {
+                Ok(code) => ExitCode::from(code as u8),
+                Err(e) => {
+                    say!("error: {e}");
+                    ExitCode::from(EXIT_CONFIG)
+                }
+            }
         }
         Command::Tui => {
             let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

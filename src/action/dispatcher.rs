@@ -76,6 +76,28 @@ impl Dispatcher {
         service: &ServiceId,
         containers: &[String],
     ) -> Result<Plan, Refusal> {
+        self.plan_lifecycle(config, kind, service, Some(containers))
+    }
+
+    /// The plan for `kind` on `service` when its containers are not listed beforehand (a
+    /// runbook step, a command line): a compose service's containers are found by their
+    /// compose labels when the step runs, a container service's is the configured one.
+    pub fn plan_service(
+        &mut self,
+        config: &Config,
+        kind: ActionKind,
+        service: &ServiceId,
+    ) -> Result<Plan, Refusal> {
+        self.plan_lifecycle(config, kind, service, None)
+    }
+
+    fn plan_lifecycle(
+        &mut self,
+        config: &Config,
+        kind: ActionKind,
+        service: &ServiceId,
+        containers: Option<&[String]>,
+    ) -> Result<Plan, Refusal> {
         let (host, svc) = config
             .find_service(service)
             .ok_or_else(|| Refusal::UnknownService(service.clone()))?;
@@ -178,7 +200,27 @@ impl Dispatcher {
                 ));
                 steps
             }
+            ServiceKind::Compose if containers.is_none() => {
+                let project = svc
+                    .project
+                    .as_ref()
+                    .expect("validated: compose services have a project");
+                let name = svc.compose_service.as_ref().unwrap_or(&svc.name);
+                vec![PlanStep::new(
+                    kind.verb(),
+                    target.clone(),
+                    StepOp::Compose {
+                        verb,
+                        project: project.get_ref().clone(),
+                        service: name.get_ref().clone(),
+                    },
+                    timeout,
+                )]
+            }
             ServiceKind::Compose | ServiceKind::Container => {
+                let configured: Vec<String> =
+                    svc.container.iter().map(|c| c.get_ref().clone()).collect();
+                let containers = containers.unwrap_or(&configured);
                 if containers.is_empty() {
                     return Err(Refusal::NotSupported(format!(
                         "no containers of {service} are known (is its Docker engine answering?)"

@@ -8,6 +8,7 @@ pub mod act;
 pub mod backups;
 pub mod check;
 pub mod config_check;
+pub mod run;
 pub mod status;
 
 use crate::config::secret::{redact, redact_json};

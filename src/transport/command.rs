@@ -92,6 +92,40 @@ impl CommandSpec {
         }
     }
 
+    /// The same command with `f` applied to every argument (the real and the shown one
+    /// alike); each argument stays one argument.
+    pub fn map_args(&self, f: impl Fn(&str) -> String) -> Self {
+        Self {
+            argv: self.argv.iter().map(|a| f(a)).collect(),
+            shown: self.shown.iter().map(|a| f(a)).collect(),
+        }
+    }
+
+    /// The same command with one argument replaced by `f` of it.
+    pub fn map_arg(&self, index: usize, f: impl Fn(&str) -> String) -> Self {
+        let mut next = self.clone();
+        if let (Some(a), Some(s)) = (next.argv.get_mut(index), next.shown.get_mut(index)) {
+            *a = f(a);
+            *s = f(s);
+        }
+        next
+    }
+
+    /// The same command with more arguments at the end (as data: never re-parsed).
+    pub fn with_args<I, S>(&self, extra: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut next = self.clone();
+        for a in extra {
+            let a = a.into();
+            next.shown.push(a.clone());
+            next.argv.push(a);
+        }
+        next
+    }
+
     pub fn program(&self) -> &str {
         self.argv.first().map_or("", String::as_str)
     }
@@ -141,6 +175,127 @@ pub fn quote(arg: &str) -> String {
     }
 }
 
+/// A `{{name}}` placeholder of a shell script template, where it sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptPlaceholder {
+    pub name: String,
+    /// 1-based line within the script.
+    pub line: usize,
+}
+
+/// A shell script whose `{{name}}` placeholders became positional parameters: run it as
+/// `sh -c SCRIPT opsdeck VALUE…` with the values of `names` in order, and each value reaches
+/// the script as one word, never parsed as shell. A placeholder outside quotes becomes
+/// `"${N}"`, inside double quotes `${N}`; inside single quotes it could not expand, so it
+/// is an error that names the line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PositionalScript {
+    pub script: String,
+    /// Each variable once, in the order of its first use: `$1`, `$2`, …
+    pub names: Vec<String>,
+}
+
+impl PositionalScript {
+    pub fn parse(template: &str) -> Result<Self, (usize, String)> {
+        #[derive(PartialEq, Clone, Copy)]
+        enum Q {
+            None,
+            Single,
+            Double,
+        }
+        let mut q = Q::None;
+        let mut out = String::with_capacity(template.len());
+        let mut names: Vec<String> = Vec::new();
+        let mut line = 1;
+        let mut rest = template;
+        while let Some(c) = rest.chars().next() {
+            if rest.starts_with("{{") {
+                let close = rest
+                    .find("}}")
+                    .ok_or_else(|| (line, "`{{` without a closing `}}`".to_owned()))?;
+                let name = rest[2..close].trim();
+                let valid = name
+                    .bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                if !valid {
+                    return Err((
+                        line,
+                        format!("`{}` is not a variable name", &rest[..close + 2]),
+                    ));
+                }
+                if q == Q::Single {
+                    return Err((
+                        line,
+                        format!(
+                            "`{{{{{name}}}}}` is inside single quotes, where the shell would not \
+                             expand it: move it out of the quotes"
+                        ),
+                    ));
+                }
+                let n = match names.iter().position(|x| x == name) {
+                    Some(i) => i + 1,
+                    None => {
+                        names.push(name.to_owned());
+                        names.len()
+                    }
+                };
+                if q == Q::Double {
+                    out.push_str(&format!("${{{n}}}"));
+                } else {
+                    out.push_str(&format!("\"${{{n}}}\""));
+                }
+                rest = &rest[close + 2..];
+                continue;
+            }
+            let len = c.len_utf8();
+            match (q, c) {
+                (Q::None, '\'') => q = Q::Single,
+                (Q::Single, '\'') => q = Q::None,
+                (Q::None, '"') => q = Q::Double,
+                (Q::Double, '"') => q = Q::None,
+                (Q::None | Q::Double, '\\') => {
+                    // The escaped character is copied as it is.
+                    if let Some(next) = rest[1..].chars().next() {
+                        out.push('\\');
+                        out.push(next);
+                        if next == '\n' {
+                            line += 1;
+                        }
+                        rest = &rest[1 + next.len_utf8()..];
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            if c == '\n' {
+                line += 1;
+            }
+            out.push(c);
+            rest = &rest[len..];
+        }
+        if q != Q::None {
+            return Err((
+                line,
+                format!(
+                    "unclosed {} quote",
+                    if q == Q::Single { "single" } else { "double" }
+                ),
+            ));
+        }
+        Ok(Self { script: out, names })
+    }
+
+    /// The command: `sh -c SCRIPT opsdeck VALUE…`, values looked up by name.
+    pub fn command(&self, value: impl Fn(&str) -> String) -> CommandSpec {
+        CommandSpec::argv(["sh", "-c", self.script.as_str(), "opsdeck"])
+            .with_args(self.names.iter().map(|n| value(n)))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CommandOutput {
     /// `None` when the process was killed by a signal.
@@ -185,6 +340,30 @@ mod tests {
         let spec = CommandSpec::argv(["cp", "{file}", "{dest}/{key}", "{other}", "{"])
             .substitute_all(&[("file", "a{key}"), ("key", "k"), ("dest", "/d")]);
         assert_eq!(spec.args(), ["a{key}", "/d/k", "{other}", "{"]);
+    }
+
+    #[test]
+    fn placeholders_become_positional_parameters() {
+        let p = PositionalScript::parse("echo {{a}} \"x {{b}}\" {{a}}\n# {{ b }}").unwrap();
+        assert_eq!(p.script, "echo \"${1}\" \"x ${2}\" \"${1}\"\n# \"${2}\"");
+        assert_eq!(p.names, ["a", "b"]);
+        let spec = p.command(|n| {
+            if n == "a" {
+                "; rm -rf /".into()
+            } else {
+                "$(id)".into()
+            }
+        });
+        assert_eq!(spec.args()[2..], ["opsdeck", "; rm -rf /", "$(id)"]);
+        let err = PositionalScript::parse("ok\necho '{{a}}'").unwrap_err();
+        assert_eq!(err.0, 2, "{err:?}");
+        assert!(PositionalScript::parse("echo \"{{a}}").is_err());
+        assert!(PositionalScript::parse("echo {{a b}}").is_err());
+        // An escaped quote does not open a quote.
+        assert_eq!(
+            PositionalScript::parse("echo \\'{{a}}").unwrap().script,
+            "echo \\'\"${1}\""
+        );
     }
 
     #[test]

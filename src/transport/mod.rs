@@ -8,7 +8,7 @@ pub mod output;
 pub mod registry;
 pub mod ssh;
 
-pub use command::{CommandOutput, CommandSpec, quote};
+pub use command::{CommandOutput, CommandSpec, PositionalScript, quote};
 pub use env::CommandEnv;
 pub use output::Limits;
 pub use registry::{Target, Transports};

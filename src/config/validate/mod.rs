@@ -363,8 +363,9 @@ pub fn validate(file: &ConfigFile, report: &mut Report<'_>, place: &Place<'_>) {
     for (i, r) in file.runbooks.iter().enumerate() {
         let p = format!("runbooks[{i}]");
         c.name(&r.name, &p);
+        runbook_variables(&mut c, r, &p);
         for (j, s) in r.steps.iter().enumerate() {
-            runbook_step(&mut c, &refs, r, s, &format!("{p}.steps[{j}]"));
+            runbook_step(&mut c, &refs, file, s, &format!("{p}.steps[{j}]"));
         }
     }
 
@@ -440,5 +441,5 @@ mod recipes;
 mod references;
 
 use hosts::host_rules;
-use recipes::{deploy_step, runbook_step};
+use recipes::{deploy_step, runbook_step, runbook_variables};
 use references::References;

@@ -1,0 +1,1095 @@
+//! The runbook engine: a state machine over one run of a runbook, with no I/O. Whoever
+//! drives it (`opsdeck run`, the console's runbook pane) asks [`Run::next`] what is due,
+//! does it (an [`Executor`](super::exec::Executor) carries out steps), and tells the run
+//! what happened. Time is always passed in, so the tests need no clock.
+//!
+//! ```text
+//! next(now) ─► GoAhead(i) ─ approve(i) ──┐        Confirm(i) ─ confirm(i, note)
+//!          ├─► Execute(i) ─ report(i, result) ─► passed │ retry later (Sleep) │ Failed(i)
+//!          ├─► Sleep(until)                              Failed(i) ─ retry(i) │ skip(i, why) │ abort(why)
+//!          └─► Finished(status)
+//! ```
+//!
+//! Every transition that belongs in the timeline is queued as an [`Event`]; the driver
+//! takes them ([`Run::take_events`]) and writes them to the audit log. The state
+//! ([`RunState`]) is plain data, saved after each transition so a run survives a restart.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::model::{Runbook, StepKind, WaitFor};
+
+/// Output lines kept per step in the saved state.
+pub const OUTPUT_KEPT: usize = 40;
+
+/// How the engine treats a step: derived from the runbook, not saved (a resumed run gets
+/// it from the runbook again).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub auto: bool,
+    pub retries: u32,
+    pub retry_interval: Duration,
+    /// One try's limit (`None`: the executor's own limits only).
+    pub timeout: Option<Duration>,
+    pub mode: Mode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Mode {
+    /// The executor carries it out once per try.
+    Execute,
+    /// Passes by itself after this long.
+    Sleep(Duration),
+    /// The executor probes once per poll until it passes or `timeout` has gone.
+    Poll { timeout: Duration },
+    /// The operator carries it out and confirms; `note` asks for typed text.
+    Manual { note: bool },
+}
+
+impl Policy {
+    pub fn of(runbook: &Runbook) -> Vec<Policy> {
+        runbook
+            .steps
+            .iter()
+            .map(|s| Policy {
+                auto: s.auto,
+                retries: s.retries,
+                retry_interval: s.retry_interval,
+                timeout: s.timeout,
+                mode: match &s.kind {
+                    StepKind::Wait(WaitFor::Duration(d)) => Mode::Sleep(*d),
+                    StepKind::Wait(WaitFor::Check(_)) => Mode::Poll {
+                        timeout: s.timeout.unwrap_or(super::model::DEFAULT_WAIT_TIMEOUT),
+                    },
+                    StepKind::Manual { note, .. } => Mode::Manual { note: *note },
+                    _ => Mode::Execute,
+                },
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Not begun; waits for the go-ahead unless the step is `auto`.
+    Pending,
+    /// The operator said go.
+    Approved,
+    /// A try (or a poll, or a pause) is under way.
+    Running,
+    /// Between tries or polls, until `not_before`.
+    Waiting,
+    Passed,
+    Failed,
+    Skipped,
+}
+
+impl StepStatus {
+    /// The run may move past it.
+    pub fn settled(self) -> bool {
+        matches!(self, StepStatus::Passed | StepStatus::Skipped)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepState {
+    pub title: String,
+    pub status: StepStatus,
+    /// Tries (polls, for `wait until`) begun so far.
+    pub attempts: u32,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The current try must end by then (a `wait until`: the whole wait).
+    pub deadline: Option<DateTime<Utc>>,
+    /// Nothing happens before then (a retry's pause, the next poll, a wait's end).
+    pub not_before: Option<DateTime<Utc>>,
+    /// Why it failed or was skipped.
+    pub reason: Option<String>,
+    /// The end of what it printed.
+    pub output: Vec<String>,
+    /// The operator's note when confirming a manual step.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum RunStatus {
+    Running,
+    /// Every step passed or was skipped.
+    Completed,
+    Aborted {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub at: DateTime<Utc>,
+    pub text: String,
+}
+
+/// A run as saved in `runs/<runbook>-<id>.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunState {
+    pub id: String,
+    pub runbook: String,
+    /// The step titles and kinds the run was made for: a resumed run whose runbook has
+    /// changed since is refused.
+    pub fingerprint: String,
+    pub vars: BTreeMap<String, String>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    #[serde(flatten)]
+    pub status: RunStatus,
+    pub steps: Vec<StepState>,
+    #[serde(default)]
+    pub notes: Vec<Note>,
+}
+
+/// What the driver should do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// Step `i` waits for the operator's go-ahead: [`Run::approve`] (or skip, abort).
+    GoAhead(usize),
+    /// Carry out step `i` once (one poll, for `wait until`) and [`Run::report`] the result.
+    Execute(usize),
+    /// A try of step `i` is under way: wait for its report (or its deadline).
+    Busy(usize),
+    /// Manual step `i`: the operator does it and [`Run::confirm`]s.
+    Confirm(usize),
+    /// Nothing is due before then: call `next` again at that time.
+    Sleep(DateTime<Utc>),
+    /// Step `i` failed: [`Run::retry`], [`Run::skip`] or [`Run::abort`].
+    Failed(usize),
+    Finished(RunStatus),
+}
+
+/// How one try of a step ended, as the executor saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepResult {
+    pub passed: bool,
+    /// Why it failed (or a short note of what passed: "2 checks passed").
+    pub detail: String,
+    /// The end of the output, for the saved state.
+    pub output: Vec<String>,
+}
+
+impl StepResult {
+    pub fn passed(detail: impl Into<String>) -> Self {
+        Self {
+            passed: true,
+            detail: detail.into(),
+            output: vec![],
+        }
+    }
+
+    pub fn failed(detail: impl Into<String>) -> Self {
+        Self {
+            passed: false,
+            detail: detail.into(),
+            output: vec![],
+        }
+    }
+
+    pub fn with_output(mut self, output: Vec<String>) -> Self {
+        self.output = output;
+        self
+    }
+}
+
+/// What a step's end was, as the timeline records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+/// The transitions the timeline records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    RunStarted,
+    StepStarted {
+        step: usize,
+        attempt: u32,
+    },
+    StepEnded {
+        step: usize,
+        attempt: u32,
+        outcome: Outcome,
+        detail: String,
+        duration: Duration,
+    },
+    Note {
+        step: Option<usize>,
+        text: String,
+    },
+    RunEnded {
+        status: RunStatus,
+        duration: Duration,
+    },
+}
+
+/// Why an operator's command does not apply now.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error("step {0} is not the current step")]
+    NotCurrent(usize),
+    #[error("step {step} is {status:?}: {what}")]
+    Wrong {
+        step: usize,
+        status: StepStatus,
+        what: &'static str,
+    },
+    #[error("a skip needs a reason")]
+    NoReason,
+    #[error("this step asks for a note")]
+    NoteRequired,
+    #[error("the run has ended")]
+    Ended,
+    #[error("the runbook changed since this run began ({0}); start a new run")]
+    Changed(String),
+}
+
+/// One run of a runbook: its state and the steps' policies.
+#[derive(Debug, Clone)]
+pub struct Run {
+    state: RunState,
+    policies: Vec<Policy>,
+    events: Vec<Event>,
+}
+
+/// The titles and kinds of the steps, in order: what a saved run must still match.
+pub fn fingerprint(runbook: &Runbook) -> String {
+    runbook
+        .steps
+        .iter()
+        .map(|s| format!("{}:{}", s.kind.label(), s.title))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn to_chrono(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+fn since(from: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
+    from.and_then(|f| (now - f).to_std().ok())
+        .unwrap_or_default()
+}
+
+impl Run {
+    pub fn new(
+        runbook: &Runbook,
+        id: impl Into<String>,
+        vars: BTreeMap<String, String>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let state = RunState {
+            id: id.into(),
+            runbook: runbook.name.clone(),
+            fingerprint: fingerprint(runbook),
+            vars,
+            started_at: now,
+            ended_at: None,
+            status: RunStatus::Running,
+            steps: runbook
+                .steps
+                .iter()
+                .map(|s| StepState {
+                    title: s.title.clone(),
+                    status: StepStatus::Pending,
+                    attempts: 0,
+                    started_at: None,
+                    ended_at: None,
+                    deadline: None,
+                    not_before: None,
+                    reason: None,
+                    output: vec![],
+                    note: None,
+                })
+                .collect(),
+            notes: vec![],
+        };
+        Self {
+            state,
+            policies: Policy::of(runbook),
+            events: vec![Event::RunStarted],
+        }
+    }
+
+    /// A saved run, for the runbook it was made for. A try that was under way when opsdeck
+    /// stopped is not known to have finished: it fails ("interrupted") and may be retried.
+    pub fn resume(
+        runbook: &Runbook,
+        mut state: RunState,
+        now: DateTime<Utc>,
+    ) -> Result<Self, EngineError> {
+        let now_fp = fingerprint(runbook);
+        if state.runbook != runbook.name || state.fingerprint != now_fp {
+            return Err(EngineError::Changed(format!(
+                "{} steps then, {} now",
+                state.steps.len(),
+                runbook.steps.len()
+            )));
+        }
+        let policies = Policy::of(runbook);
+        let mut events = vec![];
+        for (i, s) in state.steps.iter_mut().enumerate() {
+            let sleeping = matches!(policies[i].mode, Mode::Sleep(_) | Mode::Poll { .. });
+            if s.status == StepStatus::Running && !sleeping {
+                s.status = StepStatus::Failed;
+                s.reason = Some("interrupted: opsdeck stopped while it ran".into());
+                s.ended_at = Some(now);
+                events.push(Event::StepEnded {
+                    step: i,
+                    attempt: s.attempts,
+                    outcome: Outcome::Failed,
+                    detail: s.reason.clone().unwrap_or_default(),
+                    duration: since(s.started_at, now),
+                });
+            }
+        }
+        Ok(Self {
+            state,
+            policies,
+            events,
+        })
+    }
+
+    pub fn state(&self) -> &RunState {
+        &self.state
+    }
+
+    pub fn policy(&self, i: usize) -> &Policy {
+        &self.policies[i]
+    }
+
+    /// The transitions since the last call, oldest first.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// The first step not passed or skipped (`None`: all are).
+    pub fn current(&self) -> Option<usize> {
+        self.state.steps.iter().position(|s| !s.status.settled())
+    }
+
+    /// (settled steps, all steps).
+    pub fn progress(&self) -> (usize, usize) {
+        let done = self
+            .state
+            .steps
+            .iter()
+            .filter(|s| s.status.settled())
+            .count();
+        (done, self.state.steps.len())
+    }
+
+    /// What is due at `now`; moves the run on by itself where no one has to act (a pause
+    /// that has ended, a try past its deadline, a retry's pause over).
+    pub fn next(&mut self, now: DateTime<Utc>) -> Next {
+        loop {
+            if self.state.status != RunStatus::Running {
+                return Next::Finished(self.state.status.clone());
+            }
+            let Some(i) = self.current() else {
+                self.state.status = RunStatus::Completed;
+                self.state.ended_at = Some(now);
+                self.events.push(Event::RunEnded {
+                    status: RunStatus::Completed,
+                    duration: since(Some(self.state.started_at), now),
+                });
+                continue;
+            };
+            let policy = self.policies[i].clone();
+            let step = &mut self.state.steps[i];
+            match (step.status, policy.mode) {
+                (StepStatus::Pending, Mode::Manual { .. })
+                | (StepStatus::Approved, Mode::Manual { .. }) => {
+                    if step.started_at.is_none() {
+                        step.started_at = Some(now);
+                        step.attempts = 1;
+                        self.events.push(Event::StepStarted {
+                            step: i,
+                            attempt: 1,
+                        });
+                    }
+                    return Next::Confirm(i);
+                }
+                (StepStatus::Pending, _) if !policy.auto => return Next::GoAhead(i),
+                (StepStatus::Pending | StepStatus::Approved, _) => {
+                    self.begin(i, now);
+                    let step = &mut self.state.steps[i];
+                    match policy.mode {
+                        Mode::Sleep(d) => {
+                            let until = now + to_chrono(d);
+                            step.not_before = Some(until);
+                            return Next::Sleep(until);
+                        }
+                        Mode::Poll { timeout } => {
+                            step.deadline = Some(now + to_chrono(timeout));
+                        }
+                        Mode::Execute => {
+                            step.deadline = policy.timeout.map(|t| now + to_chrono(t));
+                        }
+                        Mode::Manual { .. } => unreachable!("handled above"),
+                    }
+                    return Next::Execute(i);
+                }
+                (StepStatus::Running, Mode::Sleep(_)) => match step.not_before {
+                    Some(t) if now < t => return Next::Sleep(t),
+                    _ => {
+                        self.end(i, Outcome::Passed, "waited".into(), now);
+                        continue;
+                    }
+                },
+                (StepStatus::Running, _) => match step.deadline {
+                    Some(d) if now >= d && !matches!(policy.mode, Mode::Poll { .. }) => {
+                        let t = policy.timeout.unwrap_or_default();
+                        self.tried(
+                            i,
+                            false,
+                            format!("timed out after {}", humantime::format_duration(t)),
+                            vec![],
+                            now,
+                        );
+                        continue;
+                    }
+                    _ => return Next::Busy(i),
+                },
+                (StepStatus::Waiting, _) => match step.not_before {
+                    Some(t) if now < t => return Next::Sleep(t),
+                    _ => {
+                        step.not_before = None;
+                        step.status = StepStatus::Running;
+                        step.attempts += 1;
+                        let attempt = step.attempts;
+                        if let Mode::Execute = policy.mode {
+                            step.deadline = policy.timeout.map(|t| now + to_chrono(t));
+                        }
+                        self.events.push(Event::StepStarted { step: i, attempt });
+                        return Next::Execute(i);
+                    }
+                },
+                (StepStatus::Failed, _) => return Next::Failed(i),
+                (StepStatus::Passed | StepStatus::Skipped, _) => unreachable!("not current"),
+            }
+        }
+    }
+
+    fn begin(&mut self, i: usize, now: DateTime<Utc>) {
+        let step = &mut self.state.steps[i];
+        step.status = StepStatus::Running;
+        step.attempts += 1;
+        step.reason = None;
+        if step.started_at.is_none() {
+            step.started_at = Some(now);
+        }
+        let attempt = step.attempts;
+        self.events.push(Event::StepStarted { step: i, attempt });
+    }
+
+    fn end(&mut self, i: usize, outcome: Outcome, detail: String, now: DateTime<Utc>) {
+        let step = &mut self.state.steps[i];
+        step.status = match outcome {
+            Outcome::Passed => StepStatus::Passed,
+            Outcome::Failed => StepStatus::Failed,
+            Outcome::Skipped => StepStatus::Skipped,
+        };
+        step.ended_at = Some(now);
+        step.deadline = None;
+        step.not_before = None;
+        if outcome != Outcome::Passed {
+            step.reason = Some(detail.clone());
+        }
+        self.events.push(Event::StepEnded {
+            step: i,
+            attempt: step.attempts,
+            outcome,
+            detail,
+            duration: since(step.started_at, now),
+        });
+    }
+
+    /// A try ended: passed, or failed and retried later, or failed for good.
+    fn tried(
+        &mut self,
+        i: usize,
+        passed: bool,
+        detail: String,
+        output: Vec<String>,
+        now: DateTime<Utc>,
+    ) {
+        let policy = self.policies[i].clone();
+        let step = &mut self.state.steps[i];
+        if !output.is_empty() {
+            step.output = output;
+            let cut = step.output.len().saturating_sub(OUTPUT_KEPT);
+            step.output.drain(..cut);
+        }
+        if passed {
+            self.end(i, Outcome::Passed, detail, now);
+            return;
+        }
+        let retry_at = now + to_chrono(policy.retry_interval);
+        let again = match policy.mode {
+            Mode::Poll { .. } => step.deadline.is_some_and(|d| retry_at < d),
+            _ => step.attempts <= policy.retries,
+        };
+        if again {
+            step.status = StepStatus::Waiting;
+            step.not_before = Some(retry_at);
+            step.reason = Some(detail.clone());
+            // Each try is a line of the timeline; a poll that fails is just waiting.
+            if matches!(policy.mode, Mode::Execute) {
+                let (attempt, started) = (step.attempts, step.started_at);
+                self.events.push(Event::StepEnded {
+                    step: i,
+                    attempt,
+                    outcome: Outcome::Failed,
+                    detail: format!("{detail} (tries again)"),
+                    duration: since(started, now),
+                });
+            }
+        } else if let Mode::Poll { timeout } = policy.mode {
+            let why = format!(
+                "did not pass within {} ({} polls; last: {detail})",
+                humantime::format_duration(timeout),
+                step.attempts
+            );
+            self.end(i, Outcome::Failed, why, now);
+        } else {
+            self.end(i, Outcome::Failed, detail, now);
+        }
+    }
+
+    /// The operator's go-ahead for the current pending step.
+    pub fn approve(&mut self, i: usize) -> Result<(), EngineError> {
+        let step = self.current_step(i)?;
+        if step.status != StepStatus::Pending {
+            return Err(EngineError::Wrong {
+                step: i,
+                status: step.status,
+                what: "only a pending step waits for a go-ahead",
+            });
+        }
+        self.state.steps[i].status = StepStatus::Approved;
+        Ok(())
+    }
+
+    /// How a try of step `i` ended. A report for a step that is not running (it timed out
+    /// meanwhile, or was skipped) is ignored and says so.
+    pub fn report(
+        &mut self,
+        i: usize,
+        result: StepResult,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let step = self.current_step(i)?;
+        if step.status != StepStatus::Running {
+            return Err(EngineError::Wrong {
+                step: i,
+                status: step.status,
+                what: "no try of it is under way",
+            });
+        }
+        if matches!(self.policies[i].mode, Mode::Execute)
+            && let Some(d) = step.deadline
+            && now >= d
+        {
+            let t = self.policies[i].timeout.unwrap_or_default();
+            let detail = format!("timed out after {}", humantime::format_duration(t));
+            self.tried(i, false, detail, result.output, now);
+            return Ok(());
+        }
+        self.tried(i, result.passed, result.detail, result.output, now);
+        Ok(())
+    }
+
+    /// The operator did manual step `i`; `note` is what they typed.
+    pub fn confirm(
+        &mut self,
+        i: usize,
+        note: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let step = self.current_step(i)?;
+        let Mode::Manual { note: wants_note } = self.policies[i].mode else {
+            return Err(EngineError::Wrong {
+                step: i,
+                status: step.status,
+                what: "only a manual step is confirmed",
+            });
+        };
+        let note = note.filter(|n| !n.trim().is_empty());
+        if wants_note && note.is_none() {
+            return Err(EngineError::NoteRequired);
+        }
+        if let Some(n) = &note {
+            self.events.push(Event::Note {
+                step: Some(i),
+                text: n.clone(),
+            });
+        }
+        self.state.steps[i].note = note;
+        self.end(i, Outcome::Passed, "confirmed".into(), now);
+        Ok(())
+    }
+
+    /// Try failed step `i` again (its go-ahead stands).
+    pub fn retry(&mut self, i: usize) -> Result<(), EngineError> {
+        let step = self.current_step(i)?;
+        if step.status != StepStatus::Failed {
+            return Err(EngineError::Wrong {
+                step: i,
+                status: step.status,
+                what: "only a failed step is retried",
+            });
+        }
+        let step = &mut self.state.steps[i];
+        step.status = StepStatus::Approved;
+        step.ended_at = None;
+        if let Mode::Manual { .. } = self.policies[i].mode {
+            step.started_at = None;
+        }
+        Ok(())
+    }
+
+    /// Move past the current step without doing it; the reason goes in the timeline.
+    pub fn skip(&mut self, i: usize, reason: &str, now: DateTime<Utc>) -> Result<(), EngineError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(EngineError::NoReason);
+        }
+        let step = self.current_step(i)?;
+        let busy =
+            step.status == StepStatus::Running && matches!(self.policies[i].mode, Mode::Execute);
+        if busy {
+            return Err(EngineError::Wrong {
+                step: i,
+                status: step.status,
+                what: "wait for the try under way to end (or abort)",
+            });
+        }
+        if step.started_at.is_none() {
+            self.state.steps[i].started_at = Some(now);
+        }
+        self.end(i, Outcome::Skipped, reason.to_owned(), now);
+        Ok(())
+    }
+
+    /// Stop the run here. A try under way is recorded as failed ("aborted").
+    pub fn abort(&mut self, reason: &str, now: DateTime<Utc>) -> Result<(), EngineError> {
+        if self.state.status != RunStatus::Running {
+            return Err(EngineError::Ended);
+        }
+        if let Some(i) = self.current()
+            && matches!(
+                self.state.steps[i].status,
+                StepStatus::Running | StepStatus::Waiting
+            )
+        {
+            self.end(i, Outcome::Failed, format!("aborted: {reason}"), now);
+        }
+        let status = RunStatus::Aborted {
+            reason: reason.to_owned(),
+        };
+        self.state.status = status.clone();
+        self.state.ended_at = Some(now);
+        self.events.push(Event::RunEnded {
+            status,
+            duration: since(Some(self.state.started_at), now),
+        });
+        Ok(())
+    }
+
+    /// A note in the run's timeline (`:note TEXT`), about the current step if there is one.
+    pub fn note(&mut self, text: &str, now: DateTime<Utc>) {
+        self.state.notes.push(Note {
+            at: now,
+            text: text.to_owned(),
+        });
+        self.events.push(Event::Note {
+            step: self.current(),
+            text: text.to_owned(),
+        });
+    }
+
+    /// Time since the run began (against the RTO).
+    pub fn elapsed(&self, now: DateTime<Utc>) -> Duration {
+        since(
+            Some(self.state.started_at),
+            self.state.ended_at.unwrap_or(now),
+        )
+    }
+
+    fn current_step(&self, i: usize) -> Result<&StepState, EngineError> {
+        if self.state.status != RunStatus::Running {
+            return Err(EngineError::Ended);
+        }
+        if self.current() != Some(i) {
+            return Err(EngineError::NotCurrent(i));
+        }
+        Ok(&self.state.steps[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::model::{CheckTarget, Source, Step, Template};
+    use crate::transport::{CommandSpec, PositionalScript};
+    use chrono::TimeZone;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_800_000_000 + s, 0).unwrap()
+    }
+
+    fn step(title: &str, kind: StepKind) -> Step {
+        Step {
+            title: title.into(),
+            section: None,
+            text: String::new(),
+            kind,
+            auto: false,
+            retries: 0,
+            retry_interval: Duration::from_secs(5),
+            timeout: None,
+            line: 0,
+        }
+    }
+
+    fn run_step(title: &str) -> Step {
+        step(
+            title,
+            StepKind::Run {
+                host: "h".into(),
+                command: Template::Argv(CommandSpec::argv(["true"])),
+                expect: 0,
+                output_regex: None,
+            },
+        )
+    }
+
+    fn book(steps: Vec<Step>) -> Runbook {
+        Runbook {
+            name: "rb".into(),
+            title: "RB".into(),
+            description: String::new(),
+            source: Source::File("rb.md".into()),
+            rto: None,
+            rpo: None,
+            variables: vec![],
+            steps,
+        }
+    }
+
+    fn ended(events: &[Event]) -> Vec<(usize, Outcome, String)> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                Event::StepEnded {
+                    step,
+                    outcome,
+                    detail,
+                    ..
+                } => Some((*step, *outcome, detail.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn steps_run_in_order_each_after_its_go_ahead() {
+        let b = book(vec![run_step("a"), run_step("b")]);
+        let mut run = Run::new(&b, "1", BTreeMap::new(), t(0));
+        assert_eq!(run.next(t(0)), Next::GoAhead(0));
+        // Step b cannot go before a.
+        assert_eq!(run.approve(1), Err(EngineError::NotCurrent(1)));
+        run.approve(0).unwrap();
+        assert_eq!(run.next(t(1)), Next::Execute(0));
+        assert_eq!(run.next(t(1)), Next::Busy(0));
+        run.report(0, StepResult::passed("exit 0"), t(3)).unwrap();
+        assert_eq!(run.next(t(3)), Next::GoAhead(1));
+        run.approve(1).unwrap();
+        assert_eq!(run.next(t(4)), Next::Execute(1));
+        run.report(1, StepResult::passed("exit 0"), t(5)).unwrap();
+        assert_eq!(run.next(t(5)), Next::Finished(RunStatus::Completed));
+        assert_eq!(run.progress(), (2, 2));
+        let events = run.take_events();
+        assert_eq!(events.first(), Some(&Event::RunStarted));
+        assert!(
+            matches!(events.last(), Some(Event::RunEnded { status: RunStatus::Completed, duration }) if *duration == Duration::from_secs(5))
+        );
+        assert_eq!(
+            ended(&events),
+            [
+                (0, Outcome::Passed, "exit 0".into()),
+                (1, Outcome::Passed, "exit 0".into())
+            ]
+        );
+        let s0 = &run.state().steps[0];
+        assert_eq!((s0.started_at, s0.ended_at), (Some(t(1)), Some(t(3))));
+    }
+
+    #[test]
+    fn auto_steps_need_no_go_ahead() {
+        let mut a = run_step("a");
+        a.auto = true;
+        let b = book(vec![a]);
+        let mut run = Run::new(&b, "1", BTreeMap::new(), t(0));
+        assert_eq!(run.next(t(0)), Next::Execute(0));
+    }
+
+    #[test]
+    fn a_failing_step_is_retried_after_its_interval_then_fails() {
+        let mut a = run_step("a");
+        a.retries = 2;
+        a.auto = true;
+        let b = book(vec![a, run_step("b")]);
+        let mut run = Run::new(&b, "1", BTreeMap::new(), t(0));
+        assert_eq!(run.next(t(0)), Next::Execute(0));
+        run.report(0, StepResult::failed("exit 1"), t(1)).unwrap();
+        assert_eq!(run.next(t(2)), Next::Sleep(t(6)));
+        assert_eq!(run.next(t(6)), Next::Execute(0));
+        run.report(0, StepResult::failed("exit 1"), t(7)).unwrap();
+        assert_eq!(run.next(t(12)), Next::Execute(0));
+        assert_eq!(run.state().steps[0].attempts, 3);
+        run.report(0, StepResult::failed("exit 2"), t(13)).unwrap();
+        assert_eq!(run.next(t(20)), Next::Failed(0));
+        assert_eq!(run.state().steps[0].reason.as_deref(), Some("exit 2"));
+        // The operator retries it: its go-ahead stands, and it passes this time.
+        run.retry(0).unwrap();
+        assert_eq!(run.next(t(21)), Next::Execute(0));
+        run.report(0, StepResult::passed("exit 0"), t(22)).unwrap();
+        assert_eq!(run.next(t(22)), Next::GoAhead(1));
+        let events = run.take_events();
+        let starts = events
+            .iter()
+            .filter(|e| matches!(e, Event::StepStarted { step: 0, .. }))
+            .count();
+        assert_eq!(starts, 4);
+        // Every try ends in the timeline, the retried ones as failed.
+        assert_eq!(
+            ended(&events),
+            [
+                (0, Outcome::Failed, "exit 1 (tries again)".into()),
+                (0, Outcome::Failed, "exit 1 (tries again)".into()),
+                (0, Outcome::Failed, "exit 2".into()),
+                (0, Outcome::Passed, "exit 0".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_skip_needs_a_reason_and_is_recorded() {
+        let b = book(vec![run_step("a"), run_step("b")]);
+        let mut run = Run::new(&b, "1", BTreeMap::new(), t(0));
+        assert_eq!(run.skip(0, "  ", t(1)), Err(EngineError::NoReason));
+        run.skip(0, "done by hand during the call", t(1)).unwrap();
+        assert_eq!(run.state().steps[0].status, StepStatus::Skipped);
+        assert_eq!(run.next(t(1)), Next::GoAhead(1));
+        assert_eq!(
+            ended(&run.take_events()),
+            [(0, Outcome::Skipped, "done by hand during the call".into())]
+        );
+    }
+
+    #[test]
+    fn abort_ends_the_run_and_fails_the_try_under_way() {
+        let mut a = run_step("a");
+        a.auto = true;
+        let b = book(vec![a, run_step("b")]);
+        let mut run = Run::new(&b, "1", BTreeMap::new(), t(0));
+        assert_eq!(run.next(t(0)), Next::Execute(0));
+        run.abort("wrong host", t(4)).unwrap();
+        let aborted = RunStatus::Aborted {
+            reason: "wrong host".into(),
+        };
+        assert_eq!(run.next(t(5)), Next::Finished(aborted.clone()));
+        assert_eq!(run.approve(1), Err(EngineError::Ended));
+        assert_eq!(run.abort("again", t(6)), Err(EngineError::Ended));
+        assert_eq!(run.state().status, aborted);
+        assert_eq!(
+            ended(&run.take_events()),
+            [(0, Outcome::Failed, "aborted: wrong host".into())]
+        );
+    }
+
+    #[test]
+    fn a_try_past_its_timeout_fails_even_if_its_report_comes_late() {
+        let mut a = run_step("a");
+        a.auto = true;
+        a.timeout = Some(Duration::from_secs(30));
+        let b = book(vec![a.clone(), a]);
+        let mut run = Run::new(&b, "1", BTreeMap::new(), t(0));
+        assert_eq!(run.next(t(0)), Next::Execute(0));
+        assert_eq!(run.next(t(29)), Next::Busy(0));
+        assert_eq!(run.next(t(30)), Next::Failed(0));
+        assert_eq!(
+            run.state().steps[0].reason.as_deref(),
+            Some("timed out after 30s")
+        );
+        // A report after the deadline does not make it pass.
+        assert!(run.report(0, StepResult::passed("exit 0"), t(31)).is_err());
+        run.skip(0, "checked by hand", t(32)).unwrap();
+        assert_eq!(run.next(t(40)), Next::Execute(1));
+        run.report(1, StepResult::passed("exit 0"), t(80)).unwrap();
+        assert_eq!(run.next(t(80)), Next::Failed(1));
+        assert_eq!(
+            run.state().steps[1].reason.as_deref(),
+            Some("timed out after 30s")
+        );
+    }
+
+    #[test]
+    fn wait_sleeps_then_passes_by_itself() {
+        let b = book(vec![step(
+            "settle",
+            StepKind::Wait(WaitFor::Duration(Duration::from_secs(10))),
+        )]);
+        let mut run = Run::new(&b, "1", BTreeMap::new(), t(0));
+        assert_eq!(run.next(t(0)), Next::GoAhead(0));
+        run.approve(0).unwrap();
+        assert_eq!(run.next(t(1)), Next::Sleep(t(11)));
+        assert_eq!(run.next(t(5)), Next::Sleep(t(11)));
+        assert_eq!(run.next(t(11)), Next::Finished(RunStatus::Completed));
+    }
+
+    #[test]
+    fn wait_until_polls_until_the_check_passes_or_times_out() {
+        let mut w = step(
+            "healthy again",
+            StepKind::Wait(WaitFor::Check("h/s/c".into())),
+        );
+        w.auto = true;
+        w.retry_interval = Duration::from_secs(10);
+        w.timeout = Some(Duration::from_secs(35));
+        let b = book(vec![w.clone(), w]);
+        let mut run = Run::new(&b, "1", BTreeMap::new(), t(0));
+        assert_eq!(run.next(t(0)), Next::Execute(0));
+        run.report(0, StepResult::failed("503"), t(1)).unwrap();
+        assert_eq!(run.next(t(1)), Next::Sleep(t(11)));
+        assert_eq!(run.next(t(11)), Next::Execute(0));
+        run.report(0, StepResult::passed("200"), t(12)).unwrap();
+        // The second one never passes: polls at 12, 22, 32, 42; the next would be past
+        // its 35 s (12 + 35 = 47).
+        assert_eq!(run.next(t(12)), Next::Execute(1));
+        run.report(1, StepResult::failed("503"), t(12)).unwrap();
+        assert_eq!(run.next(t(22)), Next::Execute(1));
+        run.report(1, StepResult::failed("503"), t(22)).unwrap();
+        assert_eq!(run.next(t(32)), Next::Execute(1));
+        run.report(1, StepResult::failed("503"), t(32)).unwrap();
+        assert_eq!(run.next(t(42)), Next::Execute(1));
+        run.report(1, StepResult::failed("502"), t(42)).unwrap();
+        assert_eq!(run.next(t(43)), Next::Failed(1));
+        let why = run.state().steps[1].reason.clone().unwrap();
+        assert_eq!(why, "did not pass within 35s (4 polls; last: 502)");
+    }
+
+    #[test]
+    fn manual_steps_are_confirmed_with_a_note_when_asked() {
+        let b = book(vec![
+            step(
+                "look at the dashboard",
+                StepKind::Manual {
+                    note: true,
+                    commands: None,
+                },
+            ),
+            step(
+                "tell the team",
+                StepKind::Manual {
+                    note: false,
+                    commands: None,
+                },
+            ),
+        ]);
+        let mut run = Run::new(&b, "1", BTreeMap::new(), t(0));
+        assert_eq!(run.next(t(0)), Next::Confirm(0));
+        assert_eq!(run.confirm(0, None, t(1)), Err(EngineError::NoteRequired));
+        run.confirm(0, Some("graphs flat since 06:02".into()), t(2))
+            .unwrap();
+        assert_eq!(run.next(t(2)), Next::Confirm(1));
+        run.confirm(1, None, t(3)).unwrap();
+        assert_eq!(run.next(t(3)), Next::Finished(RunStatus::Completed));
+        assert_eq!(
+            run.state().steps[0].note.as_deref(),
+            Some("graphs flat since 06:02")
+        );
+        assert!(run.take_events().contains(&Event::Note {
+            step: Some(0),
+            text: "graphs flat since 06:02".into()
+        }));
+    }
+
+    #[test]
+    fn a_saved_run_resumes_where_it_stopped() {
+        let b = book(vec![
+            run_step("a"),
+            run_step("b"),
+            step("c", StepKind::Check(CheckTarget::Suite("s".into()))),
+        ]);
+        let mut run = Run::new(&b, "1", BTreeMap::from([("k".into(), "v".into())]), t(0));
+        run.approve(0).unwrap();
+        run.next(t(0));
+        run.report(0, StepResult::passed("ok"), t(1)).unwrap();
+        run.approve(1).unwrap();
+        assert_eq!(run.next(t(2)), Next::Execute(1));
+        run.note("paged the DBA", t(2));
+        // opsdeck dies here, with step b under way; the state went to disk as JSON.
+        let saved = serde_json::to_string(run.state()).unwrap();
+        let state: RunState = serde_json::from_str(&saved).unwrap();
+        assert_eq!(&state, run.state());
+        let mut resumed = Run::resume(&b, state, t(100)).unwrap();
+        // What ran when opsdeck stopped is not known to have finished: failed, retryable.
+        assert_eq!(resumed.next(t(100)), Next::Failed(1));
+        assert!(
+            resumed.state().steps[1]
+                .reason
+                .as_deref()
+                .unwrap()
+                .starts_with("interrupted")
+        );
+        assert_eq!(resumed.state().steps[0].status, StepStatus::Passed);
+        assert_eq!(resumed.state().notes.len(), 1);
+        resumed.retry(1).unwrap();
+        assert_eq!(resumed.next(t(101)), Next::Execute(1));
+        resumed.report(1, StepResult::passed("ok"), t(102)).unwrap();
+        assert_eq!(resumed.next(t(102)), Next::GoAhead(2));
+        // A runbook whose steps changed since is not resumed.
+        let other = book(vec![run_step("a"), run_step("x")]);
+        assert!(matches!(
+            Run::resume(&other, run.state().clone(), t(0)),
+            Err(EngineError::Changed(_))
+        ));
+    }
+
+    #[test]
+    fn a_variable_holding_shell_arrives_as_one_argument() {
+        let evil = "; rm -rf / #";
+        let vars = BTreeMap::from([("file".to_owned(), evil.to_owned())]);
+        // A script block: the value is a positional parameter, quoted in the script.
+        let script = PositionalScript::parse("ls -l {{file}} && echo \"got {{file}}\"").unwrap();
+        assert_eq!(script.script, "ls -l \"${1}\" && echo \"got ${1}\"");
+        let spec = script.command(|n| vars[n].clone());
+        assert_eq!(spec.program(), "sh");
+        assert_eq!(spec.args()[3..], [evil]);
+        // The one shell line ssh sends quotes it whole: the remote shell sees one word.
+        assert!(
+            spec.to_shell_line().ends_with("opsdeck '; rm -rf / #'"),
+            "{}",
+            spec.to_shell_line()
+        );
+        // An argv template: the value stays inside its one argument.
+        let argv = CommandSpec::argv(["tar", "-tzf", "{{file}}"]);
+        let filled = argv.map_args(|a| crate::runbook::model::fill(a, &vars).unwrap());
+        assert_eq!(filled.args(), ["-tzf", evil]);
+    }
+}
