@@ -142,6 +142,16 @@ pub fn deploys(state: &mut State) {
             duration_ms: Some(ms),
         }
     };
+    // gamelera's backend has three image tags on its engine, v2 running.
+    if let Some(svc) = crate::model::ServiceId::parse("gamelera/backend") {
+        state.versions.insert(
+            svc,
+            Ok(crate::action::deploys::Versions {
+                available: vec!["v1".into(), "v2".into(), "v3".into()],
+                running: Some("v2".into()),
+            }),
+        );
+    }
     state.deploy_history = vec![
         event(
             "preventia/api",

@@ -393,3 +393,46 @@ async fn ecs_deploys_and_rolls_back_through_the_api() {
         "back on the ARN recorded before the first deploy"
     );
 }
+
+/// The version picker's lists: the image tags on gamelera's engine, the git tags of
+/// triboka's checkout, each with the running one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
+async fn versions_come_from_the_engine_and_from_git() {
+    let _lab = LAB.lock().await;
+    let config = lab_config();
+    let transports = opsdeck::transport::Transports::for_config(&config);
+    let kh = std::env::temp_dir().join("opsdeck-tests-known_hosts");
+    let mut links = Vec::new();
+    for host in ["gamelera", "triboka"] {
+        let id = opsdeck::model::HostId::new(host);
+        links.push(
+            opsdeck::cli::connect_host(&config, &transports, &id, &kh)
+                .await
+                .unwrap(),
+        );
+    }
+    let svc = |s: &str| opsdeck::model::ServiceId::parse(s).unwrap();
+    let g = opsdeck::action::deploys::list_versions(&config, &transports, &svc("gamelera/backend"))
+        .await
+        .unwrap();
+    assert!(
+        ["v1", "v2", "v3"]
+            .iter()
+            .all(|v| g.available.contains(&v.to_string())),
+        "{g:?}"
+    );
+    assert_eq!(g.running.as_deref(), Some("v1"));
+    let t = opsdeck::action::deploys::list_versions(
+        &config,
+        &transports,
+        &svc("triboka/triboka-flask"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(t.available, ["v1.0.0", "v1.1.0", "v1.2.0"]);
+    assert_eq!(t.running.as_deref(), Some("v1.0.0"));
+}

@@ -384,6 +384,13 @@ fn deploys_tab_and_deploy_progress() {
         select_service(state, "gamelera", "backend");
         update(state, config, Msg::Action(Action::OpenDeploys));
     });
+    // The version picker: the palette lists the image tags, the running one marked.
+    each_size("version_picker", |config, state| {
+        update(state, config, Msg::Action(Action::Palette));
+        for c in "deploy gamelera/backend ".chars() {
+            update(state, config, Msg::Input(TextInput::Char(c)));
+        }
+    });
     each_size("deploy_running", |config, state| {
         update(state, config, Msg::Action(Action::Palette));
         for c in "deploy gamelera/backend v3".chars() {

@@ -92,6 +92,50 @@ pub fn complete(state: &State, input: &str) -> Vec<Candidate> {
     let Some((_, kind, help)) = COMMANDS.iter().find(|(n, _, _)| *n == cmd) else {
         return vec![];
     };
+    // `deploy HOST/SERVICE ` goes on with the service's versions, the running one marked.
+    if cmd == "deploy"
+        && let Some((target, typed)) = arg.trim_start().split_once(' ')
+    {
+        let Some(service) = crate::model::ServiceId::parse(target) else {
+            return vec![];
+        };
+        return match state.versions.get(&service) {
+            None => vec![Candidate {
+                line: format!("deploy {target} "),
+                help: "listing the versions…",
+            }],
+            Some(Err(_)) => vec![Candidate {
+                line: format!("deploy {target} "),
+                help: "versions could not be listed: type one",
+            }],
+            Some(Ok(v)) => {
+                let mut items: Vec<(String, &'static str)> = v
+                    .available
+                    .iter()
+                    .rev()
+                    .map(|ver| {
+                        let running = v.running.as_deref().is_some_and(|r| {
+                            r == ver
+                                || r.ends_with(&format!("/{ver}"))
+                                || r.ends_with(&format!(":{ver}"))
+                        });
+                        (
+                            ver.clone(),
+                            if running { "running now" } else { "deployable" },
+                        )
+                    })
+                    .collect();
+                items.dedup();
+                ranked(items.into_iter(), typed.trim_start())
+                    .into_iter()
+                    .map(|(ver, help)| Candidate {
+                        line: format!("deploy {target} {ver}"),
+                        help,
+                    })
+                    .collect()
+            }
+        };
+    }
     let values: Vec<String> = match kind {
         Arg::None | Arg::Text => vec![],
         Arg::Host => state.hosts.iter().map(|h| h.id.to_string()).collect(),
@@ -209,6 +253,30 @@ mod tests {
         assert!(complete(&s, "filter x").is_empty());
         assert!(complete(&s, "nonsense x").is_empty());
         assert!(complete(&s, "trust ").is_empty(), "no host key is waiting");
+    }
+
+    #[test]
+    fn deploy_completes_versions_newest_first_with_the_running_one_marked() {
+        let mut s = state();
+        let c = complete(&s, "deploy gamelera/backend ");
+        assert_eq!(
+            lines(&c),
+            [
+                "deploy gamelera/backend v3",
+                "deploy gamelera/backend v2",
+                "deploy gamelera/backend v1"
+            ]
+        );
+        assert_eq!(c[1].help, "running now");
+        assert_eq!(
+            lines(&complete(&s, "deploy gamelera/backend v1")),
+            ["deploy gamelera/backend v1"]
+        );
+        s.versions.clear();
+        assert_eq!(
+            complete(&s, "deploy gamelera/backend ")[0].help,
+            "listing the versions…"
+        );
     }
 
     #[test]

@@ -398,6 +398,10 @@ pub struct DeployRecipe {
     pub service: Spanned<String>,
     /// Prints the version running now (recorded before deploying, used for rollback).
     pub current_version: Option<Spanned<CommandLine>>,
+    /// Prints the deployable versions, one per line or separated by spaces (git tags,
+    /// task definitions). Compose and container services list their image's tags on the
+    /// host's engine without it.
+    pub versions: Option<Spanned<CommandLine>>,
     pub steps: Vec<DeployStep>,
     /// `host/service/check` that must pass after the steps.
     pub health_gate: Option<Spanned<String>>,

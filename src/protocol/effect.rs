@@ -24,4 +24,6 @@ pub enum Effect {
     RunSuite { suite: String },
     /// List a backup set now (after a backup, restore or drill).
     ListBackups { set: String },
+    /// List the versions a service can be deployed to, and the one running.
+    ListVersions { service: crate::model::ServiceId },
 }

@@ -16,6 +16,12 @@ pub enum Update {
     },
     /// A drill ended; its record was kept.
     DrillRecorded(crate::action::backups::DrillRecord),
+    /// The versions a service can be deployed to (newest last) and the one running, or why
+    /// they could not be listed.
+    VersionsListed {
+        service: crate::model::ServiceId,
+        result: Result<crate::action::deploys::Versions, String>,
+    },
     /// Deploys and rollbacks to add to the history (from the audit log at start, or one
     /// that just ended).
     DeploysRecorded(Vec<crate::action::deploys::DeployEvent>),

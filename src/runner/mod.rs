@@ -85,6 +85,15 @@ impl EffectRunner {
                 ctx.spawn(name, host, run);
             }
             Effect::RefreshNow => ctx.request_refresh(),
+            Effect::ListVersions { service } => {
+                let c = ctx.clone();
+                ctx.spawn(format!("versions {service}"), None, async move {
+                    let result =
+                        crate::action::deploys::list_versions(c.config(), c.transports(), &service)
+                            .await;
+                    c.send(Update::VersionsListed { service, result }).await;
+                });
+            }
             Effect::ListBackups { set } => {
                 let c = ctx.clone();
                 ctx.spawn(format!("backups {set}"), None, async move {

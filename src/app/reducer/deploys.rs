@@ -95,3 +95,13 @@ pub(super) fn recorded(state: &mut State, events: Vec<crate::action::deploys::De
     }
     state.deploy_history.sort_by_key(|e| e.at);
 }
+
+/// The service whose versions the palette input `:deploy HOST/SERVICE …` needs and the
+/// console does not have (nor is fetching).
+pub(super) fn versions_wanted(state: &State, input: &str) -> Option<ServiceId> {
+    let rest = input.trim_start().strip_prefix("deploy ")?;
+    let (target, _) = rest.split_once(' ')?;
+    let service = ServiceId::parse(target)?;
+    (state.deployable.iter().any(|d| d == target) && !state.versions.contains_key(&service))
+        .then_some(service)
+}

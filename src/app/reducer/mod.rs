@@ -269,8 +269,13 @@ fn on_input(state: &mut State, config: &Config, input: TextInput) -> Vec<Effect>
             }
             edit => {
                 edit_text(&mut text, &edit);
+                // `:deploy HOST/SERVICE ` asks for that service's versions once.
+                let wanted = deploys::versions_wanted(state, &text);
                 let mode = palette::typed(state, text);
                 state.mode = mode;
+                if let Some(service) = wanted {
+                    return vec![Effect::ListVersions { service }];
+                }
             }
         },
         Mode::Help | Mode::Smoke | Mode::LogLine { .. } => {}

@@ -7,6 +7,14 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
         Update::BackupsListed { set, result } => super::backups::listed(state, &set, result),
         Update::DrillRecorded(record) => super::backups::drilled(state, record),
         Update::DeploysRecorded(events) => super::deploys::recorded(state, events),
+        Update::VersionsListed { service, result } => {
+            state.versions.insert(service, result);
+            // The palette waiting for them shows them now.
+            if let Mode::Palette { input, .. } = &state.mode {
+                let input = input.clone();
+                state.mode = super::palette::typed(state, input);
+            }
+        }
         Update::HostSampled { host, sample } => {
             if let Some(h) = state.host_mut(&host) {
                 h.status = HostStatus::Up;

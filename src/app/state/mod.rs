@@ -58,6 +58,9 @@ pub struct State {
     pub deploy_history: Vec<crate::action::deploys::DeployEvent>,
     /// `HOST/SERVICE` of every service with a deploy recipe (for the palette).
     pub deployable: Vec<String>,
+    /// Deployable versions by service, as last listed (`Err`: why they could not be).
+    pub versions:
+        std::collections::BTreeMap<ServiceId, Result<crate::action::deploys::Versions, String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -238,6 +241,7 @@ impl State {
                 .iter()
                 .map(|d| d.service.get_ref().clone())
                 .collect(),
+            versions: Default::default(),
         }
     }
 

@@ -136,3 +136,37 @@ fn deploy_and_rollback_from_the_palette() {
             .contains("is not a version")
     );
 }
+
+#[test]
+fn typing_a_deploy_asks_once_for_the_versions() {
+    let (config, mut state) = setup();
+    state.versions.clear();
+    act(&mut state, &config, Action::Palette);
+    let effects = type_text(&mut state, &config, "deploy gamelera/backend ");
+    let asked: Vec<_> = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::ListVersions { .. }))
+        .collect();
+    assert_eq!(asked.len(), 1, "{effects:?}");
+    update(
+        &mut state,
+        &config,
+        Msg::Update(Update::VersionsListed {
+            service: ServiceId::parse("gamelera/backend").unwrap(),
+            result: Ok(crate::action::deploys::Versions {
+                available: vec!["v1".into(), "v4".into()],
+                running: Some("v1".into()),
+            }),
+        }),
+    );
+    let Mode::Palette { candidates, .. } = &state.mode else {
+        panic!()
+    };
+    let lines: Vec<&str> = candidates.iter().map(|c| c.line.as_str()).collect();
+    assert_eq!(
+        lines,
+        ["deploy gamelera/backend v4", "deploy gamelera/backend v1"]
+    );
+    // Known now: typing on asks nothing more.
+    assert!(type_text(&mut state, &config, "v").is_empty());
+}
