@@ -184,6 +184,17 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Run N replicas of compose service HOST/SERVICE (its `scale` command), then wait until
+    /// exactly N run.
+    #[command(after_help = EXIT_ACTION)]
+    Scale {
+        service: String,
+        replicas: u32,
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Deploy locks on hosts.
     #[command(after_help = EXIT_LOCK)]
     Lock {
@@ -484,6 +495,21 @@ fn main() -> ExitCode {
             cli::act::What::Rollback {
                 service: &service,
                 to: to.as_deref(),
+            },
+            (yes, None, dry_run, false),
+        ),
+        Command::Scale {
+            service,
+            replicas,
+            yes,
+            dry_run,
+        } => act(
+            &runtime,
+            &config,
+            &state_dir,
+            cli::act::What::Scale {
+                service: &service,
+                replicas,
             },
             (yes, None, dry_run, false),
         ),

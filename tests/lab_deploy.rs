@@ -436,3 +436,32 @@ async fn versions_come_from_the_engine_and_from_git() {
     assert_eq!(t.available, ["v1.0.0", "v1.1.0", "v1.2.0"]);
     assert_eq!(t.running.as_deref(), Some("v1.0.0"));
 }
+
+/// Seed 004's scaling through the dispatcher: 4 replicas, then back to 2, each counted
+/// through the engine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(feature = "lab"),
+    ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
+)]
+async fn preventia_api_scales_to_four_and_back_to_two() {
+    let _lab = LAB.lock().await;
+    let state = tempfile::tempdir().unwrap();
+    let running = || async {
+        on("preventia", &["lab-compose", "ps", "preventia"])
+            .await
+            .lines()
+            .filter(|l| l.starts_with("preventia_api_") && l.contains("Up"))
+            .count()
+    };
+    let up = opsdeck(state.path(), &["scale", "preventia/api", "4", "--yes"]);
+    assert_eq!(up.code, 0, "{}", up.out);
+    assert!(up.out.contains("4/4 replicas running"), "{}", up.out);
+    assert_eq!(running().await, 4);
+    let down = opsdeck(state.path(), &["scale", "preventia/api", "2", "--yes"]);
+    assert_eq!(down.code, 0, "{}", down.out);
+    assert!(down.out.contains("2/2 replicas running"), "{}", down.out);
+    assert_eq!(running().await, 2);
+    let too_many = opsdeck(state.path(), &["scale", "preventia/api", "500", "--yes"]);
+    assert_eq!(too_many.code, 2, "{}", too_many.out);
+}

@@ -361,6 +361,66 @@ impl Dispatcher {
         Ok(plan)
     }
 
+    /// Run compose service `service` with `replicas` containers: its `scale` command, then
+    /// the wait until exactly that many run. Typed name on prod hosts.
+    pub fn plan_scale(
+        &mut self,
+        config: &Config,
+        service: &ServiceId,
+        replicas: u32,
+    ) -> Result<Plan, Refusal> {
+        const MOST: u32 = 50;
+        let (host, svc) = config
+            .find_service(service)
+            .ok_or_else(|| Refusal::UnknownService(service.clone()))?;
+        let scale = svc.scale.as_ref().ok_or_else(|| {
+            Refusal::NotSupported(format!(
+                "{service} has no `scale` command in the config (a compose service's `docker-compose up -d --scale …`)"
+            ))
+        })?;
+        if replicas > MOST {
+            return Err(Refusal::NotSupported(format!(
+                "{replicas} replicas is more than {MOST}: is that a typo?"
+            )));
+        }
+        let subject = Subject::Service(service.clone());
+        let id = self.admit(config, &subject)?;
+        let n = replicas.to_string();
+        let target = Target::of(config, &service.host);
+        let steps = vec![
+            PlanStep::new(
+                format!("run {replicas} replicas"),
+                target.clone(),
+                StepOp::Command(
+                    CommandSpec::from_config(scale.get_ref()).substitute_all(&[("replicas", &n)]),
+                ),
+                STEP_TIMEOUT,
+            ),
+            PlanStep::new(
+                "wait for the replicas",
+                target,
+                StepOp::Settle(super::plan::Settle::Replicas {
+                    project: svc
+                        .project
+                        .as_ref()
+                        .map(|p| p.get_ref().clone())
+                        .unwrap_or_default(),
+                    service: svc
+                        .compose_service
+                        .as_ref()
+                        .unwrap_or(&svc.name)
+                        .get_ref()
+                        .clone(),
+                    count: replicas,
+                }),
+                Duration::from_secs(120),
+            ),
+        ];
+        let mut plan = self.finish_deploy(id, ActionKind::Scale, subject, host, steps);
+        plan.version = Some(format!("{replicas} replicas"));
+        Ok(plan)
+    }
+
     fn finish_deploy(
         &mut self,
         id: u64,

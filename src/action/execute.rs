@@ -568,6 +568,34 @@ async fn settle_step(
                         .then(|| format!("{unit} {active}")),
                 }
             }
+            Settle::Replicas {
+                project,
+                service,
+                count,
+            } => {
+                use bollard::query_parameters::ListContainersOptions;
+                let Some(docker) = env.transports.docker(host) else {
+                    return Err(TransportError::NotConnected(format!("{host} (Docker API)")));
+                };
+                let filters = std::collections::HashMap::from([(
+                    "label".to_owned(),
+                    vec![
+                        format!("com.docker.compose.project={project}"),
+                        format!("com.docker.compose.service={service}"),
+                    ],
+                )]);
+                let running = docker
+                    .list_containers(Some(ListContainersOptions {
+                        all: false,
+                        filters: Some(filters),
+                        ..Default::default()
+                    }))
+                    .await
+                    .map(|l| l.len() as u32)
+                    .unwrap_or(u32::MAX);
+                last = format!("{running}/{count} running");
+                (running == *count).then(|| format!("{count}/{count} replicas running"))
+            }
             Settle::ContainersRunning { names } | Settle::ContainersStopped { names } => {
                 let Some(docker) = env.transports.docker(host) else {
                     return Err(TransportError::NotConnected(format!("{host} (Docker API)")));

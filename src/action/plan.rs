@@ -28,6 +28,8 @@ pub enum ActionKind {
     Rollback,
     /// Break a deploy lock left on a host (a crashed opsdeck's).
     LockRelease,
+    /// Run a compose service with another number of replicas.
+    Scale,
 }
 
 impl ActionKind {
@@ -43,6 +45,7 @@ impl ActionKind {
             ActionKind::Deploy => "deploy",
             ActionKind::Rollback => "roll back",
             ActionKind::LockRelease => "release the deploy lock of",
+            ActionKind::Scale => "scale",
         }
     }
 
@@ -59,6 +62,7 @@ impl ActionKind {
             ActionKind::Deploy => "deploy",
             ActionKind::Rollback => "rollback",
             ActionKind::LockRelease => "lock_release",
+            ActionKind::Scale => "scale",
         }
     }
 
@@ -74,7 +78,8 @@ impl ActionKind {
             | ActionKind::Drill
             | ActionKind::Deploy
             | ActionKind::Rollback
-            | ActionKind::LockRelease => None,
+            | ActionKind::LockRelease
+            | ActionKind::Scale => None,
         }
     }
 }
@@ -251,6 +256,12 @@ pub enum Settle {
     ContainersRunning { names: Vec<String> },
     /// No container running.
     ContainersStopped { names: Vec<String> },
+    /// Exactly `count` containers of compose `project`/`service` running.
+    Replicas {
+        project: String,
+        service: String,
+        count: u32,
+    },
 }
 
 /// What an integrity query's output must be.
@@ -356,6 +367,14 @@ impl fmt::Display for StepOp {
                 "wait until {} run{} again, newly started  (Docker API)",
                 names.join(", "),
                 if names.len() == 1 { "s" } else { "" }
+            ),
+            StepOp::Settle(Settle::Replicas {
+                project,
+                service,
+                count,
+            }) => write!(
+                f,
+                "wait until {count} containers of compose {project}/{service} run  (Docker API)"
             ),
             StepOp::Settle(Settle::ContainersStopped { names }) => {
                 write!(f, "wait until {} stopped  (Docker API)", names.join(", "))

@@ -66,6 +66,10 @@ pub enum What<'a> {
     LockRelease {
         service: &'a str,
     },
+    Scale {
+        service: &'a str,
+        replicas: u32,
+    },
 }
 
 impl What<'_> {
@@ -73,7 +77,8 @@ impl What<'_> {
         match self {
             What::Deploy { service, .. }
             | What::Rollback { service, .. }
-            | What::LockRelease { service } => Some(service),
+            | What::LockRelease { service }
+            | What::Scale { service, .. } => Some(service),
             _ => None,
         }
     }
@@ -206,6 +211,7 @@ async fn run_service(
             dispatcher.plan_rollback(config, &id, &to, now)
         }
         What::LockRelease { .. } => dispatcher.plan_lock_release(config, &id),
+        What::Scale { replicas, .. } => dispatcher.plan_scale(config, &id, *replicas),
         _ => unreachable!("set actions are handled in run"),
     };
     run_plan(config, &transports, dispatcher, planned, None, opts, out).await
@@ -468,7 +474,11 @@ fn answer(
         // A deploy or rollback on prod: the console asks for the typed name, the command
         // line's --yes stands for it.
         Confirmation::TypeName(name)
-            if opts.yes && matches!(plan.kind, ActionKind::Deploy | ActionKind::Rollback) =>
+            if opts.yes
+                && matches!(
+                    plan.kind,
+                    ActionKind::Deploy | ActionKind::Rollback | ActionKind::Scale
+                ) =>
         {
             Ok(Some(Given::Typed(name.clone())))
         }

@@ -163,6 +163,9 @@ pub struct Service {
     pub restart: Option<Spanned<CommandLine>>,
     pub deploy: Option<Spanned<CommandLine>>,
     pub rollback: Option<Spanned<CommandLine>>,
+    /// compose: how to run N replicas; `{replicas}` is the number (seed 004:
+    /// `docker-compose up -d --scale api={replicas} api` in the project's directory).
+    pub scale: Option<Spanned<CommandLine>>,
     /// Run the command lines above through `sh -c` (they are then single strings).
     #[serde(default)]
     pub shell: bool,

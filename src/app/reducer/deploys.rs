@@ -105,3 +105,23 @@ pub(super) fn versions_wanted(state: &State, input: &str) -> Option<ServiceId> {
     (state.deployable.iter().any(|d| d == target) && !state.versions.contains_key(&service))
         .then_some(service)
 }
+
+/// `:scale HOST/SERVICE N`.
+pub(super) fn scale(state: &mut State, config: &Config, arg: &str) {
+    let mut words = arg.split_whitespace();
+    let (Some(service), Some(n)) = (
+        words.next().and_then(ServiceId::parse),
+        words.next().and_then(|n| n.parse::<u32>().ok()),
+    ) else {
+        notice(state, NoticeLevel::Error, "usage: :scale HOST/SERVICE N");
+        return;
+    };
+    match state.dispatcher.plan_scale(config, &service, n) {
+        Ok(plan) => state.mode = Mode::Action(Box::new(ActionView::new(plan))),
+        Err(refusal) => notice(
+            state,
+            NoticeLevel::Error,
+            format!("cannot scale {service}: {refusal}"),
+        ),
+    }
+}

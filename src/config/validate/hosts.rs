@@ -249,6 +249,12 @@ fn service_rules(c: &mut Checker, host: &Host, s: &Service, p: &str) {
             c.only_for(cmd, p, field, "kind = \"command\"");
         }
     }
+    if s.kind == ServiceKind::Compose {
+        c.command(&s.scale, Some(s.shell), p, "scale");
+        secret_rule(c, host, &s.scale, p, "scale");
+    } else {
+        c.only_for(&s.scale, p, "scale", "kind = \"compose\"");
+    }
 
     c.unique(
         s.checks
