@@ -139,6 +139,17 @@ async fn gamelera_deploys_holds_a_good_version_and_rolls_back_a_bad_one() {
             "recorded previous_version: v2"
         ]
     );
+    // …and the image of every replica, with its id, before each change.
+    let images: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["event"] == "record_images")
+        .filter_map(|e| e["note"].as_str())
+        .collect();
+    assert_eq!(images.len(), 2, "{images:?}");
+    assert!(
+        images[0].contains("gamelera_backend_1 localhost/opsdeck-lab/app:v1 (sha256:"),
+        "{images:?}"
+    );
     let last = entries.iter().rev().find(|e| e["event"] == "end").unwrap();
     assert_eq!(last["result"], "failed");
     assert_eq!(last["step_title"], "health gate");

@@ -17,7 +17,7 @@ use super::audit::AuditLog;
 use super::dispatcher::{Dispatcher, Refusal, location};
 use super::plan::{ActionKind, Confirmation, HttpStep, Plan, PlanStep, StepOp, Subject};
 use crate::config::Config;
-use crate::config::schema::{DeployRecipe, DeployStep, TransportKind};
+use crate::config::schema::{DeployRecipe, DeployStep, ServiceKind, TransportKind};
 use crate::model::{CheckId, HostId, ServiceId};
 use crate::transport::{CommandSpec, Target};
 
@@ -248,6 +248,29 @@ impl Dispatcher {
         );
         record.if_cut = Some("nothing was changed yet".into());
         steps.push(record);
+        // A Docker-run service: the image of every replica too (tag and id), on record.
+        if let Some((_, svc)) = config.find_service(service) {
+            let images = match (svc.kind, &svc.project, &svc.container) {
+                (ServiceKind::Compose, Some(p), _) => Some((
+                    p.get_ref().clone(),
+                    svc.compose_service
+                        .as_ref()
+                        .unwrap_or(&svc.name)
+                        .get_ref()
+                        .clone(),
+                )),
+                (ServiceKind::Container, _, Some(c)) => Some((c.get_ref().clone(), String::new())),
+                _ => None,
+            };
+            if let Some((project, service)) = images {
+                steps.push(PlanStep::new(
+                    "record the image of every replica",
+                    r.target.clone(),
+                    StepOp::RecordImages { project, service },
+                    LOCK_TIMEOUT,
+                ));
+            }
+        }
         let values = [("version", version)];
         // The way back, run if a deploy step or the gate fails: the rollback steps with the
         // recorded version, then the gate again.

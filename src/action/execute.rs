@@ -302,6 +302,29 @@ async fn run_step(
             attempts,
             interval,
         } => gate_step(env, check, *attempts, *interval, line_tx).await,
+        StepOp::RecordImages { project, service } => {
+            drop(line_tx);
+            match replica_images(env.transports, host, project, service).await {
+                Ok(note) => {
+                    let (log, p, n) = (env.audit.clone(), plan.clone(), note.clone());
+                    match tokio::task::spawn_blocking(move || {
+                        log.record_note(&p, "record_images", &n)
+                    })
+                    .await
+                    {
+                        Ok(Ok(())) => {
+                            notes.push(note.clone());
+                            Ok(done(note))
+                        }
+                        Ok(Err(e)) => Ok(failed(format!(
+                            "cannot write the record to the audit log: {e}"
+                        ))),
+                        Err(e) => Ok(failed(format!("audit task failed: {e}"))),
+                    }
+                }
+                Err(e) => Ok(failed(e)),
+            }
+        }
         StepOp::Http(h) => {
             let out = http_step(h, step.timeout, vars).await?;
             let said = if out.success() {
@@ -514,6 +537,57 @@ async fn http_step(
         duration: started.elapsed(),
         ..out
     })
+}
+
+/// "images before: NAME IMAGE (sha256:…), …" of every container of compose
+/// `project`/`service` (or of container `project` when `service` is empty).
+async fn replica_images(
+    transports: &Transports,
+    host: &HostId,
+    project: &str,
+    service: &str,
+) -> Result<String, String> {
+    use bollard::query_parameters::ListContainersOptions;
+    let docker = transports
+        .docker(host)
+        .ok_or_else(|| format!("{host}'s Docker engine is not connected"))?;
+    let filters = if service.is_empty() {
+        std::collections::HashMap::from([("name".to_owned(), vec![project.to_owned()])])
+    } else {
+        std::collections::HashMap::from([(
+            "label".to_owned(),
+            vec![
+                format!("com.docker.compose.project={project}"),
+                format!("com.docker.compose.service={service}"),
+            ],
+        )])
+    };
+    let list = docker
+        .list_containers(Some(ListContainersOptions {
+            all: true,
+            filters: Some(filters),
+            ..Default::default()
+        }))
+        .await
+        .map_err(|e| format!("cannot list the containers: {e}"))?;
+    if list.is_empty() {
+        return Err("no containers to record".into());
+    }
+    let mut parts: Vec<String> = list
+        .iter()
+        .map(|c| {
+            let name = c
+                .names
+                .as_ref()
+                .and_then(|n| n.first())
+                .map_or("?", |n| n.trim_start_matches('/'));
+            let id = c.image_id.as_deref().unwrap_or("?");
+            let short = id.get(..19).unwrap_or(id);
+            format!("{name} {} ({short})", c.image.as_deref().unwrap_or("?"))
+        })
+        .collect();
+    parts.sort();
+    Ok(format!("images before: {}", parts.join(", ")))
 }
 
 /// Polls until the service is in the state `settle` names, within `timeout`; says how long

@@ -190,6 +190,14 @@ pub enum StepOp {
     /// Waits (within the step's timeout) until the service is in the state the action
     /// asked for, and says how long that took: "active after 0.4 s".
     Settle(Settle),
+    /// Writes to the audit log, before anything changes, the image and image id of every
+    /// container of a compose service (or of one container): what ran, even after those
+    /// containers are gone.
+    RecordImages {
+        /// `com.docker.compose.*` labels, or a container name when `service` is empty.
+        project: String,
+        service: String,
+    },
     /// A check run until it passes, at most `attempts` times `interval` apart.
     Gate {
         check: crate::model::CheckId,
@@ -353,6 +361,13 @@ impl fmt::Display for StepOp {
                     None => write!(f, "  (expect 2xx)"),
                 }
             }
+            StepOp::RecordImages { project, service } if service.is_empty() => {
+                write!(f, "record the image of container {project}  (Docker API)")
+            }
+            StepOp::RecordImages { project, service } => write!(
+                f,
+                "record the image of every container of compose {project}/{service}  (Docker API)"
+            ),
             StepOp::Settle(Settle::UnitActive { unit, .. }) => {
                 write!(
                     f,
