@@ -100,6 +100,17 @@ async fn gamelera_deploys_holds_a_good_version_and_rolls_back_a_bad_one() {
         "{}",
         good.out
     );
+    // The recipe's backup first and its smoke suite after.
+    assert!(
+        good.out.contains("backup before the deploy: mongodb-"),
+        "{}",
+        good.out
+    );
+    assert!(
+        good.out.contains("smoke suite gamelera-post-deploy passed"),
+        "{}",
+        good.out
+    );
     eprintln!(
         "figures: gamelera v1 → v2 healthy in {:.1}s",
         good.took.as_secs_f64()

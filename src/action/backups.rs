@@ -66,6 +66,11 @@ fn set_context<'a>(config: &'a Config, name: &str) -> Result<SetContext<'a>, Ref
     })
 }
 
+/// Where the commands of backup set `name` run.
+pub fn target_of(config: &Config, name: &str) -> Result<Target, Refusal> {
+    set_context(config, name).map(|cx| cx.target)
+}
+
 fn spec(line: &CommandLine) -> CommandSpec {
     CommandSpec::from_config(line)
 }

@@ -271,6 +271,35 @@ impl Dispatcher {
                 ));
             }
         }
+        // A backup before anything changes, when the recipe asks for one.
+        if let Some(set) = &r.recipe.backup_before {
+            let set = set.get_ref();
+            let create = config
+                .file
+                .backups
+                .iter()
+                .find(|b| b.name.get_ref() == set)
+                .and_then(|b| b.create.as_ref())
+                .ok_or_else(|| {
+                    Refusal::NotSupported(format!("backup set `{set}` has no `create` command"))
+                })?;
+            steps.push(PlanStep::new(
+                format!("back up {set} first"),
+                super::backups::target_of(config, set)?,
+                StepOp::Command(CommandSpec::from_config(create.get_ref())),
+                super::backups::BACKUP_TIMEOUT,
+            ));
+            steps.push(PlanStep::new(
+                format!("verify the backup of {set}"),
+                super::backups::target_of(config, set)?,
+                StepOp::NewestBackup {
+                    set: set.clone(),
+                    after: now,
+                    role: "backup before the deploy".into(),
+                },
+                super::backups::VERIFY_TIMEOUT,
+            ));
+        }
         let values = [("version", version)];
         // The way back, run if a deploy step or the gate fails: the rollback steps with the
         // recorded version, then the gate again.
@@ -301,6 +330,17 @@ impl Dispatcher {
             steps.push(step);
         }
         steps.extend(gate_step(&r, "health gate"));
+        // A failing suite rolls back too: the deploy step's way back is still pending.
+        if let Some(suite) = &r.recipe.smoke_after {
+            steps.push(PlanStep::new(
+                format!("smoke suite {}", suite.get_ref()),
+                Target::Local,
+                StepOp::Suite {
+                    name: suite.get_ref().clone(),
+                },
+                STEP_TIMEOUT,
+            ));
+        }
         release.undoes = Some(0);
         steps.push(release);
         let mut plan = self.finish_deploy(id, ActionKind::Deploy, subject, r.host, steps);

@@ -373,6 +373,13 @@ async fn run_step(
             drop(line_tx);
             trust_step(env, host, fingerprint, key_lines).await
         }
+        StepOp::Suite { name } => {
+            let out = suite_step(env, name, line_tx).await?;
+            if out.success() {
+                notes.push(out.stdout.trim().to_owned());
+            }
+            Ok(out)
+        }
         StepOp::Checks { service } => {
             let out = checks_step(env, service, line_tx).await?;
             if out.success() && !out.stdout.is_empty() {
@@ -799,6 +806,37 @@ fn failed(stderr: String) -> CommandOutput {
         stderr,
         duration: std::time::Duration::ZERO,
     }
+}
+
+/// A smoke suite's checks once each, with their retries; one line each.
+async fn suite_step(
+    env: &ExecEnv<'_>,
+    name: &str,
+    lines: mpsc::Sender<String>,
+) -> Result<CommandOutput, TransportError> {
+    use crate::check::{CheckRunner, Persistence};
+    let specs = match crate::check::select::suite(env.config, name) {
+        Ok(s) => s,
+        Err(e) => return Ok(failed(format!("smoke suite {name}: {e}"))),
+    };
+    let mut failing = Vec::new();
+    for spec in specs {
+        let id = spec.id.clone();
+        let r = CheckRunner::new(spec)
+            .run(env.transports, Persistence::Retries)
+            .await;
+        let _ = lines
+            .send(format!("{} {id}: {}", r.verdict.label(), r.summary))
+            .await;
+        if !r.verdict.passed() {
+            failing.push(format!("{id}: {}", r.summary));
+        }
+    }
+    Ok(if failing.is_empty() {
+        done(format!("smoke suite {name} passed"))
+    } else {
+        failed(format!("smoke suite {name} failed: {}", failing.join("; ")))
+    })
 }
 
 /// How long the checks after a restore may take to pass: the services were just started.

@@ -198,6 +198,10 @@ pub enum StepOp {
         project: String,
         service: String,
     },
+    /// Every check of a smoke suite once, with its retries; fails if one fails.
+    Suite {
+        name: String,
+    },
     /// A check run until it passes, at most `attempts` times `interval` apart.
     Gate {
         check: crate::model::CheckId,
@@ -361,6 +365,7 @@ impl fmt::Display for StepOp {
                     None => write!(f, "  (expect 2xx)"),
                 }
             }
+            StepOp::Suite { name } => write!(f, "run the smoke suite {name}"),
             StepOp::RecordImages { project, service } if service.is_empty() => {
                 write!(f, "record the image of container {project}  (Docker API)")
             }

@@ -413,6 +413,10 @@ pub struct DeployRecipe {
     /// Steps run when the gate fails; `{previous_version}` is substituted.
     #[serde(default)]
     pub rollback: Vec<DeployStep>,
+    /// A backup set backed up (and verified) before anything changes.
+    pub backup_before: Option<Spanned<String>>,
+    /// A smoke suite run after the gate; its failure rolls back like the gate's.
+    pub smoke_after: Option<Spanned<String>>,
 }
 
 /// An HTTP request a deploy step makes; `{version}` and `{previous_version}` are

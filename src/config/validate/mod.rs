@@ -337,6 +337,31 @@ pub fn validate(file: &ConfigFile, report: &mut Report<'_>, place: &Place<'_>) {
             refs.check(&mut c, g, &format!("{p}.health_gate"));
         }
         c.command(&d.current_version, None, &p, "current_version");
+        c.command(&d.versions, None, &p, "versions");
+        if let Some(set) = &d.backup_before
+            && !file
+                .backups
+                .iter()
+                .any(|b| b.name.get_ref() == set.get_ref())
+        {
+            c.err(
+                set.span(),
+                format!("{p}.backup_before"),
+                format!("no backup set `{}` in the config", echo(set.get_ref())),
+            );
+        }
+        if let Some(suite) = &d.smoke_after
+            && !file
+                .suites
+                .iter()
+                .any(|x| x.name.get_ref() == suite.get_ref())
+        {
+            c.err(
+                suite.span(),
+                format!("{p}.smoke_after"),
+                format!("no smoke suite `{}` in the config", echo(suite.get_ref())),
+            );
+        }
         c.opt_duration(&d.gate_interval, &p, "gate_interval", PAUSE);
         if d.steps.is_empty() {
             c.err(
