@@ -142,6 +142,15 @@ pub fn deploys(state: &mut State) {
             duration_ms: Some(ms),
         }
     };
+    // Another opsdeck is deploying gamelera's backend right now.
+    if let Some(svc) = crate::model::ServiceId::parse("gamelera/backend") {
+        state.locks.insert(
+            svc,
+            Ok(Some(
+                "luis from 10.0.0.9 at 2026-11-25 09:40:51 UTC: deploy gamelera/backend v4 (action 2) (opsdeck pid 4242)".into(),
+            )),
+        );
+    }
     // gamelera's backend has three image tags on its engine, v2 running.
     if let Some(svc) = crate::model::ServiceId::parse("gamelera/backend") {
         state.versions.insert(

@@ -220,6 +220,22 @@ async fn a_second_deployer_is_refused_by_the_lock_naming_the_holder() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // What the console's Deploys screen shows: who holds it.
+    {
+        let config = lab_config();
+        let transports = opsdeck::transport::Transports::for_config(&config);
+        let id = opsdeck::model::HostId::new("gamelera");
+        let kh = std::env::temp_dir().join("opsdeck-tests-known_hosts");
+        let _link = opsdeck::cli::connect_host(&config, &transports, &id, &kh)
+            .await
+            .unwrap();
+        let svc = opsdeck::model::ServiceId::new(&id, "backend");
+        let holder = opsdeck::action::deploys::read_lock(&config, &transports, &svc)
+            .await
+            .unwrap()
+            .expect("the lock is held");
+        assert!(holder.contains("deploy gamelera/backend v3"), "{holder}");
+    }
     let other = tempfile::tempdir().unwrap();
     let second = opsdeck(other.path(), &["deploy", "gamelera/backend", "v2", "--yes"]);
     assert_eq!(second.code, 2, "{}", second.out);

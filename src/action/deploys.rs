@@ -794,3 +794,33 @@ async fn image_tags(
     tags.sort();
     Ok(tags)
 }
+
+/// Who holds `service`'s deploy lock on its host: the lock file's text, or `None`.
+pub async fn read_lock(
+    config: &Config,
+    transports: &crate::transport::Transports,
+    service: &ServiceId,
+) -> Result<Option<String>, String> {
+    let path = lock_path(config, service);
+    let spec = CommandSpec::argv([
+        "sh",
+        "-c",
+        r#"if [ -e "$1" ]; then cat -- "$1"; else echo; fi"#,
+        "opsdeck-lock",
+        path.as_str(),
+    ]);
+    let out = transports
+        .run_streaming(
+            &Target::of(config, &service.host),
+            &spec,
+            Duration::from_secs(10),
+            None,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if !out.success() {
+        return Err(format!("cannot read {path}: {}", out.stderr.trim()));
+    }
+    let holder = crate::model::text::plain(out.stdout.trim());
+    Ok((!holder.is_empty()).then_some(holder))
+}

@@ -26,4 +26,6 @@ pub enum Effect {
     ListBackups { set: String },
     /// List the versions a service can be deployed to, and the one running.
     ListVersions { service: crate::model::ServiceId },
+    /// Read who holds the service's deploy lock on its host, if anyone.
+    ReadLock { service: crate::model::ServiceId },
 }

@@ -22,6 +22,11 @@ pub enum Update {
         service: crate::model::ServiceId,
         result: Result<crate::action::deploys::Versions, String>,
     },
+    /// Who holds a service's deploy lock (`None`: nobody), or why it could not be read.
+    LockRead {
+        service: crate::model::ServiceId,
+        holder: Result<Option<String>, String>,
+    },
     /// Deploys and rollbacks to add to the history (from the audit log at start, or one
     /// that just ended).
     DeploysRecorded(Vec<crate::action::deploys::DeployEvent>),

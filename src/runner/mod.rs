@@ -94,6 +94,15 @@ impl EffectRunner {
                     c.send(Update::VersionsListed { service, result }).await;
                 });
             }
+            Effect::ReadLock { service } => {
+                let c = ctx.clone();
+                ctx.spawn(format!("lock {service}"), None, async move {
+                    let holder =
+                        crate::action::deploys::read_lock(c.config(), c.transports(), &service)
+                            .await;
+                    c.send(Update::LockRead { service, holder }).await;
+                });
+            }
             Effect::ListBackups { set } => {
                 let c = ctx.clone();
                 ctx.spawn(format!("backups {set}"), None, async move {

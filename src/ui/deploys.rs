@@ -19,13 +19,24 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, service: &ServiceId,
         .rev()
         .filter(|e| e.service == name)
         .collect();
-    let block = Block::default()
+    let lock = match state.locks.get(service) {
+        Some(Ok(Some(holder))) => Some(Span::styled(
+            format!(" 🔒 deploy lock held by {holder} "),
+            theme.warn,
+        )),
+        Some(Err(e)) => Some(Span::styled(format!(" lock not read: {e} "), theme.muted)),
+        _ => None,
+    };
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
         .title(Span::styled(
             format!(" deploys · {name} · {} in the audit log ", events.len()),
             theme.title,
         ));
+    if let Some(lock) = lock {
+        block = block.title_bottom(lock);
+    }
     if events.is_empty() {
         let text = format!(
             " no deploys of {name} in the audit log yet — :deploy {name} VERSION makes one"

@@ -64,15 +64,16 @@ pub(super) fn request(state: &mut State, config: &Config, cmd: &str, arg: &str) 
     }
 }
 
-/// `:deploys HOST/SERVICE` or `H` on a service row: its history.
-pub(super) fn open_history(state: &mut State, target: Option<ServiceId>) {
+/// `:deploys HOST/SERVICE` or `H` on a service row: its history, and who holds its deploy
+/// lock now (read from the host).
+pub(super) fn open_history(state: &mut State, target: Option<ServiceId>) -> Vec<Effect> {
     let Some(service) = target.or_else(|| state.selected_service().map(|s| s.id.clone())) else {
         notice(
             state,
             NoticeLevel::Warn,
             "select a service to see its deploys",
         );
-        return;
+        return vec![];
     };
     if state.service(&service).is_none() {
         notice(
@@ -80,9 +81,15 @@ pub(super) fn open_history(state: &mut State, target: Option<ServiceId>) {
             NoticeLevel::Error,
             format!("unknown service {service}"),
         );
-        return;
+        return vec![];
     }
-    state.screen = Screen::Deploys(service);
+    let has_recipe = state.deployable.iter().any(|d| *d == service.to_string());
+    state.screen = Screen::Deploys(service.clone());
+    if has_recipe {
+        vec![Effect::ReadLock { service }]
+    } else {
+        vec![]
+    }
 }
 
 /// Deploys and rollbacks for the history; an event already known (same start) is replaced.

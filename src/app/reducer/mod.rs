@@ -202,7 +202,7 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
         }
         // Handled by `backups::on_backup_action` before this match; never reach here.
         Action::OpenBackups | Action::BackupNow | Action::RestoreBackup | Action::DrillBackup => {}
-        Action::OpenDeploys => deploys::open_history(state, None),
+        Action::OpenDeploys => return deploys::open_history(state, None),
         Action::CycleTheme => {
             state.theme = (state.theme + 1) % state.themes.len().max(1);
             notice(

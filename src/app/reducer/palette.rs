@@ -86,7 +86,9 @@ pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec
             }
         },
         ("deploy" | "rollback", arg) => super::deploys::request(state, config, cmd, arg),
-        ("deploys", target) => super::deploys::open_history(state, ServiceId::parse(target)),
+        ("deploys", target) => {
+            return super::deploys::open_history(state, ServiceId::parse(target));
+        }
         ("scale", arg) => super::deploys::scale(state, config, arg),
         ("restart" | "stop" | "start", target) => {
             let kind = match cmd {

@@ -7,6 +7,9 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
         Update::BackupsListed { set, result } => super::backups::listed(state, &set, result),
         Update::DrillRecorded(record) => super::backups::drilled(state, record),
         Update::DeploysRecorded(events) => super::deploys::recorded(state, events),
+        Update::LockRead { service, holder } => {
+            state.locks.insert(service, holder);
+        }
         Update::VersionsListed { service, result } => {
             state.versions.insert(service, result);
             // The palette waiting for them shows them now.

@@ -58,6 +58,8 @@ pub struct State {
     pub deploy_history: Vec<crate::action::deploys::DeployEvent>,
     /// `HOST/SERVICE` of every service with a deploy recipe (for the palette).
     pub deployable: Vec<String>,
+    /// Who holds each service's deploy lock, as last read (the Deploys screen reads it).
+    pub locks: std::collections::BTreeMap<ServiceId, Result<Option<String>, String>>,
     /// Deployable versions by service, as last listed (`Err`: why they could not be).
     pub versions:
         std::collections::BTreeMap<ServiceId, Result<crate::action::deploys::Versions, String>>,
@@ -242,6 +244,7 @@ impl State {
                 .map(|d| d.service.get_ref().clone())
                 .collect(),
             versions: Default::default(),
+            locks: Default::default(),
         }
     }
 

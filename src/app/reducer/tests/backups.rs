@@ -170,3 +170,19 @@ fn typing_a_deploy_asks_once_for_the_versions() {
     // Known now: typing on asks nothing more.
     assert!(type_text(&mut state, &config, "v").is_empty());
 }
+
+#[test]
+fn the_deploys_screen_reads_who_holds_the_lock() {
+    let (config, mut state) = setup();
+    select(&mut state, "gamelera", "backend");
+    let effects = act(&mut state, &config, Action::OpenDeploys);
+    assert!(
+        matches!(effects.as_slice(), [Effect::ReadLock { service }] if service.to_string() == "gamelera/backend"),
+        "{effects:?}"
+    );
+    assert!(matches!(state.screen, Screen::Deploys(_)));
+    // A service without a recipe has no lock to read.
+    select(&mut state, "gamelera", "minio");
+    state.screen = Screen::Fleet;
+    assert!(act(&mut state, &config, Action::OpenDeploys).is_empty());
+}
