@@ -21,7 +21,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, service: &ServiceId,
         .collect();
     let lock = match state.locks.get(service) {
         Some(Ok(Some(holder))) => Some(Span::styled(
-            format!(" 🔒 deploy lock held by {holder} "),
+            format!(" ⚠ deploy lock held by {holder} "),
             theme.warn,
         )),
         Some(Err(e)) => Some(Span::styled(format!(" lock not read: {e} "), theme.muted)),
