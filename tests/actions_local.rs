@@ -386,3 +386,60 @@ async fn unwritable_audit_log_blocks_the_action() {
         "nothing may run unaudited"
     );
 }
+
+/// `:note TEXT` goes through the effect runner into the audit log, where `opsdeck
+/// timeline` finds it with who wrote it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_from_the_palette_lands_in_the_audit_and_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Arc::new(config(dir.path(), ""));
+    let mut state = State::new(
+        &config,
+        false,
+        vec!["default".into()],
+        0,
+        chrono::Utc::now(),
+    );
+    update(&mut state, &config, Msg::Action(Action::Palette));
+    for c in "note paged the DBA; restore started".chars() {
+        update(&mut state, &config, Msg::Input(TextInput::Char(c)));
+    }
+    let effects = update(&mut state, &config, Msg::Input(TextInput::Submit));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Note { .. }]),
+        "{effects:?}"
+    );
+
+    let (tx, mut rx) = mpsc::channel(16);
+    let ctx = Context::new(config.clone(), tx, dir.path().join("known_hosts"));
+    let audit = AuditLog::new(dir.path().join("audit.jsonl"));
+    let runner = EffectRunner::new(
+        ctx,
+        RunnerOptions {
+            audit: audit.clone(),
+            read_only: false,
+        },
+    );
+    for e in effects {
+        runner.perform(e);
+    }
+    let u = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(u, Update::Noted { result: Ok(()) }), "{u:?}");
+    update(&mut state, &config, Msg::Update(u));
+    assert!(state.notice.as_ref().unwrap().text.contains("noted"));
+    let entries = audit_entries(audit.path());
+    assert_eq!(entries[0]["kind"], "note");
+    assert_eq!(entries[0]["text"], "paged the DBA; restore started");
+
+    let text = std::fs::read_to_string(audit.path()).unwrap();
+    let (rows, bad) =
+        opsdeck::runbook::timeline::build(&text, &opsdeck::runbook::timeline::Filter::default());
+    assert_eq!(bad, 0);
+    assert!(
+        format!("{rows:?}").contains("paged the DBA; restore started"),
+        "{rows:?}"
+    );
+}

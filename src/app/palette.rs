@@ -42,6 +42,16 @@ pub const COMMANDS: &[(&str, Arg, &str)] = &[
         "the deploy history of HOST/SERVICE",
     ),
     (
+        "scale",
+        Arg::ActionService,
+        "scale HOST/SERVICE N: run N replicas",
+    ),
+    (
+        "note",
+        Arg::Text,
+        "a note for the incident timeline (the audit log)",
+    ),
+    (
         "trust",
         Arg::PendingHost,
         "trust the host key a host offered",

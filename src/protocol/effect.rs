@@ -26,6 +26,8 @@ pub enum Effect {
     ListBackups { set: String },
     /// List the versions a service can be deployed to, and the one running.
     ListVersions { service: crate::model::ServiceId },
+    /// Write the operator's note (`:note TEXT`) to the audit log: the incident timeline.
+    Note { text: String },
     /// Read who holds the service's deploy lock on its host, if anyone.
     ReadLock { service: crate::model::ServiceId },
 }

@@ -22,6 +22,10 @@ pub enum Update {
         service: crate::model::ServiceId,
         result: Result<crate::action::deploys::Versions, String>,
     },
+    /// A note was written to the audit log (or could not be).
+    Noted {
+        result: Result<(), String>,
+    },
     /// Who holds a service's deploy lock (`None`: nobody), or why it could not be read.
     LockRead {
         service: crate::model::ServiceId,

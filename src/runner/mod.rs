@@ -94,6 +94,20 @@ impl EffectRunner {
                     c.send(Update::VersionsListed { service, result }).await;
                 });
             }
+            Effect::Note { text } => {
+                let (c, audit) = (ctx.clone(), self.audit.clone());
+                ctx.spawn("note".into(), None, async move {
+                    let body = serde_json::json!({ "text": text });
+                    let written =
+                        tokio::task::spawn_blocking(move || audit.record("note", &body)).await;
+                    let result = match written {
+                        Ok(Ok(())) => Ok(()),
+                        Ok(Err(e)) => Err(e.to_string()),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    c.send(Update::Noted { result }).await;
+                });
+            }
             Effect::ReadLock { service } => {
                 let c = ctx.clone();
                 ctx.spawn(format!("lock {service}"), None, async move {

@@ -3,7 +3,7 @@
 use super::*;
 
 const PALETTE_HELP: &str = "host NAME, filter TEXT, theme NAME, restart|stop|start HOST/SERVICE, \
-     deploy HOST/SERVICE VERSION, rollback HOST/SERVICE, deploys HOST/SERVICE, scale HOST/SERVICE N, smoke SUITE, since|until TIME, grep PATTERN, live, refresh, help, quit";
+     deploy HOST/SERVICE VERSION, rollback HOST/SERVICE, deploys HOST/SERVICE, scale HOST/SERVICE N, note TEXT, smoke SUITE, since|until TIME, grep PATTERN, live, refresh, help, quit";
 
 pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec<Effect> {
     let (cmd, arg) = line
@@ -90,6 +90,12 @@ pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec
             return super::deploys::open_history(state, ServiceId::parse(target));
         }
         ("scale", arg) => super::deploys::scale(state, config, arg),
+        ("note", "") => notice(state, NoticeLevel::Error, "usage: :note TEXT"),
+        ("note", text) => {
+            return vec![Effect::Note {
+                text: text.to_owned(),
+            }];
+        }
         ("restart" | "stop" | "start", target) => {
             let kind = match cmd {
                 "restart" => ActionKind::Restart,

@@ -7,6 +7,18 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
         Update::BackupsListed { set, result } => super::backups::listed(state, &set, result),
         Update::DrillRecorded(record) => super::backups::drilled(state, record),
         Update::DeploysRecorded(events) => super::deploys::recorded(state, events),
+        Update::Noted { result } => match result {
+            Ok(()) => notice(
+                state,
+                NoticeLevel::Info,
+                "noted in the audit log (opsdeck timeline shows it)",
+            ),
+            Err(e) => notice(
+                state,
+                NoticeLevel::Error,
+                format!("the note was not written: {e}"),
+            ),
+        },
         Update::LockRead { service, holder } => {
             state.locks.insert(service, holder);
         }
