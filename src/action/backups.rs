@@ -566,6 +566,51 @@ pub async fn newest_verified(
     ))
 }
 
+/// The backup `key` of a set (`latest`: the newest on the host), as listed now: what a
+/// restore or drill acts on, from the command line and from a runbook alike.
+pub async fn choose(
+    config: &Config,
+    transports: &crate::transport::Transports,
+    set: &str,
+    key: &str,
+) -> Result<Backup, String> {
+    let cfg = config
+        .file
+        .backups
+        .iter()
+        .find(|b| b.name.get_ref() == set)
+        .ok_or_else(|| format!("unknown backup set `{set}`"))?;
+    let target = Target::of(config, &HostId::new(cfg.host.get_ref()));
+    let listing = crate::backup::list_set(cfg, &target, transports, VERIFY_TIMEOUT, Utc::now())
+        .await
+        .map_err(|e| format!("cannot list {set}: {e}"))?;
+    let found = if key == "latest" {
+        listing.backups.iter().find(|b| b.local)
+    } else {
+        listing.backups.iter().find(|b| b.key == key)
+    };
+    match found {
+        Some(b) if b.local => Ok(b.clone()),
+        Some(b) => Err(format!(
+            "backup {} of {set} is only off-site: copy it to the host first",
+            b.key
+        )),
+        None if listing.backups.is_empty() => Err(format!("{set} has no backups")),
+        None => {
+            let keys: Vec<&str> = listing
+                .backups
+                .iter()
+                .take(5)
+                .map(|b| b.key.as_str())
+                .collect();
+            Err(format!(
+                "{set} has no backup `{key}` (newest: {})",
+                keys.join(", ")
+            ))
+        }
+    }
+}
+
 /// The file in opsdeck's state directory that keeps every set's last drill.
 pub const DRILLS_FILE: &str = "drills.json";
 

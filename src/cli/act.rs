@@ -20,7 +20,6 @@ use crate::action::backups::DrillRecord;
 use crate::action::dispatcher::Answer;
 use crate::action::execute::{ActionEvent, ExecEnv, execute};
 use crate::action::{ActionOutcome, Confirmation, Dispatcher, Plan};
-use crate::backup::Backup;
 use crate::config::Config;
 use crate::model::HostId;
 use crate::transport::Transports;
@@ -124,20 +123,24 @@ pub async fn run(
     let now = Utc::now();
     let planned = match what {
         What::Backup { .. } => dispatcher.plan_backup(config, set, now),
-        What::Restore { key, .. } => match choose(config, &transports, set, key).await {
-            Ok(b) => dispatcher.plan_restore(config, set, &b, now),
-            Err(e) => {
-                writeln!(out, "error: {}", super::shown(&e))?;
-                return Ok(EXIT_NOT_STARTED);
+        What::Restore { key, .. } => {
+            match crate::action::backups::choose(config, &transports, set, key).await {
+                Ok(b) => dispatcher.plan_restore(config, set, &b, now),
+                Err(e) => {
+                    writeln!(out, "error: {}", super::shown(&e))?;
+                    return Ok(EXIT_NOT_STARTED);
+                }
             }
-        },
-        What::Drill { .. } => match choose(config, &transports, set, "latest").await {
-            Ok(b) => dispatcher.plan_drill(config, set, &b, now),
-            Err(e) => {
-                writeln!(out, "error: {}", super::shown(&e))?;
-                return Ok(EXIT_NOT_STARTED);
+        }
+        What::Drill { .. } => {
+            match crate::action::backups::choose(config, &transports, set, "latest").await {
+                Ok(b) => dispatcher.plan_drill(config, set, &b, now),
+                Err(e) => {
+                    writeln!(out, "error: {}", super::shown(&e))?;
+                    return Ok(EXIT_NOT_STARTED);
+                }
             }
-        },
+        }
         _ => unreachable!("service actions are handled above"),
     };
     let drill = matches!(what, What::Drill { .. }).then_some(set);
@@ -378,56 +381,6 @@ async fn run_plan(
         } if error.contains("lock held") => EXIT_NOT_STARTED,
         ActionOutcome::Failed { .. } | ActionOutcome::Interrupted { .. } => EXIT_FAILED,
     })
-}
-
-/// The backup `key` of the set (`latest`: the newest on the host), as listed now.
-async fn choose(
-    config: &Config,
-    transports: &Transports,
-    set: &str,
-    key: &str,
-) -> Result<Backup, String> {
-    let cfg = config
-        .file
-        .backups
-        .iter()
-        .find(|b| b.name.get_ref() == set)
-        .ok_or_else(|| format!("unknown backup set `{set}`"))?;
-    let target = crate::transport::Target::of(config, &HostId::new(cfg.host.get_ref()));
-    let listing = crate::backup::list_set(
-        cfg,
-        &target,
-        transports,
-        crate::action::backups::VERIFY_TIMEOUT,
-        Utc::now(),
-    )
-    .await
-    .map_err(|e| format!("cannot list {set}: {e}"))?;
-    let found = if key == "latest" {
-        listing.backups.iter().find(|b| b.local)
-    } else {
-        listing.backups.iter().find(|b| b.key == key)
-    };
-    match found {
-        Some(b) if b.local => Ok(b.clone()),
-        Some(b) => Err(format!(
-            "backup {} of {set} is only off-site: copy it to the host first",
-            b.key
-        )),
-        None if listing.backups.is_empty() => Err(format!("{set} has no backups")),
-        None => {
-            let keys: Vec<&str> = listing
-                .backups
-                .iter()
-                .take(5)
-                .map(|b| b.key.as_str())
-                .collect();
-            Err(format!(
-                "{set} has no backup `{key}` (newest: {})",
-                keys.join(", ")
-            ))
-        }
-    }
 }
 
 /// The whole plan, before anything runs.

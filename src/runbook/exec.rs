@@ -24,7 +24,6 @@ use crate::action::{ActionKind, ActionOutcome, Dispatcher, Plan};
 use crate::check::{CheckRunner, CheckSpec, Persistence};
 use crate::config::Config;
 use crate::config::secret::redact;
-use crate::model::HostId;
 use crate::transport::Transports;
 
 /// Lines of a step's output kept for its result.
@@ -247,10 +246,13 @@ impl FleetExecutor<'_> {
                 } else {
                     backup.as_str()
                 };
-                let chosen = match choose(self.config, self.transports, set, key).await {
-                    Ok(b) => b,
-                    Err(e) => return Some(Err(e)),
-                };
+                let chosen =
+                    match crate::action::backups::choose(self.config, self.transports, set, key)
+                        .await
+                    {
+                        Ok(b) => b,
+                        Err(e) => return Some(Err(e)),
+                    };
                 let _ = output.send(format!("backup {} of {set}", chosen.key)).await;
                 if *verb == Verb::Drill {
                     self.dispatcher.plan_drill(self.config, set, &chosen, now)
@@ -358,56 +360,6 @@ impl FleetExecutor<'_> {
             StepResult::passed(summary).with_output(out)
         } else {
             StepResult::failed(summary).with_output(out)
-        }
-    }
-}
-
-/// Backup `key` of the set (`latest`: the newest on the host), as listed now.
-async fn choose(
-    config: &Config,
-    transports: &Transports,
-    set: &str,
-    key: &str,
-) -> Result<crate::backup::Backup, String> {
-    let cfg = config
-        .file
-        .backups
-        .iter()
-        .find(|b| b.name.get_ref() == set)
-        .ok_or_else(|| format!("unknown backup set `{set}`"))?;
-    let target = crate::transport::Target::of(config, &HostId::new(cfg.host.get_ref()));
-    let listing = crate::backup::list_set(
-        cfg,
-        &target,
-        transports,
-        crate::action::backups::VERIFY_TIMEOUT,
-        Utc::now(),
-    )
-    .await
-    .map_err(|e| format!("cannot list {set}: {e}"))?;
-    let found = if key == "latest" {
-        listing.backups.iter().find(|b| b.local)
-    } else {
-        listing.backups.iter().find(|b| b.key == key)
-    };
-    match found {
-        Some(b) if b.local => Ok(b.clone()),
-        Some(b) => Err(format!(
-            "backup {} of {set} is only off-site: copy it to the host first",
-            b.key
-        )),
-        None if listing.backups.is_empty() => Err(format!("{set} has no backups")),
-        None => {
-            let keys: Vec<&str> = listing
-                .backups
-                .iter()
-                .take(5)
-                .map(|b| b.key.as_str())
-                .collect();
-            Err(format!(
-                "{set} has no backup `{key}` (newest: {})",
-                keys.join(", ")
-            ))
         }
     }
 }
