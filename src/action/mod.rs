@@ -6,6 +6,8 @@ pub mod deploys;
 pub mod dispatcher;
 pub mod execute;
 pub mod plan;
+mod settle;
+mod steps;
 
 pub use dispatcher::{Authorized, Dispatcher, Refusal};
 pub use plan::{

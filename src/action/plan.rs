@@ -435,6 +435,16 @@ pub struct PlanStep {
 }
 
 impl PlanStep {
+    /// Steps run one after another as one undo: the first, whose own undo is the rest.
+    pub fn chain(mut steps: Vec<PlanStep>) -> Option<Box<PlanStep>> {
+        let mut head = steps.pop()?;
+        while let Some(mut prev) = steps.pop() {
+            prev.undo = Some(Box::new(head));
+            head = prev;
+        }
+        Some(Box::new(head))
+    }
+
     pub fn new(
         title: impl Into<String>,
         target: Target,

@@ -6,6 +6,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+mod drills;
+mod pick;
+pub use drills::{DRILLS_FILE, DrillRecord};
+pub use pick::{choose, newest_verified};
+
 use super::dispatcher::{Dispatcher, Refusal, location};
 use super::plan::{ActionKind, Confirmation, Expect, Lifecycle, Plan, PlanStep, StepOp, Subject};
 use crate::backup::{Backup, render};
@@ -352,7 +357,7 @@ impl Dispatcher {
             if k == 0 {
                 first_prepare = Some(steps.len());
                 // Undo: every cleanup command, chained (the first with the rest after it).
-                step.undo = chain(cleanup(None));
+                step.undo = PlanStep::chain(cleanup(None));
             }
             step.if_cut = Some(format!(
                 "the live service is untouched; {scratch} may be left on the host"
@@ -410,17 +415,6 @@ impl Dispatcher {
             version: None,
         }
     }
-}
-
-/// Steps run one after another as one undo: the first, whose own undo is the rest.
-fn chain(mut steps: Vec<PlanStep>) -> Option<Box<PlanStep>> {
-    let last = steps.pop()?;
-    let mut head = last;
-    while let Some(mut prev) = steps.pop() {
-        prev.undo = Some(Box::new(head));
-        head = prev;
-    }
-    Some(Box::new(head))
 }
 
 /// Stopping or starting a service during a restore, as a plan step.
@@ -497,185 +491,4 @@ fn lifecycle_step(
         }
     };
     Ok(PlanStep::new(title, target.clone(), op, timeout))
-}
-
-/// After a backup was made: lists the set, takes its newest backup on the host (made
-/// after `after`, a few seconds' clock skew allowed), verifies it with the set's `verify`
-/// (output to `lines`) and says what it is: "epagal_20261202_061501.dump (key …, 1.2 MiB,
-/// 1 part, in /backups, verified)".
-pub async fn newest_verified(
-    config: &Config,
-    transports: &crate::transport::Transports,
-    set_name: &str,
-    after: DateTime<Utc>,
-    lines: tokio::sync::mpsc::Sender<String>,
-) -> Result<String, String> {
-    let cx = set_context(config, set_name).map_err(|e| e.to_string())?;
-    let status =
-        crate::backup::list_set(cx.set, &cx.target, transports, VERIFY_TIMEOUT, Utc::now())
-            .await
-            .map_err(|e| format!("cannot list {set_name}: {e}"))?;
-    let skew = chrono::Duration::seconds(5);
-    let newest = status
-        .backups
-        .iter()
-        .find(|b| b.local)
-        .filter(|b| b.time >= after - skew)
-        .ok_or_else(|| {
-            format!(
-                "no backup of {set_name} newer than {} was found on the host (newest: {})",
-                after.format("%H:%M:%S"),
-                status.newest().map_or("none".to_owned(), |b| b.key.clone())
-            )
-        })?;
-    let verified = match &cx.set.verify {
-        Some(v) => {
-            let spec = render(v.get_ref(), newest, &[])?;
-            let _ = lines.send(format!("$ {spec}")).await;
-            let out = transports
-                .run_streaming(&cx.target, &spec, VERIFY_TIMEOUT, None)
-                .await
-                .map_err(|e| format!("cannot verify backup {}: {e}", newest.key))?;
-            if !out.success() {
-                let said = out
-                    .stderr
-                    .lines()
-                    .rev()
-                    .find(|l| !l.trim().is_empty())
-                    .unwrap_or("");
-                return Err(format!(
-                    "backup {} does not verify (exit {}): {}",
-                    newest.key,
-                    out.exit_code.map_or("signal".into(), |c| c.to_string()),
-                    crate::config::secret::redact(said.trim())
-                ));
-            }
-            "verified"
-        }
-        None => "not verified: the set has no `verify`",
-    };
-    let main = newest.parts.first();
-    let parts = newest.parts.len();
-    Ok(format!(
-        "{} (key {}, {}, {parts} part{}, in {}, {verified})",
-        main.map_or(newest.key.as_str(), |p| p.name.as_str()),
-        newest.key,
-        crate::model::units::bytes(newest.size),
-        if parts == 1 { "" } else { "s" },
-        main.map_or("", |p| p.path.rsplit_once('/').map_or("", |(d, _)| d)),
-    ))
-}
-
-/// The backup `key` of a set (`latest`: the newest on the host), as listed now: what a
-/// restore or drill acts on, from the command line and from a runbook alike.
-pub async fn choose(
-    config: &Config,
-    transports: &crate::transport::Transports,
-    set: &str,
-    key: &str,
-) -> Result<Backup, String> {
-    let cfg = config
-        .file
-        .backups
-        .iter()
-        .find(|b| b.name.get_ref() == set)
-        .ok_or_else(|| format!("unknown backup set `{set}`"))?;
-    let target = Target::of(config, &HostId::new(cfg.host.get_ref()));
-    let listing = crate::backup::list_set(cfg, &target, transports, VERIFY_TIMEOUT, Utc::now())
-        .await
-        .map_err(|e| format!("cannot list {set}: {e}"))?;
-    let found = if key == "latest" {
-        listing.backups.iter().find(|b| b.local)
-    } else {
-        listing.backups.iter().find(|b| b.key == key)
-    };
-    match found {
-        Some(b) if b.local => Ok(b.clone()),
-        Some(b) => Err(format!(
-            "backup {} of {set} is only off-site: copy it to the host first",
-            b.key
-        )),
-        None if listing.backups.is_empty() => Err(format!("{set} has no backups")),
-        None => {
-            let keys: Vec<&str> = listing
-                .backups
-                .iter()
-                .take(5)
-                .map(|b| b.key.as_str())
-                .collect();
-            Err(format!(
-                "{set} has no backup `{key}` (newest: {})",
-                keys.join(", ")
-            ))
-        }
-    }
-}
-
-/// The file in opsdeck's state directory that keeps every set's last drill.
-pub const DRILLS_FILE: &str = "drills.json";
-
-/// The last drill of a set: kept in opsdeck's state directory, shown beside the set
-/// ("last drill: ok, 3 h ago, 42").
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct DrillRecord {
-    pub set: String,
-    pub at: DateTime<Utc>,
-    pub ok: bool,
-    /// How it ended, in one line.
-    pub summary: String,
-    /// What the integrity query printed (a row count).
-    pub integrity: Option<String>,
-    pub duration_ms: u64,
-}
-
-impl DrillRecord {
-    pub fn from_outcome(set: &str, at: DateTime<Utc>, outcome: &super::ActionOutcome) -> Self {
-        use super::ActionOutcome as O;
-        let duration_ms = match outcome {
-            O::Succeeded { duration_ms, .. }
-            | O::Failed { duration_ms, .. }
-            | O::Interrupted { duration_ms, .. } => *duration_ms,
-            O::Refused { .. } => 0,
-        };
-        Self {
-            set: set.to_owned(),
-            at,
-            ok: outcome.succeeded(),
-            summary: outcome.summary(),
-            integrity: outcome
-                .notes()
-                .iter()
-                .find_map(|n| n.strip_prefix("integrity: "))
-                .map(str::to_owned),
-            duration_ms,
-        }
-    }
-
-    /// Every set's last drill from `path` (none when the file does not exist yet).
-    pub fn load_all(path: &std::path::Path) -> std::io::Result<Vec<DrillRecord>> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text).map_err(std::io::Error::other),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(vec![]),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Replaces this set's record in `path`, written whole to a temporary file first.
-    pub fn save(&self, path: &std::path::Path) -> std::io::Result<()> {
-        let mut all = Self::load_all(path).unwrap_or_default();
-        all.retain(|r| r.set != self.set);
-        all.push(self.clone());
-        all.sort_by(|a, b| a.set.cmp(&b.set));
-        let dir = path.parent().unwrap_or(std::path::Path::new("."));
-        std::fs::create_dir_all(dir)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        std::io::Write::write_all(
-            &mut tmp,
-            crate::config::secret::to_redacted_json(&all, true)
-                .map_err(std::io::Error::other)?
-                .as_bytes(),
-        )?;
-        tmp.persist(path).map_err(|e| e.error)?;
-        Ok(())
-    }
 }

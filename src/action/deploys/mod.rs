@@ -14,12 +14,17 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::audit::AuditLog;
+
+mod history;
+mod query;
 use super::dispatcher::{Dispatcher, Refusal, location};
 use super::plan::{ActionKind, Confirmation, HttpStep, Plan, PlanStep, StepOp, Subject};
 use crate::config::Config;
 use crate::config::schema::{DeployRecipe, DeployStep, ServiceKind, TransportKind};
 use crate::model::{CheckId, HostId, ServiceId};
 use crate::transport::{CommandSpec, Target};
+pub use history::{DeployEvent, history, rollback_target};
+pub use query::{Versions, list_versions, read_lock};
 
 /// Where deploy locks live on a host: one file per service, kept until released (a lock
 /// left by a crashed opsdeck is broken only by `opsdeck lock release`, audited).
@@ -55,12 +60,8 @@ pub fn lock_path(config: &Config, service: &ServiceId) -> String {
 /// Who takes a lock: login name, where from (the SSH client when opsdeck runs over SSH),
 /// when, what.
 pub fn holder(what: &str, now: DateTime<Utc>) -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| format!("uid:{}", rustix::process::getuid().as_raw()));
-    let from = std::env::var("SSH_CONNECTION")
-        .ok()
-        .and_then(|c| c.split_whitespace().next().map(str::to_owned))
+    let user = super::audit::operator();
+    let from = super::audit::ssh_client()
         .or_else(|| {
             std::fs::read_to_string("/proc/sys/kernel/hostname")
                 .ok()
@@ -314,7 +315,7 @@ impl Dispatcher {
             })
             .collect();
         back.extend(gate_step(&r, "health gate after the rollback"));
-        let back = chain(back);
+        let back = PlanStep::chain(back);
         for (k, s) in r.recipe.steps.iter().enumerate() {
             let mut step = step_of(&r, config, s, &values);
             step.if_cut = Some(format!(
@@ -511,16 +512,6 @@ impl Dispatcher {
     }
 }
 
-/// Steps run one after another as one undo: the first, whose own undo is the rest.
-fn chain(mut steps: Vec<PlanStep>) -> Option<Box<PlanStep>> {
-    let mut head = steps.pop()?;
-    while let Some(mut prev) = steps.pop() {
-        prev.undo = Some(Box::new(head));
-        head = prev;
-    }
-    Some(Box::new(head))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -563,264 +554,4 @@ mod tests {
             None
         );
     }
-}
-
-/// One deploy or rollback as the audit log tells it: the history a Deploys tab shows, and
-/// the first thing asked in an incident — what changed?
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct DeployEvent {
-    /// `host/service`.
-    pub service: String,
-    /// `deploy` or `rollback`.
-    pub kind: String,
-    pub at: DateTime<Utc>,
-    pub user: String,
-    /// What ran before (recorded before the change).
-    pub from: Option<String>,
-    pub to: Option<String>,
-    /// `succeeded`, `failed`, `interrupted`, `refused`, or `running` without an end yet.
-    pub result: String,
-    /// A failed deploy that was put back on `from`.
-    pub rolled_back: bool,
-    pub duration_ms: Option<u64>,
-}
-
-/// The deploys and rollbacks in audit entries, oldest first. Entries of one action share
-/// an id within one opsdeck run; a start opens an event, its record and end complete it.
-pub fn history(entries: &[serde_json::Value]) -> Vec<DeployEvent> {
-    let mut out: Vec<DeployEvent> = Vec::new();
-    // Open events by action id: their index in `out`.
-    let mut open: Vec<(u64, usize)> = Vec::new();
-    for e in entries {
-        let kind = e["action"].as_str().unwrap_or_default();
-        if kind != "deploy" && kind != "rollback" {
-            continue;
-        }
-        let Some(id) = e["action_id"].as_u64() else {
-            continue;
-        };
-        let text = |k: &str| e[k].as_str().map(str::to_owned);
-        match e["event"].as_str() {
-            Some("start") => {
-                let Some(at) = text("ts").and_then(|t| t.parse().ok()) else {
-                    continue;
-                };
-                open.retain(|(i, _)| *i != id);
-                open.push((id, out.len()));
-                out.push(DeployEvent {
-                    service: text("service").unwrap_or_default(),
-                    kind: kind.to_owned(),
-                    at,
-                    user: text("user").unwrap_or_default(),
-                    from: None,
-                    to: text("version"),
-                    result: "running".into(),
-                    rolled_back: false,
-                    duration_ms: None,
-                });
-            }
-            Some("record") => {
-                if let Some(&(_, k)) = open.iter().find(|(i, _)| *i == id)
-                    && let Some(v) = e["note"].as_str().and_then(|n| n.split_once(": "))
-                {
-                    out[k].from = Some(v.1.to_owned());
-                }
-            }
-            Some("end") => {
-                if let Some(pos) = open.iter().position(|(i, _)| *i == id) {
-                    let (_, k) = open.remove(pos);
-                    out[k].result = text("result").unwrap_or_default();
-                    out[k].rolled_back = e["put_back"] == true;
-                    out[k].duration_ms = e["duration_ms"].as_u64();
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-/// What a rollback of `service` returns to: what its last successful deploy recorded.
-pub fn rollback_target(history: &[DeployEvent], service: &ServiceId) -> Option<String> {
-    let name = service.to_string();
-    history
-        .iter()
-        .rev()
-        .find(|e| e.service == name && e.kind == "deploy" && e.result == "succeeded")
-        .and_then(|e| e.from.clone())
-}
-
-#[cfg(test)]
-mod history_tests {
-    use super::*;
-
-    #[test]
-    fn the_audit_tells_what_changed() {
-        let entries: Vec<serde_json::Value> = [
-            r#"{"ts":"2026-12-02T06:00:00Z","event":"start","action_id":1,"user":"ana","action":"deploy","service":"g/b","version":"v2"}"#,
-            r#"{"event":"record","action_id":1,"action":"deploy","service":"g/b","note":"recorded previous_version: v1"}"#,
-            r#"{"event":"end","action_id":1,"action":"deploy","service":"g/b","result":"succeeded","duration_ms":2500}"#,
-            r#"{"ts":"2026-12-02T06:05:00Z","event":"start","action_id":1,"user":"ana","action":"deploy","service":"g/b","version":"v3"}"#,
-            r#"{"event":"record","action_id":1,"action":"deploy","service":"g/b","note":"recorded previous_version: v2"}"#,
-            r#"{"event":"end","action_id":1,"action":"deploy","service":"g/b","result":"failed","put_back":true,"duration_ms":23000}"#,
-            r#"{"ts":"2026-12-02T06:06:00Z","event":"start","action_id":2,"user":"ana","action":"restart","service":"g/b"}"#,
-        ]
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-        let h = history(&entries);
-        assert_eq!(h.len(), 2);
-        assert_eq!(
-            (h[0].from.as_deref(), h[0].to.as_deref()),
-            (Some("v1"), Some("v2"))
-        );
-        assert_eq!(h[1].result, "failed");
-        assert!(h[1].rolled_back);
-        let svc = ServiceId::new(&HostId::new("g"), "b");
-        assert_eq!(rollback_target(&h, &svc).as_deref(), Some("v1"));
-    }
-}
-
-/// What a service can be deployed to, and what runs now.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Versions {
-    pub available: Vec<String>,
-    pub running: Option<String>,
-}
-
-/// Lists `service`'s versions: its recipe's `versions` command, else the tags of its
-/// image on the host's engine (compose and container services); the running one from
-/// `current_version`.
-pub async fn list_versions(
-    config: &Config,
-    transports: &crate::transport::Transports,
-    service: &ServiceId,
-) -> Result<Versions, String> {
-    let recipe =
-        recipe_for(config, service).ok_or_else(|| format!("{service} has no deploy recipe"))?;
-    let target = Target::of(config, &service.host);
-    let timeout = Duration::from_secs(30);
-    let run = |line: &crate::config::schema::CommandLine| {
-        let spec = CommandSpec::from_config(line);
-        let target = target.clone();
-        async move {
-            let out = transports
-                .run_streaming(&target, &spec, timeout, None)
-                .await
-                .map_err(|e| format!("`{spec}`: {e}"))?;
-            if out.success() {
-                Ok(out.stdout)
-            } else {
-                Err(format!(
-                    "`{spec}` failed: {}",
-                    crate::config::secret::redact(out.stderr.trim())
-                ))
-            }
-        }
-    };
-    let running = match &recipe.current_version {
-        Some(c) => run(c.get_ref()).await.ok().map(|s| s.trim().to_owned()),
-        None => None,
-    };
-    let mut available: Vec<String> = match &recipe.versions {
-        Some(v) => run(v.get_ref())
-            .await?
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect(),
-        None => image_tags(config, transports, service).await?,
-    };
-    available.retain(|v| check_version(v).is_ok());
-    available.dedup();
-    Ok(Versions { available, running })
-}
-
-/// The tags the host's engine has of the image `service`'s containers run.
-async fn image_tags(
-    config: &Config,
-    transports: &crate::transport::Transports,
-    service: &ServiceId,
-) -> Result<Vec<String>, String> {
-    use bollard::query_parameters::{ListContainersOptions, ListImagesOptions};
-    let (_, svc) = config
-        .find_service(service)
-        .ok_or_else(|| format!("unknown service {service}"))?;
-    let docker = transports.docker(&service.host).ok_or_else(|| {
-        format!("{service} has no `versions` command and its host's Docker engine is not connected")
-    })?;
-    let label = match (&svc.project, &svc.container) {
-        (Some(p), _) => vec![
-            format!("com.docker.compose.project={}", p.get_ref()),
-            format!(
-                "com.docker.compose.service={}",
-                svc.compose_service.as_ref().unwrap_or(&svc.name).get_ref()
-            ),
-        ],
-        (None, Some(c)) => vec![format!("name={}", c.get_ref())],
-        (None, None) => return Err(format!("{service} has no `versions` command")),
-    };
-    let key = if svc.project.is_some() {
-        "label"
-    } else {
-        "name"
-    };
-    let containers = docker
-        .list_containers(Some(ListContainersOptions {
-            all: true,
-            filters: Some(std::collections::HashMap::from([(key.to_owned(), label)])),
-            ..Default::default()
-        }))
-        .await
-        .map_err(|e| e.to_string())?;
-    let image = containers
-        .first()
-        .and_then(|c| c.image.clone())
-        .ok_or_else(|| format!("no containers of {service}"))?;
-    let repo = match image.rsplit_once(':') {
-        Some((r, tag)) if !tag.contains('/') => r.to_owned(),
-        _ => image.clone(),
-    };
-    let images = docker
-        .list_images(Some(ListImagesOptions::default()))
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut tags: Vec<String> = images
-        .iter()
-        .flat_map(|i| i.repo_tags.iter())
-        .filter_map(|t| t.rsplit_once(':'))
-        .filter(|(r, _)| *r == repo)
-        .map(|(_, tag)| tag.to_owned())
-        .collect();
-    tags.sort();
-    Ok(tags)
-}
-
-/// Who holds `service`'s deploy lock on its host: the lock file's text, or `None`.
-pub async fn read_lock(
-    config: &Config,
-    transports: &crate::transport::Transports,
-    service: &ServiceId,
-) -> Result<Option<String>, String> {
-    let path = lock_path(config, service);
-    let spec = CommandSpec::argv([
-        "sh",
-        "-c",
-        r#"if [ -e "$1" ]; then cat -- "$1"; else echo; fi"#,
-        "opsdeck-lock",
-        path.as_str(),
-    ]);
-    let out = transports
-        .run_streaming(
-            &Target::of(config, &service.host),
-            &spec,
-            Duration::from_secs(10),
-            None,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    if !out.success() {
-        return Err(format!("cannot read {path}: {}", out.stderr.trim()));
-    }
-    let holder = crate::model::text::plain(out.stdout.trim());
-    Ok((!holder.is_empty()).then_some(holder))
 }
