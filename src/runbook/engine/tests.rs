@@ -1,5 +1,5 @@
 use super::*;
-use crate::runbook::model::{CheckTarget, Source, Step, Template};
+use crate::runbook::model::{CheckTarget, Source, Step, StepKind, Template, WaitFor};
 use crate::transport::{CommandSpec, PositionalScript};
 use chrono::TimeZone;
 
