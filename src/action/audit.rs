@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::plan::{ActionOutcome, Plan};
+use super::outcome::ActionOutcome;
+use super::plan::Plan;
 use crate::config::secret::to_redacted_json;
 
 #[derive(Debug, Clone)]

@@ -10,7 +10,8 @@ use std::path::Path;
 
 use super::audit::AuditLog;
 use super::dispatcher::{Authorized, refuse_read_only};
-use super::plan::{ActionOutcome, PlanStep, StepOp};
+use super::outcome::ActionOutcome;
+use super::plan::{PlanStep, StepOp};
 use super::settle::*;
 use super::steps::*;
 use crate::config::Config;

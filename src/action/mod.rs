@@ -5,11 +5,11 @@ pub mod backups;
 pub mod deploys;
 pub mod dispatcher;
 pub mod execute;
+mod outcome;
 pub mod plan;
 mod settle;
 mod steps;
 
 pub use dispatcher::{Authorized, Dispatcher, Refusal};
-pub use plan::{
-    ActionKind, ActionOutcome, Confirmation, Lifecycle, Plan, PlanStep, StepOp, Subject,
-};
+pub use outcome::ActionOutcome;
+pub use plan::{ActionKind, Confirmation, Lifecycle, Plan, PlanStep, StepOp, Subject};
