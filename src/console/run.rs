@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use color_eyre::eyre::{Result, eyre};
-use crossterm::event::EventStream;
-use futures::StreamExt;
+use crossterm::event::Event;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -95,7 +94,7 @@ async fn event_loop(
     runner: &runner::EffectRunner,
     rx: &mut mpsc::Receiver<crate::protocol::Update>,
 ) -> Result<&'static str> {
-    let mut events = EventStream::new();
+    let mut events = terminal_events();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -131,7 +130,7 @@ async fn event_loop(
         // up); otherwise they wait in the channel for the frame that draws them.
         let take_updates = !dirty || live || rx.len() > UPDATE_BATCH;
         tokio::select! {
-            event = events.next() => match event {
+            event = events.recv() => match event {
                 Some(Ok(ev)) => {
                     // A key or click the console acts on is drawn at once; mouse moves and
                     // other events it ignores wait for the next frame slot.
@@ -193,4 +192,26 @@ fn drain(rx: &mut mpsc::Receiver<crate::protocol::Update>, msgs: &mut Vec<Msg>) 
             Err(_) => break,
         }
     }
+}
+
+/// Terminal events, read on a thread of their own. crossterm's reader spins without
+/// yielding when the terminal has hung up (a read of 0 bytes, again and again); on its own
+/// thread that cannot hold the loop, which then still sees the SIGHUP and ends.
+fn terminal_events() -> mpsc::Receiver<std::io::Result<Event>> {
+    let (tx, rx) = mpsc::channel(64);
+    let spawned = std::thread::Builder::new()
+        .name("terminal-input".into())
+        .spawn(move || {
+            loop {
+                let event = crossterm::event::read();
+                let failed = event.is_err();
+                if tx.blocking_send(event).is_err() || failed {
+                    return;
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the terminal input thread: {e}");
+    }
+    rx
 }
