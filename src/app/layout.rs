@@ -23,6 +23,18 @@ pub fn split(area: Rect) -> Regions {
     }
 }
 
+/// The body split for the runbook pane: the screen on the left, the pane on the right
+/// (two fifths, at least 36 columns, at most 72), when a runbook is open.
+pub fn beside_pane(body: Rect, open: bool) -> (Rect, Option<Rect>) {
+    if !open || body.width < 60 {
+        return (body, None);
+    }
+    let width = (body.width * 2 / 5).clamp(36, 72);
+    let [left, right] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(width)]).areas(body);
+    (left, Some(right))
+}
+
 /// Rows of the fleet table body: the body less its border and the column header.
 pub fn fleet_visible_rows((width, height): (u16, u16)) -> usize {
     let body = split(Rect::new(0, 0, width, height)).body;

@@ -20,6 +20,8 @@ pub enum Arg {
     Suite,
     /// `HOST/SERVICE` of a service with a `[[deploys]]` recipe.
     DeployService,
+    /// A runbook's name (or `close`).
+    Runbook,
 }
 
 /// The palette's commands, what they take and one line of help each.
@@ -50,6 +52,16 @@ pub const COMMANDS: &[(&str, Arg, &str)] = &[
         "note",
         Arg::Text,
         "a note for the incident timeline (the audit log)",
+    ),
+    (
+        "runbook",
+        Arg::Runbook,
+        "open a runbook beside the fleet: runbook NAME [VAR=VALUE…]; runbook close",
+    ),
+    (
+        "timeline",
+        Arg::Text,
+        "the audit log as an incident timeline (timeline 2h: since then)",
     ),
     (
         "trust",
@@ -171,6 +183,13 @@ pub fn complete(state: &State, input: &str) -> Vec<Candidate> {
         Arg::Theme => state.themes.clone(),
         Arg::Suite => state.suites.clone(),
         Arg::DeployService => state.deployable.clone(),
+        Arg::Runbook => {
+            let mut names = state.runbooks.clone();
+            if state.runbook.is_some() {
+                names.push("close".into());
+            }
+            names
+        }
     };
     ranked(values.into_iter().map(|v| (v, *help)), arg.trim_start())
         .into_iter()

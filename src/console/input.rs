@@ -51,9 +51,10 @@ fn key_msg(state: &State, key: KeyEvent) -> Option<Msg> {
             .and_then(|k| state.keymap.action_for(k))
             .map(Msg::Action),
         Mode::Help | Mode::Smoke => Some(Msg::Action(Action::Back)),
-        Mode::Filter { .. } | Mode::Palette { .. } | Mode::LogQuery { .. } => {
-            text(key).map(Msg::Input)
-        }
+        Mode::Filter { .. }
+        | Mode::Palette { .. }
+        | Mode::LogQuery { .. }
+        | Mode::RunbookInput { .. } => text(key).map(Msg::Input),
         Mode::LogLine { .. } => Some(Msg::Action(Action::Back)),
         Mode::Action(view) if view.phase != ActionPhase::Confirm => text(key)
             .map(Msg::Input)

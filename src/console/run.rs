@@ -65,6 +65,14 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
         Err(e) => tracing::warn!("cannot read {}: {e}", opts.audit.path().display()),
     }
 
+    // Runbook names for the palette (`:runbook NAME`); a file that does not load is named
+    // when it is opened.
+    state.runbooks = crate::runbook::catalog(&config)
+        .0
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
+
     let mut guard = terminal::enter()?;
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);

@@ -39,6 +39,10 @@ pub enum Action {
     RestoreBackup,
     DrillBackup,
     OpenDeploys,
+    /// Keys go to the runbook pane, or back to the fleet.
+    RunbookFocus,
+    /// Abort the runbook run (or close its pane once it has ended).
+    RunbookAbort,
 }
 
 impl Action {
@@ -76,6 +80,8 @@ impl Action {
         Action::RestoreBackup,
         Action::DrillBackup,
         Action::OpenDeploys,
+        Action::RunbookFocus,
+        Action::RunbookAbort,
     ];
 
     /// One line for the help overlay.
@@ -114,6 +120,10 @@ impl Action {
             Action::RestoreBackup => "backups: restore the chosen backup",
             Action::DrillBackup => "backups: drill a restore of the newest into scratch",
             Action::OpenDeploys => "deploy history of the service (:deploy, :rollback act)",
+            Action::RunbookFocus => {
+                "runbook pane: keys to it / back to the fleet (there: enter go, r retry, s skip, n note)"
+            }
+            Action::RunbookAbort => "runbook pane: abort the run (close it once ended)",
         }
     }
 
@@ -148,6 +158,8 @@ impl Action {
             Action::RestoreBackup => "restore",
             Action::DrillBackup => "drill",
             Action::OpenDeploys => "deploys",
+            Action::RunbookFocus => "runbook",
+            Action::RunbookAbort => "abort",
         }
     }
 

@@ -28,6 +28,41 @@ pub enum Effect {
     ListVersions { service: crate::model::ServiceId },
     /// Write the operator's note (`:note TEXT`) to the audit log: the incident timeline.
     Note { text: String },
+    /// Append an entry of `kind` to the audit log (what the console saw change: a check
+    /// failing or passing again, a host unreachable or back). Failures are logged, not shown.
+    Audit {
+        kind: &'static str,
+        body: serde_json::Value,
+    },
+    /// Read a runbook and fill its steps with `vars` (`:runbook NAME k=v…`); find its
+    /// unfinished run, if any.
+    OpenRunbook {
+        name: String,
+        vars: Vec<(String, String)>,
+    },
+    /// Carry out one try of step `step` of run `run_id` (not an action: those go through
+    /// the popup), streaming its output.
+    RunbookStep {
+        run_id: String,
+        step: usize,
+        book: std::sync::Arc<crate::runbook::Runbook>,
+        filled: std::sync::Arc<Vec<crate::runbook::Filled>>,
+    },
+    /// Look up what action step `step` needs for its plan (a backup, a rollback's version).
+    RunbookPrepare {
+        run_id: String,
+        step: usize,
+        filled: std::sync::Arc<Vec<crate::runbook::Filled>>,
+    },
+    /// Write a run's transitions to the audit log and save the run (to resume it later).
+    RunbookSave {
+        book: std::sync::Arc<crate::runbook::Runbook>,
+        state: Box<crate::runbook::RunState>,
+        facts: std::sync::Arc<Vec<crate::runbook::exec::StepFacts>>,
+        events: Vec<crate::runbook::Event>,
+    },
+    /// Read the audit log as a timeline (`:timeline [SINCE]`).
+    LoadTimeline { since: Option<String> },
     /// Read who holds the service's deploy lock on its host, if anyone.
     ReadLock { service: crate::model::ServiceId },
 }

@@ -5,8 +5,10 @@
 
 pub mod effect;
 pub mod logs;
+pub mod runbook;
 pub mod update;
 
 pub use effect::Effect;
 pub use logs::{FollowSource, LogSpec, Window};
+pub use runbook::OpenedRunbook;
 pub use update::Update;

@@ -102,6 +102,33 @@ pub enum Update {
         subject: Subject,
         outcome: ActionOutcome,
     },
+    /// A runbook opened with `:runbook`, or why it could not be.
+    RunbookOpened(Result<Box<crate::protocol::OpenedRunbook>, String>),
+    /// A line of what a runbook step printed.
+    RunbookOutput {
+        run_id: String,
+        step: usize,
+        line: String,
+    },
+    /// One try of a runbook step ended.
+    RunbookStepDone {
+        run_id: String,
+        step: usize,
+        result: crate::runbook::StepResult,
+    },
+    /// What an action step's plan needs was looked up (or could not be).
+    RunbookPrepared {
+        run_id: String,
+        step: usize,
+        result: Result<crate::runbook::exec::Prepared, String>,
+    },
+    /// A run's transitions could not be written or the run not saved.
+    RunbookNotSaved {
+        run_id: String,
+        error: String,
+    },
+    /// The audit log read as a timeline, and how many lines were not entries.
+    TimelineLoaded(Result<(Vec<crate::runbook::timeline::Row>, usize), String>),
     /// A health or smoke check finished a run.
     CheckResult {
         check: CheckId,

@@ -15,16 +15,19 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::engine::{Event, Outcome, RunState, StepResult};
-use super::model::{Filled, Runbook, Verb};
+use super::model::{Filled, Runbook};
 use crate::action::Authorized;
 use crate::action::audit::AuditLog;
 use crate::action::dispatcher::{Answer, refuse_read_only};
 use crate::action::execute::{ActionEvent, ExecEnv, execute};
-use crate::action::{ActionKind, ActionOutcome, Dispatcher, Plan};
+use crate::action::{ActionOutcome, Dispatcher, Plan};
 use crate::check::{CheckRunner, CheckSpec, Persistence};
 use crate::config::Config;
 use crate::config::secret::redact;
 use crate::transport::Transports;
+
+pub mod plan;
+pub use plan::{Prepared, plan, prepare};
 
 /// Lines of a step's output kept for its result.
 const TAIL: usize = 20;
@@ -65,7 +68,7 @@ pub struct FleetExecutor<'a> {
     /// The console's own dispatcher (its locks are the fleet's), or the command's.
     pub dispatcher: &'a mut Dispatcher,
     /// Asked for every action step's plan, after the plan has been shown to `output`.
-    pub confirm: Box<dyn FnMut(&Plan) -> Consent + 'a>,
+    pub confirm: Box<dyn FnMut(&Plan) -> Consent + Send + 'a>,
 }
 
 impl Executor for FleetExecutor<'_> {
@@ -219,74 +222,17 @@ impl FleetExecutor<'_> {
         filled: &Filled,
         output: &mpsc::Sender<String>,
     ) -> Option<Result<Plan, String>> {
-        let refused = |r: crate::action::Refusal| format!("refused: {r}");
-        let now = Utc::now();
-        Some(match filled {
-            Filled::Service { verb, service } => {
-                let kind = match verb {
-                    Verb::Restart => ActionKind::Restart,
-                    Verb::Stop => ActionKind::Stop,
-                    _ => ActionKind::Start,
-                };
-                self.dispatcher
-                    .plan_service(self.config, kind, service)
-                    .map_err(refused)
-            }
-            Filled::Set {
-                verb: Verb::Backup,
-                set,
-                ..
-            } => self
-                .dispatcher
-                .plan_backup(self.config, set, now)
-                .map_err(refused),
-            Filled::Set { verb, set, backup } => {
-                let key = if *verb == Verb::Drill {
-                    "latest"
-                } else {
-                    backup.as_str()
-                };
-                let chosen =
-                    match crate::action::backups::choose(self.config, self.transports, set, key)
-                        .await
-                    {
-                        Ok(b) => b,
-                        Err(e) => return Some(Err(e)),
-                    };
-                let _ = output.send(format!("backup {} of {set}", chosen.key)).await;
-                if *verb == Verb::Drill {
-                    self.dispatcher.plan_drill(self.config, set, &chosen, now)
-                } else {
-                    self.dispatcher.plan_restore(self.config, set, &chosen, now)
-                }
-                .map_err(refused)
-            }
-            Filled::Deploy {
-                verb,
-                service,
-                version,
-            } => match (verb, version) {
-                (Verb::Deploy, Some(v)) => self
-                    .dispatcher
-                    .plan_deploy(self.config, service, v, now)
-                    .map_err(refused),
-                (_, to) => {
-                    let to = to
-                        .clone()
-                        .or_else(|| crate::action::deploys::last_recorded(self.audit, service));
-                    match to {
-                        Some(to) => self
-                            .dispatcher
-                            .plan_rollback(self.config, service, &to, now)
-                            .map_err(refused),
-                        None => Err(format!(
-                            "no successful deploy of {service} is in the audit log: give the step a `version`"
-                        )),
-                    }
-                }
-            },
-            _ => return None,
-        })
+        if !filled.is_action() {
+            return None;
+        }
+        let prepared = match plan::prepare(self.config, self.transports, self.audit, filled).await {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e)),
+        };
+        if let (Some(b), Filled::Set { set, .. }) = (&prepared.backup, filled) {
+            let _ = output.send(format!("backup {} of {set}", b.key)).await;
+        }
+        plan::plan(self.dispatcher, self.config, filled, &prepared, Utc::now())
     }
 
     /// Shows the plan, asks for consent, lets the dispatcher authorize it, executes it.

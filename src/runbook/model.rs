@@ -293,6 +293,14 @@ impl Filled {
         }
     }
 
+    /// An action through the dispatcher (its plan is confirmed before it runs).
+    pub fn is_action(&self) -> bool {
+        matches!(
+            self,
+            Filled::Service { .. } | Filled::Set { .. } | Filled::Deploy { .. }
+        )
+    }
+
     /// What it does, in one line: the command, the action, the checks.
     pub fn describe(&self) -> String {
         match self {

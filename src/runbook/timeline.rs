@@ -26,6 +26,9 @@ pub struct Row {
     /// Why it failed or was skipped; the note's text.
     pub detail: Option<String>,
     pub run_id: Option<String>,
+    /// The service a check row is about (`HOST/SERVICE`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
 }
 
 /// Which rows to keep: by start time and host (a row without a host — a runbook run, a
@@ -105,6 +108,8 @@ pub fn build(lines: &str, filter: &Filter) -> (Vec<Row>, usize) {
                 w
             }
             "note" => "note".into(),
+            "check" => format!("check {} {event}", s("check").unwrap_or_default()),
+            "host" => format!("host {} {event}", host.clone().unwrap_or_default()),
             other => other.to_owned(),
         };
         let mut row = Row {
@@ -118,10 +123,18 @@ pub fn build(lines: &str, filter: &Filter) -> (Vec<Row>, usize) {
             outcome: None,
             detail: None,
             run_id: s("run_id"),
+            service: None,
         };
         if kind == "note" {
             row.end = Some(ts);
             row.detail = s("text");
+        }
+        if kind == "check" || kind == "host" {
+            // What opsdeck saw change: a moment, not a span.
+            row.end = Some(ts);
+            row.outcome = Some(event.clone());
+            row.detail = s("detail");
+            row.service = s("service");
         }
         if event == "end" {
             // An end without its start (the log was cut): a row of its own.
@@ -134,6 +147,9 @@ pub fn build(lines: &str, filter: &Filter) -> (Vec<Row>, usize) {
         }
         rows.push(row);
     }
+    rows.sort_by_key(|r| r.start);
+    let recovered = recoveries(&rows);
+    rows.extend(recovered);
     // Runs that touched the host keep their own rows (the run, its notes).
     let runs_on_host: Vec<String> = match &filter.host {
         Some(h) => rows
@@ -156,6 +172,88 @@ pub fn build(lines: &str, filter: &Filter) -> (Vec<Row>, usize) {
     });
     rows.sort_by_key(|r| r.start);
     (rows, bad)
+}
+
+/// Each outage and its time to recovery, as `recovery` rows: for a service, from its first
+/// check failing to the moment the last failing one passed again; for a host, from
+/// unreachable to reachable. `end: None` while it is still failing. `rows` are in order.
+fn recoveries(rows: &[Row]) -> Vec<Row> {
+    use std::collections::{BTreeMap, BTreeSet};
+    struct Outage {
+        since: DateTime<Utc>,
+        failing: BTreeSet<String>,
+        detail: Option<String>,
+        host: Option<String>,
+        service: Option<String>,
+    }
+    let mut open: BTreeMap<String, Outage> = BTreeMap::new();
+    let mut out = Vec::new();
+    let row = |subject: &str, o: Outage, end: Option<DateTime<Utc>>| Row {
+        start: o.since,
+        end,
+        duration_ms: end.and_then(|e| (e - o.since).num_milliseconds().try_into().ok()),
+        who: "opsdeck".into(),
+        kind: "recovery".into(),
+        what: if end.is_some() {
+            format!("{subject} recovered")
+        } else {
+            format!("{subject} still failing")
+        },
+        host: o.host,
+        outcome: Some(
+            if end.is_some() {
+                "recovered"
+            } else {
+                "not recovered"
+            }
+            .into(),
+        ),
+        detail: o.detail,
+        run_id: None,
+        service: o.service,
+    };
+    for r in rows {
+        let (subject, part, fails) = match (r.kind.as_str(), r.outcome.as_deref(), &r.service) {
+            ("check", Some(ev), Some(service)) => {
+                let check = r.what.rsplit_once(' ').map_or(r.what.as_str(), |(c, _)| c);
+                (service.clone(), check.to_owned(), ev == "failing")
+            }
+            ("host", Some(ev), _) => (
+                format!("host {}", r.host.as_deref().unwrap_or("?")),
+                String::new(),
+                ev == "unreachable",
+            ),
+            _ => continue,
+        };
+        match (open.get_mut(&subject), fails) {
+            (Some(o), true) => {
+                o.failing.insert(part);
+            }
+            (None, true) => {
+                open.insert(
+                    subject,
+                    Outage {
+                        since: r.start,
+                        failing: BTreeSet::from([part]),
+                        detail: r.detail.clone(),
+                        host: r.host.clone(),
+                        service: r.service.clone(),
+                    },
+                );
+            }
+            (Some(o), false) => {
+                o.failing.remove(&part);
+                if o.failing.is_empty()
+                    && let Some(o) = open.remove(&subject)
+                {
+                    out.push(row(&subject, o, Some(r.start)));
+                }
+            }
+            (None, false) => {}
+        }
+    }
+    out.extend(open.into_iter().map(|(s, o)| row(&s, o, None)));
+    out
 }
 
 /// Why an end failed: the action's error, the step's detail.
@@ -209,6 +307,7 @@ pub fn markdown(rows: &[Row], filter: &Filter) -> String {
     }
     out.push_str("\n\n| start | end | duration | who | what | host | outcome | detail |\n");
     out.push_str("|---|---|---|---|---|---|---|---|\n");
+    let (recovery, rows): (Vec<&Row>, Vec<&Row>) = rows.iter().partition(|r| r.kind == "recovery");
     for r in rows {
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
@@ -226,6 +325,22 @@ pub fn markdown(rows: &[Row], filter: &Filter) -> String {
             })),
             cell(r.detail.as_deref().unwrap_or("")),
         ));
+    }
+    if !recovery.is_empty() {
+        out.push_str("\n## Time to recovery\n\n| what | failed at | recovered at | time to recovery | first failure |\n");
+        out.push_str("|---|---|---|---|---|\n");
+        for r in recovery {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                cell(r.service.as_deref().unwrap_or(&r.what)),
+                r.start.format("%Y-%m-%d %H:%M:%S"),
+                r.end.map_or("not yet".into(), |e| e
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string()),
+                r.duration_ms.map_or("—".into(), human),
+                cell(r.detail.as_deref().unwrap_or("")),
+            ));
+        }
     }
     out
 }
@@ -316,5 +431,51 @@ not json at all
         assert!(parse_time("yesterday", now).is_err());
         assert_eq!(human(850), "850ms");
         assert_eq!(human(245_000), "4m05s");
+    }
+
+    const OUTAGE: &str = r#"{"ts":"2026-12-02T07:00:00Z","kind":"check","event":"failing","check":"web/api/health","service":"web/api","host":"web","detail":"503 in 3 ms","user":"opsdeck"}
+{"ts":"2026-12-02T07:00:05Z","kind":"check","event":"failing","check":"web/api/ready","service":"web/api","host":"web","detail":"timed out","user":"opsdeck"}
+{"ts":"2026-12-02T07:00:20Z","kind":"host","event":"unreachable","host":"db","detail":"connection refused","user":"opsdeck"}
+{"ts":"2026-12-02T07:01:00Z","kind":"check","event":"passing","check":"web/api/health","service":"web/api","host":"web","detail":"200 in 4 ms","user":"opsdeck"}
+{"ts":"2026-12-02T07:02:30Z","kind":"check","event":"passing","check":"web/api/ready","service":"web/api","host":"web","detail":"200","user":"opsdeck"}
+{"ts":"2026-12-02T07:03:00Z","kind":"check","event":"failing","check":"web/api/health","service":"web/api","host":"web","detail":"500","user":"opsdeck"}
+"#;
+
+    #[test]
+    fn an_outage_lasts_until_the_last_failing_check_passes_and_a_host_until_it_is_back() {
+        let (rows, bad) = build(OUTAGE, &Filter::default());
+        assert_eq!(bad, 0);
+        let rec: Vec<&Row> = rows.iter().filter(|r| r.kind == "recovery").collect();
+        assert_eq!(rec.len(), 3, "{rec:#?}");
+        let first = rec
+            .iter()
+            .find(|r| r.what == "web/api recovered")
+            .expect("the first outage ended");
+        // 07:00:00 (first check fails) → 07:02:30 (the second, last failing, passes).
+        assert_eq!(first.duration_ms, Some(150_000));
+        assert_eq!(first.detail.as_deref(), Some("503 in 3 ms"));
+        let still: Vec<&str> = rec
+            .iter()
+            .filter(|r| r.end.is_none())
+            .map(|r| r.what.as_str())
+            .collect();
+        assert_eq!(still, ["host db still failing", "web/api still failing"]);
+        let check = rows.iter().find(|r| r.kind == "check").unwrap();
+        assert_eq!(check.what, "check web/api/health failing");
+        assert_eq!(check.who, "opsdeck");
+        let md = markdown(&rows, &Filter::default());
+        assert!(md.contains("## Time to recovery"), "{md}");
+        assert!(
+            md.contains(
+                "| web/api | 2026-12-02 07:00:00 | 2026-12-02 07:02:30 | 2m30s | 503 in 3 ms |"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| host db still failing | 2026-12-02 07:00:20 | not yet | — | connection refused |"
+            ),
+            "{md}"
+        );
     }
 }

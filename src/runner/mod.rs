@@ -6,6 +6,7 @@
 
 mod actions;
 mod logs;
+mod runbook;
 mod suite;
 
 use std::path::PathBuf;
@@ -52,6 +53,8 @@ pub struct EffectRunner {
     /// The log stream the operator is looking at; a new one replaces it.
     log_stream: Mutex<Option<tokio::task::AbortHandle>>,
     in_flight: actions::InFlight,
+    /// Runbook runs' transitions and saves, written in order by one task.
+    saves: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<runbook::SaveJob>>,
 }
 
 impl EffectRunner {
@@ -62,6 +65,7 @@ impl EffectRunner {
             read_only: opts.read_only,
             log_stream: Mutex::new(None),
             in_flight: actions::InFlight::default(),
+            saves: std::sync::OnceLock::new(),
         }
     }
 
@@ -107,6 +111,80 @@ impl EffectRunner {
                     };
                     c.send(Update::Noted { result }).await;
                 });
+            }
+            Effect::Audit { kind, body } => {
+                let audit = self.audit.clone();
+                ctx.spawn(format!("audit {kind}"), None, async move {
+                    let written =
+                        tokio::task::spawn_blocking(move || audit.record(kind, &body)).await;
+                    match written {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => {
+                            tracing::error!("cannot write a {kind} entry to the audit log: {e}")
+                        }
+                        Err(e) => {
+                            tracing::error!("cannot write a {kind} entry to the audit log: {e}")
+                        }
+                    }
+                });
+            }
+            Effect::OpenRunbook { name, vars } => {
+                ctx.spawn(
+                    format!("runbook {name}"),
+                    None,
+                    runbook::open(ctx.clone(), name, vars),
+                );
+            }
+            Effect::RunbookStep {
+                run_id,
+                step,
+                book,
+                filled,
+            } => {
+                let name = format!("runbook {} step {}", book.name, step + 1);
+                let work = runbook::step(
+                    ctx.clone(),
+                    self.audit.clone(),
+                    self.read_only,
+                    run_id,
+                    step,
+                    book,
+                    filled,
+                );
+                ctx.spawn(name, None, work);
+            }
+            Effect::RunbookPrepare {
+                run_id,
+                step,
+                filled,
+            } => {
+                let work = runbook::prepare(ctx.clone(), self.audit.clone(), run_id, step, filled);
+                ctx.spawn(format!("runbook step {} plan", step + 1), None, work);
+            }
+            Effect::RunbookSave {
+                book,
+                state,
+                facts,
+                events,
+            } => {
+                let saver = self
+                    .saves
+                    .get_or_init(|| runbook::saver(ctx, self.audit.clone()));
+                let job = runbook::SaveJob {
+                    book,
+                    state,
+                    facts,
+                    events,
+                };
+                if saver.send(job).is_err() {
+                    tracing::error!(
+                        "the runbook saver has stopped: a run's transitions were not written"
+                    );
+                }
+            }
+            Effect::LoadTimeline { since } => {
+                let work = runbook::timeline(ctx.clone(), self.audit.clone(), since);
+                ctx.spawn("timeline".into(), None, work);
             }
             Effect::ReadLock { service } => {
                 let c = ctx.clone();

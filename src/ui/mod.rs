@@ -20,9 +20,11 @@ pub mod help;
 pub mod host_detail;
 pub mod log_view;
 pub mod palette;
+pub mod runbook_pane;
 pub mod smoke_report;
 pub mod status_line;
 pub mod theme;
+pub mod timeline;
 pub use crate::model::units;
 
 use ratatui::Frame;
@@ -40,12 +42,18 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     let area = frame.area();
     let regions = layout::split(area);
     header::render(frame, regions.header, state, theme);
+    // The runbook pane takes the right of the body, beside whatever screen is open.
+    let (body, pane) = layout::beside_pane(regions.body, state.runbook.is_some());
     match &state.screen {
-        Screen::Fleet => fleet_table::render(frame, regions.body, state, theme),
-        Screen::Host(h) => host_detail::render(frame, regions.body, state, *h, theme),
-        Screen::Logs(_) => log_view::render(frame, regions.body, state, theme),
-        Screen::Backups(view) => backups::render(frame, regions.body, state, view, theme),
-        Screen::Deploys(service) => deploys::render(frame, regions.body, state, service, theme),
+        Screen::Fleet => fleet_table::render(frame, body, state, theme),
+        Screen::Host(h) => host_detail::render(frame, body, state, *h, theme),
+        Screen::Logs(_) => log_view::render(frame, body, state, theme),
+        Screen::Backups(view) => backups::render(frame, body, state, view, theme),
+        Screen::Deploys(service) => deploys::render(frame, body, state, service, theme),
+        Screen::Timeline(view) => timeline::render(frame, body, state, view, theme),
+    }
+    if let (Some(area), Some(p)) = (pane, &state.runbook) {
+        runbook_pane::render(frame, area, state, p, theme);
     }
     status_line::render(frame, regions.status, state, theme);
     match &state.mode {
@@ -58,6 +66,6 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
             candidates,
             selected,
         } => palette::render(frame, area, input, candidates, *selected, theme),
-        Mode::Normal | Mode::Filter { .. } | Mode::LogQuery { .. } => {}
+        Mode::Normal | Mode::Filter { .. } | Mode::LogQuery { .. } | Mode::RunbookInput { .. } => {}
     }
 }

@@ -39,6 +39,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             }
             Line::from(spans)
         }
+        Mode::RunbookInput { purpose, input } => Line::from(vec![
+            Span::styled(purpose.prompt(), theme.accent),
+            Span::styled(input.as_str(), theme.text),
+            Span::styled("█", theme.accent),
+            Span::styled("   enter keeps · esc cancels", theme.muted),
+        ]),
         Mode::Palette {
             input, candidates, ..
         } => Line::from(vec![
@@ -105,6 +111,7 @@ fn hints(state: &State, theme: &Theme) -> Line<'static> {
             a
         }
         (_, Screen::Deploys(_)) => vec![Action::Back, Action::Palette, Action::Help],
+        (_, Screen::Timeline(_)) => vec![Action::Back, Action::Up, Action::Palette, Action::Help],
         (_, Screen::Host(_)) => vec![
             Action::Back,
             Action::Up,

@@ -85,9 +85,10 @@ pub fn update(state: &mut State, config: &Config, msg: Msg) -> Vec<Effect> {
             {
                 state.notice = None;
             }
-            vec![]
+            // A wait that has ended, a retry's pause over: the run moves on by itself.
+            runbook::drive(state)
         }
-        Msg::Update(u) => on_update(state, u),
+        Msg::Update(u) => on_update(state, config, u),
     }
 }
 
@@ -100,6 +101,12 @@ fn notice(state: &mut State, level: NoticeLevel, text: impl Into<String>) {
 }
 
 fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> {
+    if let Some(effects) = runbook::on_key(state, action) {
+        return effects;
+    }
+    if runbook::timeline_key(state, action) {
+        return vec![];
+    }
     if state.on_logs()
         && matches!(state.mode, Mode::Normal)
         && let Some(effects) = on_log_action(state, action)
@@ -126,7 +133,9 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
             }
         }
         Action::Back => match (&state.mode, &state.screen) {
-            (Mode::Normal, Screen::Host(_) | Screen::Deploys(_)) => state.screen = Screen::Fleet,
+            (Mode::Normal, Screen::Host(_) | Screen::Deploys(_) | Screen::Timeline(_)) => {
+                state.screen = Screen::Fleet
+            }
             (Mode::Normal, Screen::Fleet) if !state.filter.is_empty() => {
                 state.filter.clear();
                 clamp_selection(state);
@@ -194,6 +203,16 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
         }
         Action::Palette => state.mode = palette::typed(state, String::new()),
         Action::RestartService => request(state, config, ActionKind::Restart, None),
+        // Keys of the runbook pane when it has them (`runbook::on_key`).
+        Action::RunbookFocus => match state.runbook.as_mut() {
+            Some(p) => p.focused = true,
+            None => notice(
+                state,
+                NoticeLevel::Info,
+                "no runbook is open: :runbook NAME",
+            ),
+        },
+        Action::RunbookAbort => {}
         Action::StopService => request(state, config, ActionKind::Stop, None),
         Action::StartService => request(state, config, ActionKind::Start, None),
         Action::Refresh => {
@@ -283,6 +302,10 @@ fn on_input(state: &mut State, config: &Config, input: TextInput) -> Vec<Effect>
             kind, input: text, ..
         } => on_query_input(state, kind, text, input),
         Mode::Action(view) => return on_action_input(state, config, view, input),
+        Mode::RunbookInput {
+            purpose,
+            input: text,
+        } => return runbook::on_text(state, purpose, text, input),
         Mode::Normal => {}
     }
     vec![]
@@ -344,7 +367,7 @@ fn on_action_input(
                 NoticeLevel::Info,
                 format!("{} cancelled", view.plan.title()),
             );
-            vec![]
+            runbook::action_declined(state, view.plan.id, "cancelled in the popup")
         }
         Err(e @ Refusal::ConfirmationMismatch { .. }) => {
             view.error = Some(e.to_string());
@@ -358,7 +381,7 @@ fn on_action_input(
                 NoticeLevel::Error,
                 format!("cannot {}: {e}", view.plan.title()),
             );
-            vec![]
+            runbook::action_declined(state, view.plan.id, &e.to_string())
         }
     }
 }
@@ -428,6 +451,8 @@ mod deploys;
 mod log_sources;
 mod logs;
 mod palette;
+mod runbook;
+mod transitions;
 mod updates;
 
 use log_sources::open_logs;

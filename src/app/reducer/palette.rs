@@ -3,7 +3,7 @@
 use super::*;
 
 const PALETTE_HELP: &str = "host NAME, filter TEXT, theme NAME, restart|stop|start HOST/SERVICE, \
-     deploy HOST/SERVICE VERSION, rollback HOST/SERVICE, deploys HOST/SERVICE, scale HOST/SERVICE N, note TEXT, smoke SUITE, since|until TIME, grep PATTERN, live, refresh, help, quit";
+     deploy HOST/SERVICE VERSION, rollback HOST/SERVICE, deploys HOST/SERVICE, scale HOST/SERVICE N, note TEXT, runbook NAME [VAR=VALUE…], runbook close, timeline [SINCE], smoke SUITE, since|until TIME, grep PATTERN, live, refresh, help, quit";
 
 pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec<Effect> {
     let (cmd, arg) = line
@@ -89,9 +89,14 @@ pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec
         ("deploys", target) => {
             return super::deploys::open_history(state, ServiceId::parse(target));
         }
+        ("runbook", arg) => return super::runbook::open(state, arg),
+        ("timeline", since) => return super::runbook::open_timeline(state, since),
         ("scale", arg) => super::deploys::scale(state, config, arg),
         ("note", "") => notice(state, NoticeLevel::Error, "usage: :note TEXT"),
         ("note", text) => {
+            if let Some(effects) = super::runbook::note(state, text) {
+                return effects;
+            }
             return vec![Effect::Note {
                 text: text.to_owned(),
             }];

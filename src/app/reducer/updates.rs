@@ -2,8 +2,37 @@
 
 use super::*;
 
-pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
+pub(super) fn on_update(state: &mut State, config: &Config, update: Update) -> Vec<Effect> {
     match update {
+        Update::RunbookOpened(result) => return super::runbook::opened(state, result),
+        Update::RunbookOutput { run_id, step, line } => {
+            super::runbook::output(state, &run_id, step, line)
+        }
+        Update::RunbookStepDone {
+            run_id,
+            step,
+            result,
+        } => return super::runbook::step_done(state, &run_id, step, result),
+        Update::RunbookPrepared {
+            run_id,
+            step,
+            result,
+        } => return super::runbook::prepared(state, config, &run_id, step, result),
+        Update::RunbookNotSaved { run_id, error } => {
+            if let Some(p) = state
+                .runbook
+                .as_mut()
+                .filter(|p| p.run_id() == Some(&run_id))
+            {
+                p.error = Some(error.clone());
+            }
+            notice(
+                state,
+                NoticeLevel::Error,
+                format!("runbook run {run_id}: {error}"),
+            );
+        }
+        Update::TimelineLoaded(loaded) => super::runbook::timeline_loaded(state, loaded),
         Update::BackupsListed { set, result } => super::backups::listed(state, &set, result),
         Update::DrillRecorded(record) => super::backups::drilled(state, record),
         Update::DeploysRecorded(events) => super::deploys::recorded(state, events),
@@ -31,7 +60,12 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
             }
         }
         Update::HostSampled { host, sample } => {
+            let now = state.now;
+            let mut effects = vec![];
             if let Some(h) = state.host_mut(&host) {
+                if let HostStatus::Unreachable { since, .. } = &h.status {
+                    effects.push(super::transitions::host(&host, None, now, Some(*since)));
+                }
                 h.status = HostStatus::Up;
                 h.pending_key = None;
                 if let Some(cpu) = sample.cpu_total {
@@ -41,15 +75,19 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
                 h.load_history.push((sample.load[0] * 100.0).round() as u64);
                 h.last_sample = Some(sample);
             }
+            return effects;
         }
         Update::HostUnreachable { host, reason } => {
             let now = state.now;
             if let Some(h) = state.host_mut(&host) {
-                let since = match &h.status {
-                    HostStatus::Unreachable { since, .. } => *since,
-                    _ => now,
+                let (since, newly) = match &h.status {
+                    HostStatus::Unreachable { since, .. } => (*since, false),
+                    _ => (now, true),
                 };
+                let effect =
+                    newly.then(|| super::transitions::host(&host, Some(&reason), now, None));
                 h.status = HostStatus::Unreachable { since, reason };
+                return effect.into_iter().collect();
             }
         }
         Update::HostKeyUnknown {
@@ -127,6 +165,7 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
             }
         }
         Update::ActionOutput { action_id, line } => {
+            super::runbook::action_output(state, action_id, &line);
             if let Mode::Action(view) = &mut state.mode
                 && view.plan.id == action_id
             {
@@ -170,9 +209,11 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
                 && view.plan.id == action_id
             {
                 view.phase = ActionPhase::Done;
-                view.outcome = Some(outcome);
+                view.outcome = Some(outcome.clone());
             }
-            return vec![Effect::RefreshNow];
+            let mut effects = vec![Effect::RefreshNow];
+            effects.extend(super::runbook::action_finished(state, action_id, &outcome));
+            return effects;
         }
         Update::CheckResult { check, result } => {
             if let Some(run) = state
@@ -184,7 +225,10 @@ pub(super) fn on_update(state: &mut State, update: Update) -> Vec<Effect> {
                 run.results.push((check.clone(), result.clone()));
             }
             if let Some(c) = state.check_mut(&check) {
+                let before = c.last.as_ref().map(|r| r.verdict);
+                let effect = super::transitions::check(&check, before, &result);
                 c.record(result);
+                return effect.into_iter().collect();
             }
         }
         Update::SuiteFinished { suite, results } => {

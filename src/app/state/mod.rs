@@ -12,9 +12,11 @@ use crate::model::{CheckId, CheckResult, Health, History, HostId, RunState, Serv
 
 mod backups;
 mod fleet;
+mod runbook;
 pub use crate::app::palette::Candidate;
 pub use backups::{BackupSetState, BackupsView};
 pub use fleet::{CheckState, HostState, PendingKey, Row, ServiceState, TaskFault, kind_label};
+pub use runbook::{PANE_OUTPUT_LINES, PaneInput, RunbookPane, TimelineView, Waiting};
 
 /// About ten minutes of samples at the refresh interval.
 const HISTORY_WINDOW: Duration = Duration::from_secs(600);
@@ -63,6 +65,10 @@ pub struct State {
     /// Deployable versions by service, as last listed (`Err`: why they could not be).
     pub versions:
         std::collections::BTreeMap<ServiceId, Result<crate::action::deploys::Versions, String>>,
+    /// The runbook open in the pane beside the fleet (`:runbook NAME`).
+    pub runbook: Option<RunbookPane>,
+    /// Every runbook's name, for the palette (read when the console starts).
+    pub runbooks: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +96,8 @@ pub enum Screen {
     Backups(BackupsView),
     /// The deploys and rollbacks of a service, newest first.
     Deploys(ServiceId),
+    /// The audit log as an incident timeline (`:timeline`).
+    Timeline(TimelineView),
 }
 
 /// Two log screens are the same when they show the same view.
@@ -101,6 +109,7 @@ impl PartialEq for Screen {
             (Screen::Logs(a), Screen::Logs(b)) => a.id == b.id,
             (Screen::Backups(a), Screen::Backups(b)) => a == b,
             (Screen::Deploys(a), Screen::Deploys(b)) => a == b,
+            (Screen::Timeline(a), Screen::Timeline(b)) => a == b,
             _ => false,
         }
     }
@@ -137,6 +146,11 @@ pub enum Mode {
         selected: Option<usize>,
     },
     Help,
+    /// Typing for the runbook pane: a skip's reason, an abort's, a note.
+    RunbookInput {
+        purpose: PaneInput,
+        input: String,
+    },
     /// The smoke suite's per-check results over the screen.
     Smoke,
     Action(Box<ActionView>),
@@ -245,6 +259,8 @@ impl State {
                 .collect(),
             versions: Default::default(),
             locks: Default::default(),
+            runbook: None,
+            runbooks: Vec::new(),
         }
     }
 
