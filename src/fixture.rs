@@ -469,3 +469,82 @@ pub fn containers(state: &mut State, config: &Config) {
         }
     }
 }
+
+/// A seed-000-shaped Markdown runbook opened in the pane: step 1 ran (its output shown),
+/// step 2 is a manual step waiting for the operator.
+pub fn open_runbook(config: &Config, state: &mut State) {
+    use crate::protocol::OpenedRunbook;
+    use crate::runbook::{exec, markdown};
+    use std::sync::Arc;
+    const MD: &str = "+++\nname = \"gamelera-bd-corrupta\"\nrto = \"30m\"\n+++\n\
+# Gamelera: corrupt MongoDB database\n\n## Detect\n\nDoes MongoDB answer at all?\n\n\
+```bash {host=gamelera name=mongo-ping}\nmongosh --quiet --eval 'db.runCommand({ping: 1})'\n```\n\n\
+## Recover\n\nStop the backend, then restore the newest dump by hand:\n\n\
+```bash\ndocker compose stop backend\nmongorestore --drop --gzip /tmp/bovine-backups/latest.tar.gz\n```\n\n\
+```bash {host=gamelera name=count}\nmongosh --quiet --eval 'db.animales.countDocuments()'\n```\n";
+    let book = markdown::parse(std::path::Path::new("bd.md"), MD).unwrap();
+    let vars = book.resolve_vars(&[]).unwrap();
+    let filled = exec::fill_all(&book, config, &vars).unwrap();
+    let facts = exec::facts(config, &filled);
+    let opened = OpenedRunbook {
+        book: Arc::new(book),
+        filled: Arc::new(filled),
+        facts: Arc::new(facts),
+        vars,
+        new_id: "20261125T094107Z".into(),
+        saved: None,
+    };
+    update(
+        state,
+        config,
+        Msg::Update(Update::RunbookOpened(Ok(Box::new(opened)))),
+    );
+    update(state, config, Msg::Action(crate::model::Action::Open));
+    let run_id = "20261125T094107Z".to_owned();
+    update(
+        state,
+        config,
+        Msg::Update(Update::RunbookOutput {
+            run_id: run_id.clone(),
+            step: 0,
+            line: "{ ok: 1 }".into(),
+        }),
+    );
+    state.now += chrono::Duration::seconds(2);
+    update(
+        state,
+        config,
+        Msg::Update(Update::RunbookStepDone {
+            run_id,
+            step: 0,
+            result: crate::runbook::StepResult::passed("exit 0"),
+        }),
+    );
+    state.now += chrono::Duration::seconds(40);
+    update(state, config, Msg::Tick(state.now));
+}
+
+/// An audit log of an incident on the fixture fleet: a check failing, a runbook run and
+/// its step, a restore, the check passing again, a note, a host lost.
+pub const TIMELINE_LOG: &str = r#"{"ts":"2026-11-25T09:20:00Z","kind":"check","event":"failing","check":"gamelera/backend/health","service":"gamelera/backend","host":"gamelera","detail":"`/services/mongodb` is `unhealthy`","user":"opsdeck"}
+{"ts":"2026-11-25T09:22:10Z","kind":"runbook","event":"start","run_id":"r1","runbook":"gamelera-bd-corrupta","title":"Gamelera: corrupt MongoDB database","user":"ana","from":"10.0.0.7"}
+{"ts":"2026-11-25T09:22:12Z","kind":"runbook_step","event":"start","run_id":"r1","runbook":"gamelera-bd-corrupta","step":1,"attempt":1,"title":"mongo-ping","host":"gamelera","user":"ana"}
+{"ts":"2026-11-25T09:22:13Z","kind":"runbook_step","event":"end","run_id":"r1","runbook":"gamelera-bd-corrupta","step":1,"attempt":1,"title":"mongo-ping","host":"gamelera","outcome":"passed","detail":"exit 0","duration_ms":1000,"user":"ana"}
+{"ts":"2026-11-25T09:23:00Z","event":"start","action_id":3,"user":"ana","action":"restore","host":"gamelera","service":"gamelera/mongodb","location":"ssh","commands":[]}
+{"ts":"2026-11-25T09:23:41Z","event":"end","action_id":3,"user":"ana","action":"restore","host":"gamelera","service":"gamelera/mongodb","location":"ssh","commands":[],"result":"succeeded","duration_ms":41000}
+{"ts":"2026-11-25T09:24:02Z","kind":"check","event":"passing","check":"gamelera/backend/health","service":"gamelera/backend","host":"gamelera","detail":"200 in 12 ms","user":"opsdeck"}
+{"ts":"2026-11-25T09:25:00Z","kind":"note","run_id":"r1","runbook":"gamelera-bd-corrupta","text":"herd count back to 500","user":"ana"}
+{"ts":"2026-11-25T09:30:00Z","kind":"host","event":"unreachable","host":"triboka","detail":"connection refused","user":"opsdeck"}
+"#;
+
+/// The `:timeline` screen over [`TIMELINE_LOG`].
+pub fn open_timeline(config: &Config, state: &mut State) {
+    use crate::app::reducer::TextInput;
+    update(state, config, Msg::Action(crate::model::Action::Palette));
+    for c in "timeline 1h".chars() {
+        update(state, config, Msg::Input(TextInput::Char(c)));
+    }
+    update(state, config, Msg::Input(TextInput::Submit));
+    let rows = crate::runbook::timeline::build(TIMELINE_LOG, &Default::default());
+    update(state, config, Msg::Update(Update::TimelineLoaded(Ok(rows))));
+}

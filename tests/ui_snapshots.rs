@@ -431,3 +431,13 @@ fn deploys_tab_and_deploy_progress() {
         }
     });
 }
+
+#[test]
+fn runbook_pane_beside_the_fleet() {
+    each_size("runbook_pane", fixture::open_runbook);
+}
+
+#[test]
+fn timeline_screen() {
+    each_size("timeline", fixture::open_timeline);
+}

@@ -120,10 +120,8 @@ impl Action {
             Action::RestoreBackup => "backups: restore the chosen backup",
             Action::DrillBackup => "backups: drill a restore of the newest into scratch",
             Action::OpenDeploys => "deploy history of the service (:deploy, :rollback act)",
-            Action::RunbookFocus => {
-                "runbook pane: keys to it / back to the fleet (there: enter go, r retry, s skip, n note)"
-            }
-            Action::RunbookAbort => "runbook pane: abort the run (close it once ended)",
+            Action::RunbookFocus => "runbook pane: keys to it (enter r s n x) / to the fleet",
+            Action::RunbookAbort => "runbook pane: abort the run, or close it once ended",
         }
     }
 

@@ -31,9 +31,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, pane: &RunbookPane, 
             format!(" runbook {} ", shown_cell(&book.name)),
             theme.title,
         ));
+    let mut clock_line = None;
     if let Some(run) = &pane.run {
         let elapsed = run.elapsed(state.now);
-        let mut clock = format!(" {} ", human(elapsed.as_millis() as u64));
+        let mut clock = format!("elapsed {}", human(elapsed.as_millis() as u64));
         let mut style = theme.muted;
         if let Some(rto) = book.rto {
             clock = format!(
@@ -49,7 +50,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, pane: &RunbookPane, 
                 theme.muted
             };
         }
-        block = block.title_top(Line::from(Span::styled(clock, style)).right_aligned());
+        clock_line = Some(Line::from(Span::styled(clock.trim().to_owned(), style)));
     }
     block = block.title_bottom(keys(state, pane, theme));
     let inner = block.inner(area);
@@ -59,6 +60,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, pane: &RunbookPane, 
         shown_cell(&book.title),
         theme.text.add_modifier(Modifier::BOLD),
     ))];
+    if let Some(clock) = clock_line {
+        lines.push(clock);
+    }
     if let Some((saved, _)) = &pane.offer {
         let done = saved.steps.iter().filter(|s| s.status.settled()).count();
         lines.push(Line::from(""));

@@ -77,6 +77,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 /// The keys that do something on this screen, from the key map.
 fn hints(state: &State, theme: &Theme) -> Line<'static> {
+    if matches!(state.mode, Mode::Normal) && state.runbook.as_ref().is_some_and(|p| p.focused) {
+        let tab = state.keymap.hint(Action::RunbookFocus).unwrap_or_default();
+        return Line::from(Span::styled(
+            format!(
+                " keys go to the runbook pane (its keys are on its border) · {tab}: back to the fleet"
+            ),
+            theme.muted,
+        ));
+    }
     let mut actions: Vec<Action> = match (&state.mode, &state.screen) {
         (Mode::Help | Mode::Smoke, _) => vec![Action::Back],
         (Mode::Action(view), _) => {

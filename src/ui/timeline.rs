@@ -113,7 +113,7 @@ pub fn render(frame: &mut Frame, area: Rect, _state: &State, view: &TimelineView
             Constraint::Length(10),
             Constraint::Fill(3),
             Constraint::Length(9),
-            Constraint::Length(10),
+            Constraint::Length(11),
             Constraint::Fill(2),
         ],
     )

@@ -7,7 +7,7 @@ fn updates_change_host_and_service_state() {
     let (config, mut state) = setup();
     let host = HostId::new("gamelera");
     let reason = "connection reset".to_owned();
-    update(
+    let first = update(
         &mut state,
         &config,
         Msg::Update(Update::HostUnreachable {
@@ -18,13 +18,25 @@ fn updates_change_host_and_service_state() {
     assert!(
         matches!(&state.hosts[0].status, HostStatus::Unreachable { since, .. } if *since == fixture::clock())
     );
+    // Becoming unreachable is recorded once, not on every failed poll.
+    let audit = |e: &[Effect]| {
+        e.iter()
+            .filter_map(|e| match e {
+                Effect::Audit { kind: "host", body } => {
+                    Some(body["event"].as_str().unwrap().to_owned())
+                }
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(audit(&first), ["unreachable"]);
     // A later failure keeps the original `since`.
     update(
         &mut state,
         &config,
         Msg::Tick(fixture::clock() + chrono::Duration::seconds(30)),
     );
-    update(
+    let effects = update(
         &mut state,
         &config,
         Msg::Update(Update::HostUnreachable {
@@ -32,17 +44,20 @@ fn updates_change_host_and_service_state() {
             reason: "again".into(),
         }),
     );
+    assert!(audit(&effects).is_empty(), "{effects:?}");
     assert!(
         matches!(&state.hosts[0].status, HostStatus::Unreachable { since, reason } if *since == fixture::clock() && reason == "again")
     );
 
     let n = state.hosts[0].cpu_history.len();
     let sample = fixture::sample(fixture::clock(), 0, 999);
-    update(
+    let back = update(
         &mut state,
         &config,
         Msg::Update(Update::HostSampled { host, sample }),
     );
+    assert_eq!(audit(&back), ["reachable"]);
+    assert!(matches!(&back[0], Effect::Audit { body, .. } if body["away_ms"] == 30_000));
     assert_eq!(state.hosts[0].status, HostStatus::Up);
     assert!(state.hosts[0].cpu_history.len() >= n);
 }
@@ -131,12 +146,62 @@ fn check_results_set_health_latency_history_and_go_stale() {
     let effects = update(
         &mut state,
         &config,
+        Msg::Update(Update::CheckResult {
+            check: id.clone(),
+            result: result.clone(),
+        }),
+    );
+    // It was failing: passing again goes in the audit log, for the time to recovery.
+    match effects.as_slice() {
+        [
+            Effect::Audit {
+                kind: "check",
+                body,
+            },
+        ] => {
+            assert_eq!(body["event"], "passing");
+            assert_eq!(body["service"], "gamelera/backend");
+            assert_eq!(body["user"], "opsdeck");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The same verdict again says nothing; a failure after it does.
+    let again = update(
+        &mut state,
+        &config,
+        Msg::Update(Update::CheckResult {
+            check: id.clone(),
+            result: result.clone(),
+        }),
+    );
+    assert!(again.is_empty(), "{again:?}");
+    let mut failed = result.clone();
+    failed.verdict = Verdict::Error;
+    failed.summary = "timed out after 5s".into();
+    let effects = update(
+        &mut state,
+        &config,
+        Msg::Update(Update::CheckResult {
+            check: id.clone(),
+            result: failed,
+        }),
+    );
+    assert!(
+        matches!(effects.as_slice(), [Effect::Audit { kind: "check", body }] if body["event"] == "failing" && body["detail"] == "timed out after 5s"),
+        "{effects:?}"
+    );
+    update(
+        &mut state,
+        &config,
         Msg::Update(Update::CheckResult { check: id, result }),
     );
-    assert!(effects.is_empty());
     let backend = service(&state, "gamelera/backend");
     assert_eq!(state.service_health(backend), Health::Healthy);
-    assert_eq!(backend.checks[0].latency_ms.len(), 25);
+    assert_eq!(
+        backend.checks[0].latency_ms.len(),
+        28,
+        "24 readings and the 4 results here"
+    );
     // Twice the 30 s interval later, and a bit: stale, never healthy.
     let later = state.now + chrono::Duration::seconds(61);
     update(&mut state, &config, Msg::Tick(later));
