@@ -73,7 +73,7 @@ fn select(state: &mut opsdeck::app::State, host: &str, service: &str) {
 fn fixtures(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     type Prep = fn(&opsdeck::config::Config, &mut opsdeck::app::State);
-    let screens: [(&str, Prep); 7] = [
+    let screens: [(&str, Prep); 9] = [
         ("fleet", |_, _| {}),
         ("host-detail", |c, s| {
             update(s, c, Msg::Action(Action::Open));
@@ -101,6 +101,8 @@ fn fixtures(dir: &Path) {
             select(s, "gamelera", "backend");
             update(s, c, Msg::Action(Action::OpenDeploys));
         }),
+        ("runbook-pane", fixture::open_runbook),
+        ("timeline", fixture::open_timeline),
     ];
     for (name, prepare) in screens {
         let config = fixture::config();

@@ -64,7 +64,10 @@ start_daemon() {
   if alive "$pf"; then return 0; fi
   mkdir -p "$(hostdir "$h")/log"
   local p; p=$(init_pid "$h")
-  setsid nsenter -t "$p" -n -m -u -- "$@" </dev/null >>"$(hostdir "$h")/log/$name.log" 2>&1 &
+  # Inherited descriptors (a caller's lock file, a test harness's pipes) are closed: a
+  # daemon outlives its caller and must not hold what the caller held.
+  setsid nsenter -t "$p" -n -m -u -- "$@" </dev/null >>"$(hostdir "$h")/log/$name.log" 2>&1 \
+    3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
   echo $! >"$pf"
 }
 stop_pidfile() {  # stop the process recorded in pidfile $1 (TERM, then KILL)

@@ -69,9 +69,7 @@ pub(super) async fn settle_step(
                 count,
             } => {
                 use bollard::query_parameters::ListContainersOptions;
-                let Some(docker) = env.transports.docker(host) else {
-                    return Err(TransportError::NotConnected(format!("{host} (Docker API)")));
-                };
+                let docker = docker_client(env.transports, host).await?;
                 let filters = std::collections::HashMap::from([(
                     "label".to_owned(),
                     vec![
@@ -92,9 +90,7 @@ pub(super) async fn settle_step(
                 (running == *count).then(|| format!("{count}/{count} replicas running"))
             }
             Settle::ContainersRunning { names } | Settle::ContainersStopped { names } => {
-                let Some(docker) = env.transports.docker(host) else {
-                    return Err(TransportError::NotConnected(format!("{host} (Docker API)")));
-                };
+                let docker = docker_client(env.transports, host).await?;
                 let began: Option<chrono::DateTime<chrono::Utc>> =
                     var(ACTION_STARTED).and_then(|v| v.parse().ok());
                 let want_running = matches!(settle, Settle::ContainersRunning { .. });
@@ -282,6 +278,31 @@ pub(super) async fn compose_step(
     Ok(done(String::new()))
 }
 
+/// How long a step waits for the host's Docker connection to come back (the collector
+/// re-establishes it after the engine dropped it, e.g. while containers were stopped).
+const DOCKER_RECONNECT_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// The host's Docker client, waiting up to [`DOCKER_RECONNECT_WAIT`] for it to be
+/// connected again: a step in the middle of a restore must not fail on a brief reconnect.
+async fn docker_client(
+    transports: &Transports,
+    host: &crate::model::HostId,
+) -> Result<bollard::Docker, crate::transport::TransportError> {
+    let until = Instant::now() + DOCKER_RECONNECT_WAIT;
+    loop {
+        if let Some(d) = transports.docker(host) {
+            return Ok(d);
+        }
+        if Instant::now() >= until {
+            return Err(crate::transport::TransportError::NotConnected(format!(
+                "{host} (Docker API, not back within {}s)",
+                DOCKER_RECONNECT_WAIT.as_secs()
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
 /// A container action through the host's Docker API, reported like a command.
 pub(super) async fn docker_step(
     transports: &Transports,
@@ -291,9 +312,7 @@ pub(super) async fn docker_step(
     timeout: std::time::Duration,
 ) -> Result<crate::transport::CommandOutput, crate::transport::TransportError> {
     use bollard::query_parameters::{RestartContainerOptions, StopContainerOptions};
-    let docker = transports.docker(host).ok_or_else(|| {
-        crate::transport::TransportError::NotConnected(format!("{host} (Docker API)"))
-    })?;
+    let docker = docker_client(transports, host).await?;
     let started = Instant::now();
     let grace = Some(10);
     let call = async {
