@@ -104,7 +104,7 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
     if let Some(effects) = runbook::on_key(state, action) {
         return effects;
     }
-    if runbook::timeline_key(state, action) {
+    if timeline::timeline_key(state, action) {
         return vec![];
     }
     if state.on_logs()
@@ -452,6 +452,7 @@ mod log_sources;
 mod logs;
 mod palette;
 mod runbook;
+mod timeline;
 mod transitions;
 mod updates;
 

@@ -90,7 +90,7 @@ pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec
             return super::deploys::open_history(state, ServiceId::parse(target));
         }
         ("runbook", arg) => return super::runbook::open(state, arg),
-        ("timeline", since) => return super::runbook::open_timeline(state, since),
+        ("timeline", since) => return super::timeline::open_timeline(state, since),
         ("scale", arg) => super::deploys::scale(state, config, arg),
         ("note", "") => notice(state, NoticeLevel::Error, "usage: :note TEXT"),
         ("note", text) => {

@@ -32,7 +32,7 @@ pub(super) fn on_update(state: &mut State, config: &Config, update: Update) -> V
                 format!("runbook run {run_id}: {error}"),
             );
         }
-        Update::TimelineLoaded(loaded) => super::runbook::timeline_loaded(state, loaded),
+        Update::TimelineLoaded(loaded) => super::timeline::timeline_loaded(state, loaded),
         Update::BackupsListed { set, result } => super::backups::listed(state, &set, result),
         Update::DrillRecorded(record) => super::backups::drilled(state, record),
         Update::DeploysRecorded(events) => super::deploys::recorded(state, events),
