@@ -9,6 +9,7 @@ pub mod backups;
 pub mod check;
 pub mod config_check;
 pub mod run;
+pub mod runbooks;
 pub mod status;
 
 use crate::config::secret::{redact, redact_json};
