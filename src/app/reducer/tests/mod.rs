@@ -43,3 +43,4 @@ mod backups;
 mod logs;
 mod navigation;
 mod updates;
+mod fleet_view;
