@@ -38,7 +38,11 @@ fn http_services(doc: &Value) -> Vec<(String, String, String)> {
         for s in h["services"].as_array().expect("services") {
             if s["kind"] == "http" {
                 out.push((
-                    format!("{}/{}", h["name"].as_str().unwrap(), s["name"].as_str().unwrap()),
+                    format!(
+                        "{}/{}",
+                        h["name"].as_str().unwrap(),
+                        s["name"].as_str().unwrap()
+                    ),
                     s["state"].as_str().unwrap_or_default().to_owned(),
                     s["detail"].as_str().unwrap_or_default().to_owned(),
                 ));
@@ -128,8 +132,14 @@ url = "http://10.77.0.13:9090/"
     assert_eq!(state, "running", "{detail}");
     let (_, state, detail) = find("probe/gone");
     assert_eq!(state, "failed", "{detail}");
-    assert!(detail.starts_with("ready: "), "the failing check is named: {detail}");
-    assert!(detail.to_lowercase().contains("connect"), "the reason: {detail}");
+    assert!(
+        detail.starts_with("ready: "),
+        "the failing check is named: {detail}"
+    );
+    assert!(
+        detail.to_lowercase().contains("connect"),
+        "the reason: {detail}"
+    );
     let (_, state, detail) = find("probe/unchecked");
     assert_eq!(state, "unknown", "nothing checks it: {detail}");
     assert!(detail.contains("no check"), "{detail}");

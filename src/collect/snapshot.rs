@@ -187,14 +187,17 @@ async fn endpoint_once(
     service: &crate::config::schema::Service,
     transports: &Transports,
 ) -> ServiceObservation {
-    let id = crate::model::ServiceId::new(&HostId::new(host.name.get_ref()), service.name.get_ref());
+    let id =
+        crate::model::ServiceId::new(&HostId::new(host.name.get_ref()), service.name.get_ref());
     let specs: Vec<CheckSpec> = CheckSpec::all(config)
         .into_iter()
         .filter(|c| c.id.service == id)
         .collect();
     let results = futures::future::join_all(specs.into_iter().map(|spec| async move {
         let name = spec.id.name.clone();
-        let result = CheckRunner::new(spec).run(transports, Persistence::Once).await;
+        let result = CheckRunner::new(spec)
+            .run(transports, Persistence::Once)
+            .await;
         (name, result)
     }))
     .await;

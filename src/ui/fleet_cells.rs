@@ -6,19 +6,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Cell;
 
 use super::fleet_table::{Column, Ctx, count_spans};
-use crate::app::fleet_view::Counts;
 use super::units;
+use crate::app::fleet_view::Counts;
 use crate::app::state::{HostState, ServiceState, State, kind_label};
 use crate::config::schema::TransportKind;
 use crate::model::container::{ContainerHealth, ContainerInfo, GroupKey, summarize};
 use crate::model::{HostStatus, RunState};
 use crate::ui::theme::Theme;
 
-pub(super) fn host_cells<'a>(
-    host: &'a HostState,
-    counts: &Counts,
-    cx: &Ctx<'_>,
-) -> Vec<Cell<'a>> {
+pub(super) fn host_cells<'a>(host: &'a HostState, counts: &Counts, cx: &Ctx<'_>) -> Vec<Cell<'a>> {
     let (cols, theme, state) = (cx.cols, cx.theme, cx.state);
     let sample = host.last_sample.as_ref();
     cols.iter()
@@ -28,7 +24,9 @@ pub(super) fn host_cells<'a>(
                 if cx.folded(host) {
                     spans.push(Span::styled("▸ ", theme.accent));
                 }
-                spans.extend(cx.highlighted(host.id.as_str(), theme.text.add_modifier(Modifier::BOLD)));
+                spans.extend(
+                    cx.highlighted(host.id.as_str(), theme.text.add_modifier(Modifier::BOLD)),
+                );
                 for tag in &host.tags {
                     let style = if tag == "prod" {
                         theme.bad
@@ -56,10 +54,9 @@ pub(super) fn host_cells<'a>(
                 )),
             },
             // A folded host still counts what it hides.
-            Column::Health if cx.folded(host) && counts.problems > 0 => Cell::from(Span::styled(
-                format!("{} ⚠", counts.problems),
-                theme.warn,
-            )),
+            Column::Health if cx.folded(host) && counts.problems > 0 => {
+                Cell::from(Span::styled(format!("{} ⚠", counts.problems), theme.warn))
+            }
             Column::Health | Column::Backup => Cell::from(""),
             Column::Uptime => {
                 Cell::from(sample.map(|s| units::uptime(s.uptime)).unwrap_or_default())
@@ -147,7 +144,10 @@ pub(super) fn service_cells<'a>(
                     // One list for the whole fleet: the host names the row.
                     vec![Span::styled(format!(" {}/", host.id), theme.muted)]
                 } else {
-                    vec![Span::styled(if last { " └─ " } else { " ├─ " }, theme.muted)]
+                    vec![Span::styled(
+                        if last { " └─ " } else { " ├─ " },
+                        theme.muted,
+                    )]
                 };
                 // Marked for a merged log view.
                 if state.marked.contains(&svc.id) {

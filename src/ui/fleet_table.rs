@@ -8,8 +8,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row as TableRow, Table, TableState};
 
-use super::fleet_cells::{discovered_cells, host_cells, replica_cells, service_cells};
 pub use super::fleet_cells::run_style;
+use super::fleet_cells::{discovered_cells, host_cells, replica_cells, service_cells};
 use crate::app::fleet_view::fuzzy::Fuzzy;
 use crate::app::fleet_view::{Counts, FoldKey, Grouping, SortColumn, tag_names};
 use crate::app::state::{HostState, Row, State};
@@ -110,7 +110,11 @@ impl Ctx<'_> {
         text.chars()
             .enumerate()
             .map(|(i, c)| {
-                let s = if hits.binary_search(&i).is_ok() { hit } else { style };
+                let s = if hits.binary_search(&i).is_ok() {
+                    hit
+                } else {
+                    style
+                };
                 Span::styled(c.to_string(), s)
             })
             .collect()
@@ -165,17 +169,28 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .title(Span::styled(title(state, &table), theme.title));
     if rows.is_empty() {
         // Say why the table is empty, in one line, rather than show nothing.
-        let n = table.hidden.total();
-        let text = if state.view.problems_only && table.hidden.filter == 0 {
+        let hidden = &table.hidden;
+        let text = if state.view.problems_only && hidden.problems > 0 {
             let key = state.keymap.hint(crate::model::Action::ToggleProblems);
             format!(
-                " no problems: {n} rows hidden — {} shows all",
+                " no problems: {} hidden — {} shows all",
+                plural(hidden.problems, "row"),
                 key.unwrap_or_else(|| "!".into())
             )
+        } else if hidden.filter > 0 {
+            format!(
+                " nothing matches /{}: {} hidden — esc clears the filter",
+                state.filter,
+                plural(hidden.filter, "row")
+            )
         } else {
-            format!(" nothing matches: {n} rows hidden — esc clears the filter")
+            " no hosts configured".to_owned()
         };
-        let style = if state.view.problems_only { theme.ok } else { theme.muted };
+        let style = if state.view.problems_only {
+            theme.ok
+        } else {
+            theme.muted
+        };
         frame.render_widget(Paragraph::new(Span::styled(text, style)).block(block), area);
         return;
     }
@@ -217,15 +232,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             TableRow::new(cells)
         })
         .collect();
-    let header = TableRow::new(cols.iter().map(|c| {
-        match (c.sorted_by(), state.view.sort) {
-            (Some(a), Some(b)) if a == b => Cell::from(format!(
-                "{}{}",
-                c.title(),
-                if state.view.descending { "▼" } else { "▲" }
-            )),
-            _ => Cell::from(c.title()),
-        }
+    let header = TableRow::new(cols.iter().map(|c| match (c.sorted_by(), state.view.sort) {
+        (Some(a), Some(b)) if a == b => Cell::from(format!(
+            "{}{}",
+            c.title(),
+            if state.view.descending { "▼" } else { "▲" }
+        )),
+        _ => Cell::from(c.title()),
     }))
     .style(theme.muted.add_modifier(Modifier::BOLD));
     let name_width = name_width(state, rows, cx.flat, area.width);
@@ -297,9 +310,9 @@ fn group_cells<'a>(state: &State, g: usize, counts: &Counts, cx: &Ctx<'_>) -> Ve
             Column::Status => Cell::from(Line::from(count_spans(counts, theme))),
             Column::Detail => Cell::from(Span::styled(
                 format!(
-                    "{} hosts · {} services{}",
-                    counts.hosts,
-                    counts.services,
+                    "{} · {}{}",
+                    plural(counts.hosts, "host"),
+                    plural(counts.services, "service"),
                     if folded { " · folded (space)" } else { "" }
                 ),
                 theme.muted,
@@ -316,7 +329,18 @@ pub(super) fn count_spans(counts: &Counts, theme: &Theme) -> Vec<Span<'static>> 
         spans.push(Span::styled(format!(" · {} down", counts.down), theme.bad));
     }
     if counts.problems > 0 {
-        spans.push(Span::styled(format!(" · {} ⚠", counts.problems), theme.warn));
+        spans.push(Span::styled(
+            format!(" · {} ⚠", counts.problems),
+            theme.warn,
+        ));
     }
     spans
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }

@@ -73,7 +73,10 @@ mod tests {
     fn a_word_matches_within_one_field_and_every_word_must_match() {
         let f = Fuzzy::new("mngo").unwrap();
         assert!(f.score(&["gamelera", "mongodb", "compose"]).is_some());
-        assert!(f.score(&["gamelera", "minio", "running", "compose"]).is_none());
+        assert!(
+            f.score(&["gamelera", "minio", "running", "compose"])
+                .is_none()
+        );
         let f = Fuzzy::new("gam back").unwrap();
         assert!(f.score(&["gamelera", "backend"]).is_some());
         assert!(f.score(&["epagal", "backend"]).is_none());
@@ -94,7 +97,10 @@ mod tests {
         let f = Fuzzy::new("trfl").unwrap();
         assert_eq!(f.highlight("triboka-flask"), vec![0, 1, 8, 9]);
         // A word that does not match the text highlights nothing in it.
-        assert_eq!(Fuzzy::new("zz").unwrap().highlight("triboka"), Vec::<usize>::new());
+        assert_eq!(
+            Fuzzy::new("zz").unwrap().highlight("triboka"),
+            Vec::<usize>::new()
+        );
         let f = Fuzzy::new("back end").unwrap();
         assert_eq!(f.highlight("backend"), vec![0, 1, 2, 3, 4, 5, 6]);
     }

@@ -74,7 +74,9 @@ pub fn value(state: &State, subject: Subject<'_>, column: SortColumn) -> Option<
             .as_ref()
             .and_then(|v| v.discovered.get(d))
             .map(|k| Text(k.label().to_lowercase())),
-        (Subject::Host(h), SortColumn::Kind) => Some(Text(format!("{:?}", h.transport).to_lowercase())),
+        (Subject::Host(h), SortColumn::Kind) => {
+            Some(Text(format!("{:?}", h.transport).to_lowercase()))
+        }
         (Subject::Service(_, s), SortColumn::Kind) => Some(Text(kind_label(s.kind).to_owned())),
         (Subject::Host(h), SortColumn::Status) => match h.status {
             HostStatus::Unreachable { .. } => Some(Num(0.0)),
@@ -106,15 +108,12 @@ pub fn value(state: &State, subject: Subject<'_>, column: SortColumn) -> Option<
         (Subject::Host(h), SortColumn::Cpu) => {
             h.last_sample.as_ref().and_then(|x| x.cpu_total).map(Num)
         }
-        (Subject::Service(_, s), SortColumn::Cpu) => s
-            .observation
-            .as_ref()
-            .and_then(|o| o.cpu_percent)
-            .map(Num),
-        (Subject::Host(h), SortColumn::Mem) => h
-            .last_sample
-            .as_ref()
-            .map(|x| Num(x.mem_used_bytes as f64)),
+        (Subject::Service(_, s), SortColumn::Cpu) => {
+            s.observation.as_ref().and_then(|o| o.cpu_percent).map(Num)
+        }
+        (Subject::Host(h), SortColumn::Mem) => {
+            h.last_sample.as_ref().map(|x| Num(x.mem_used_bytes as f64))
+        }
         (Subject::Service(_, s), SortColumn::Mem) => s
             .observation
             .as_ref()
@@ -139,7 +138,9 @@ pub fn compare(a: &Option<SortValue>, b: &Option<SortValue>, descending: bool) -
         (Some(_), None) => Ordering::Less,
         (Some(x), Some(y)) => {
             let o = match (x, y) {
-                (SortValue::Num(x), SortValue::Num(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+                (SortValue::Num(x), SortValue::Num(y)) => {
+                    x.partial_cmp(y).unwrap_or(Ordering::Equal)
+                }
                 (SortValue::Text(x), SortValue::Text(y)) => x.cmp(y),
                 (SortValue::Num(_), SortValue::Text(_)) => Ordering::Less,
                 (SortValue::Text(_), SortValue::Num(_)) => Ordering::Greater,

@@ -38,7 +38,11 @@ pub(super) fn on_key(state: &mut State, action: Action) -> bool {
         Action::ReverseSort => {
             state.view.descending = !state.view.descending;
             if state.view.sort.is_none() {
-                notice(state, NoticeLevel::Info, "o picks a column to sort by first");
+                notice(
+                    state,
+                    NoticeLevel::Info,
+                    "o picks a column to sort by first",
+                );
             }
         }
         Action::FoldAll => fold_all(state),
@@ -82,7 +86,11 @@ fn fold_all(state: &mut State) {
             .collect(),
         Grouping::Tag => tag_names(state).into_iter().map(FoldKey::Tag).collect(),
         Grouping::None => {
-            notice(state, NoticeLevel::Info, "a flat list has no groups: v groups it");
+            notice(
+                state,
+                NoticeLevel::Info,
+                "a flat list has no groups: v groups it",
+            );
             return;
         }
     };
