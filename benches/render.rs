@@ -95,6 +95,21 @@ fn bench_render(c: &mut Criterion) {
                 .unwrap();
         });
     });
+    // The big-fleet view: fuzzy filter, problems only, grouped by tag, sorted by CPU — every
+    // row scored, judged and sorted each frame.
+    state.filter = "svc 0".into();
+    state.view.problems_only = true;
+    state.view.grouping = opsdeck::app::fleet_view::Grouping::Tag;
+    state.view.sort = Some(opsdeck::app::fleet_view::SortColumn::Cpu);
+    c.bench_function("fleet_500_services_fuzzy_problems_by_tag_200x50", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| opsdeck::ui::render(f, &state, &theme))
+                .unwrap();
+        });
+    });
+    state.filter.clear();
+    state.view = Default::default();
     update(&mut state, &config, Msg::Action(Action::Open));
     c.bench_function("host_detail_200x50", |b| {
         b.iter(|| {

@@ -73,7 +73,7 @@ fn select(state: &mut opsdeck::app::State, host: &str, service: &str) {
 fn fixtures(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     type Prep = fn(&opsdeck::config::Config, &mut opsdeck::app::State);
-    let screens: [(&str, Prep); 9] = [
+    let screens: [(&str, Prep); 11] = [
         ("fleet", |_, _| {}),
         ("host-detail", |c, s| {
             update(s, c, Msg::Action(Action::Open));
@@ -100,6 +100,19 @@ fn fixtures(dir: &Path) {
         ("deploys", |c, s| {
             select(s, "gamelera", "backend");
             update(s, c, Msg::Action(Action::OpenDeploys));
+        }),
+        ("problems-only", |c, s| {
+            update(s, c, Msg::Action(Action::ToggleProblems));
+            s.notice = None;
+        }),
+        ("grouped-by-tag", |c, s| {
+            update(s, c, Msg::Action(Action::CycleGrouping));
+            update(s, c, Msg::Action(Action::Filter));
+            for ch in "prod".chars() {
+                update(s, c, Msg::Input(TextInput::Char(ch)));
+            }
+            update(s, c, Msg::Input(TextInput::Submit));
+            s.notice = None;
         }),
         ("runbook-pane", fixture::open_runbook),
         ("timeline", fixture::open_timeline),

@@ -3,6 +3,7 @@
 //! both call this module; nothing here knows about the screen.
 
 pub mod command;
+pub mod endpoint;
 pub mod expect;
 pub mod http;
 pub mod select;

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::command_status;
 use super::host_metrics::LocalSampler;
 use super::remote::{PollState, parse_poll, poll_command};
+use crate::check::{CheckRunner, CheckSpec, Persistence, endpoint};
 use crate::config::Config;
 use crate::config::schema::{Host, ServiceKind, TransportKind};
 use crate::model::{HostId, HostSample, RunState, ServiceObservation};
@@ -154,6 +155,8 @@ async fn host_once(
                     )
                     .await
                 }
+                // An endpoint is reached directly, whatever its host's SSH does.
+                (None, ServiceKind::Http, ..) => endpoint_once(config, host, s, transports).await,
                 (None, _, _, None) if !up => unknown("host unreachable".into()),
                 (None, kind, ..) => unknown(
                     format!("{kind:?} services are not collected by `status` yet").to_lowercase(),
@@ -175,6 +178,32 @@ async fn host_once(
         sample,
         services,
     }
+}
+
+/// An `http` service's checks, run once: its status is what they find.
+async fn endpoint_once(
+    config: &Config,
+    host: &Host,
+    service: &crate::config::schema::Service,
+    transports: &Transports,
+) -> ServiceObservation {
+    let id =
+        crate::model::ServiceId::new(&HostId::new(host.name.get_ref()), service.name.get_ref());
+    let specs: Vec<CheckSpec> = CheckSpec::all(config)
+        .into_iter()
+        .filter(|c| c.id.service == id)
+        .collect();
+    let results = futures::future::join_all(specs.into_iter().map(|spec| async move {
+        let name = spec.id.name.clone();
+        let result = CheckRunner::new(spec)
+            .run(transports, Persistence::Once)
+            .await;
+        (name, result)
+    }))
+    .await;
+    endpoint::observation(results.iter().map(|(n, r)| (&**n, Some(r)))).unwrap_or_else(|| {
+        unknown("no check configured: an endpoint's status comes from its checks".into())
+    })
 }
 
 fn unknown(detail: String) -> ServiceObservation {

@@ -43,6 +43,12 @@ pub enum Action {
     RunbookFocus,
     /// Abort the runbook run (or close its pane once it has ended).
     RunbookAbort,
+    /// Fleet view: problems only, grouping, fold all, sort column, sort direction.
+    ToggleProblems,
+    CycleGrouping,
+    FoldAll,
+    CycleSort,
+    ReverseSort,
 }
 
 impl Action {
@@ -82,6 +88,11 @@ impl Action {
         Action::OpenDeploys,
         Action::RunbookFocus,
         Action::RunbookAbort,
+        Action::ToggleProblems,
+        Action::CycleGrouping,
+        Action::FoldAll,
+        Action::CycleSort,
+        Action::ReverseSort,
     ];
 
     /// One line for the help overlay.
@@ -98,7 +109,7 @@ impl Action {
             Action::Open => "open host detail",
             Action::OpenLogs => "follow logs (service, host or marked)",
             Action::ToggleMark => "mark a service for merged logs",
-            Action::ToggleExpand => "show / hide a service's replicas",
+            Action::ToggleExpand => "fold a group / show a service's replicas",
             Action::LogFilter => "logs: show only matching lines",
             Action::NextMatch => "logs: next match",
             Action::PrevMatch => "logs: previous match",
@@ -122,6 +133,11 @@ impl Action {
             Action::OpenDeploys => "deploy history of the service (:deploy, :rollback act)",
             Action::RunbookFocus => "runbook pane: keys to it (enter r s n x) / to the fleet",
             Action::RunbookAbort => "runbook pane: abort the run, or close it once ended",
+            Action::ToggleProblems => "problems only (down, degraded, stale, alerting) / all",
+            Action::CycleGrouping => "group rows by host, by tag, or not at all",
+            Action::FoldAll => "fold / unfold every group",
+            Action::CycleSort => "sort by the next column (then config order)",
+            Action::ReverseSort => "reverse the sort",
         }
     }
 
@@ -158,6 +174,11 @@ impl Action {
             Action::OpenDeploys => "deploys",
             Action::RunbookFocus => "runbook",
             Action::RunbookAbort => "abort",
+            Action::ToggleProblems => "problems",
+            Action::CycleGrouping => "group",
+            Action::FoldAll => "fold all",
+            Action::CycleSort => "sort",
+            Action::ReverseSort => "reverse",
         }
     }
 

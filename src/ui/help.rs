@@ -43,28 +43,37 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 .map(|f| Line::from(Span::styled(*f, theme.muted))),
         );
     } else {
-        // Short terminals: two columns, keys and words cut to fit.
-        let col = (area.width.saturating_sub(4) / 2) as usize;
+        // Short terminals: two columns (three, four when two do not fit), keys and words
+        // cut to fit.
+        // The popup leaves the header and the status line visible.
+        let room = area.height.saturating_sub(4).max(1) as usize;
+        let n = (2..=4)
+            .find(|n| entries.len().div_ceil(*n) <= room)
+            .unwrap_or(4);
+        let col = (area.width.saturating_sub(4) / n as u16) as usize;
+        let key_width = if n == 2 { 11 } else { 7 };
         let cell = |(keys, what): &(String, &str)| {
-            let keys: String = keys.chars().take(11).collect();
+            let keys: String = keys.chars().take(key_width).collect();
             let what: String = what
                 .trim_start_matches("logs: ")
                 .chars()
-                .take(col.saturating_sub(14))
+                .take(col.saturating_sub(key_width + 3))
                 .collect();
             vec![
-                Span::styled(format!("{keys:>11}  "), theme.accent),
+                Span::styled(format!("{keys:>key_width$}  "), theme.accent),
                 Span::styled(
-                    format!("{what:<w$}", w = col.saturating_sub(13)),
+                    format!("{what:<w$}", w = col.saturating_sub(key_width + 2)),
                     theme.text,
                 ),
             ]
         };
-        let half = entries.len().div_ceil(2);
-        for i in 0..half {
-            let mut spans = cell(&entries[i]);
-            if let Some(right) = entries.get(half + i) {
-                spans.extend(cell(right));
+        let per_column = entries.len().div_ceil(n);
+        for i in 0..per_column {
+            let mut spans = Vec::new();
+            for c in 0..n {
+                if let Some(e) = entries.get(c * per_column + i) {
+                    spans.extend(cell(e));
+                }
             }
             lines.push(Line::from(spans));
         }

@@ -98,7 +98,7 @@ fn selected_sets(state: &State) -> (String, Vec<usize>) {
             let id = state.hosts[h].id.clone();
             (format!("host {id}"), state.sets_of_host(&id))
         }
-        None => (String::new(), vec![]),
+        None | Some(Row::Group(_)) => (String::new(), vec![]),
     }
 }
 

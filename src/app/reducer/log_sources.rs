@@ -39,7 +39,7 @@ pub(super) fn open_logs(state: &mut State, config: &Config) -> Vec<Effect> {
                 let title = format!("{}/{key}", host.id);
                 (title, vec![Pick::Containers(host.id.clone(), key, names)])
             }
-            None => {
+            None | Some(Row::Group(_)) => {
                 notice(state, NoticeLevel::Warn, "select a service or a host");
                 return vec![];
             }

@@ -116,6 +116,9 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
     if let Some(effects) = backups::on_backup_action(state, config, action) {
         return effects;
     }
+    if matches!(state.mode, Mode::Normal) && fleet_view::on_key(state, action) {
+        return vec![];
+    }
     match action {
         Action::Quit => {
             // Quitting ends running actions mid-way; ask once more.
@@ -222,6 +225,12 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
         // Handled by `backups::on_backup_action` before this match; never reach here.
         Action::OpenBackups | Action::BackupNow | Action::RestoreBackup | Action::DrillBackup => {}
         Action::OpenDeploys => return deploys::open_history(state, None),
+        // Handled by `fleet_view::on_key` on the fleet; elsewhere they do nothing.
+        Action::ToggleProblems
+        | Action::CycleGrouping
+        | Action::FoldAll
+        | Action::CycleSort
+        | Action::ReverseSort => {}
         Action::CycleTheme => {
             state.theme = (state.theme + 1) % state.themes.len().max(1);
             notice(
@@ -388,8 +397,7 @@ fn on_action_input(
 
 /// Keys on the log screen: scrolling pauses, the bottom follows, back stops the stream.
 fn open_selected(state: &mut State) {
-    if let Some(row) = state.selected_row() {
-        let (Row::Host(h) | Row::Service(h, _) | Row::Replica(h, ..) | Row::Discovered(h, _)) = row;
+    if let Some(h) = state.selected_row().and_then(Row::host) {
         state.screen = Screen::Host(h);
     }
 }
@@ -448,6 +456,7 @@ fn on_click(state: &mut State, column: u16, row: u16) {
 
 mod backups;
 mod deploys;
+mod fleet_view;
 mod log_sources;
 mod logs;
 mod palette;

@@ -228,6 +228,9 @@ pub(super) fn on_update(state: &mut State, config: &Config, update: Update) -> V
                 let before = c.last.as_ref().map(|r| r.verdict);
                 let effect = super::transitions::check(&check, before, &result);
                 c.record(result);
+                if let Some(s) = state.service_mut(&check.service) {
+                    s.observe_endpoint();
+                }
                 return effect.into_iter().collect();
             }
         }

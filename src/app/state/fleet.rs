@@ -136,6 +136,17 @@ impl ServiceState {
     }
 }
 
+impl ServiceState {
+    /// An `http` service is its endpoint: its status is what its checks found.
+    pub fn observe_endpoint(&mut self) {
+        if self.kind == ServiceKind::Http {
+            self.observation = crate::check::endpoint::observation(
+                self.checks.iter().map(|c| (&*c.id.name, c.last.as_ref())),
+            );
+        }
+    }
+}
+
 /// A health check of a service: its last result and recent latencies.
 #[derive(Debug)]
 pub struct CheckState {
@@ -181,6 +192,20 @@ pub enum Row {
     Replica(usize, usize, usize),
     /// A container group on the host that no configured service claims.
     Discovered(usize, usize),
+    /// The header of a tag group (index into `fleet_view::tag_names`).
+    Group(usize),
+}
+
+impl Row {
+    /// The host the row belongs to (a group header belongs to none).
+    pub fn host(self) -> Option<usize> {
+        match self {
+            Row::Host(h) | Row::Service(h, _) | Row::Replica(h, ..) | Row::Discovered(h, _) => {
+                Some(h)
+            }
+            Row::Group(_) => None,
+        }
+    }
 }
 
 pub fn kind_label(kind: ServiceKind) -> &'static str {

@@ -33,6 +33,8 @@ pub struct State {
     /// First visible row of the fleet table.
     pub offset: usize,
     pub filter: String,
+    /// Problems only, grouping, folds and sort of the fleet table.
+    pub view: crate::app::fleet_view::FleetView,
     pub size: (u16, u16),
     pub now: DateTime<Utc>,
     pub refresh: Duration,
@@ -229,6 +231,7 @@ impl State {
             selected: 0,
             offset: 0,
             filter: String::new(),
+            view: Default::default(),
             size: (80, 24),
             now,
             refresh,
@@ -361,57 +364,15 @@ impl State {
         )
     }
 
-    /// The fleet table's rows after the filter: a host is shown when it or one of its
-    /// services matches; its services when they match or the host itself matches.
+    /// The fleet table's rows: filtered, problems only, sorted, grouped and folded as the
+    /// operator arranged them ([`crate::app::fleet_view`]).
     pub fn rows(&self) -> Vec<Row> {
-        let needle = self.filter.to_lowercase();
-        let matches = |texts: &[&str]| {
-            needle.is_empty() || texts.iter().any(|t| t.to_lowercase().contains(&needle))
-        };
-        let mut rows = Vec::new();
-        for (h, host) in self.hosts.iter().enumerate() {
-            let mut host_texts: Vec<&str> = vec![host.id.as_str()];
-            host_texts.extend(host.tags.iter().map(String::as_str));
-            let host_match = matches(&host_texts);
-            let services: Vec<usize> = host
-                .services
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| {
-                    host_match
-                        || matches(&[&s.id.name, self.run_state(s).label(), kind_label(s.kind)])
-                })
-                .map(|(i, _)| i)
-                .collect();
-            let discovered: Vec<usize> = host
-                .docker
-                .as_ref()
-                .map(|d| {
-                    d.discovered
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, k)| host_match || matches(&[&k.label()]))
-                        .map(|(i, _)| i)
-                        .collect()
-                })
-                .unwrap_or_default();
-            if host_match || !services.is_empty() || !discovered.is_empty() {
-                rows.push(Row::Host(h));
-                for s in services {
-                    rows.push(Row::Service(h, s));
-                    if self.expanded.contains(&host.services[s].id) {
-                        let n = host.services[s]
-                            .group
-                            .as_ref()
-                            .zip(host.docker.as_ref())
-                            .map_or(0, |(k, d)| d.members(k).len());
-                        rows.extend((0..n).map(|r| Row::Replica(h, s, r)));
-                    }
-                }
-                rows.extend(discovered.into_iter().map(|d| Row::Discovered(h, d)));
-            }
-        }
-        rows
+        self.table().rows
+    }
+
+    /// The fleet table: its rows, what is hidden and the groups' counts.
+    pub fn table(&self) -> crate::app::fleet_view::Table {
+        crate::app::fleet_view::build(self)
     }
 
     pub fn selected_row(&self) -> Option<Row> {
@@ -421,7 +382,7 @@ impl State {
     pub fn selected_service(&self) -> Option<&ServiceState> {
         match self.selected_row()? {
             Row::Service(h, s) | Row::Replica(h, s, _) => Some(&self.hosts[h].services[s]),
-            Row::Host(_) | Row::Discovered(..) => None,
+            Row::Host(_) | Row::Discovered(..) | Row::Group(_) => None,
         }
     }
 
@@ -439,6 +400,11 @@ impl State {
                             > crate::app::containers::LIST_STALE_AFTER
                     })
             }
+            // An endpoint is as fresh as its checks, which run at their own interval.
+            _ if svc.kind == crate::config::schema::ServiceKind::Http => svc
+                .checks
+                .iter()
+                .any(|c| c.health(self.now) == Health::Stale),
             _ => self.is_stale(obs.at),
         }
     }
