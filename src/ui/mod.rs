@@ -14,6 +14,7 @@ pub mod backups;
 pub mod checks_panel;
 pub mod container_stats;
 pub mod deploys;
+pub mod fleet_discovered;
 pub mod fleet_table;
 pub mod header;
 pub mod help;
