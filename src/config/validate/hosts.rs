@@ -111,7 +111,7 @@ pub(super) fn host_rules(c: &mut Checker, host: &Host, p: &str) {
     }
 
     if let Some(sock) = &host.docker_socket
-        && host.docker.as_ref().map(|d| d.get_ref().as_str()) != Some("ssh")
+        && host.docker_value() != Some("ssh")
     {
         c.err(
             sock.span(),
