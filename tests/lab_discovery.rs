@@ -80,16 +80,20 @@ async fn hosts_without_services_list_what_they_run() {
     std::fs::write(&path, &text).unwrap();
     let config = Arc::new(opsdeck::config::load(&path).unwrap_or_else(|e| panic!("{e}")));
     let mut run = Run::start(config);
-    run.until(Duration::from_secs(30), "gamelera's and triboka's services", |_, s| {
-        let g = discovered_names(s, "gamelera");
-        let t = discovered_names(s, "triboka");
-        ["backend", "mongodb", "minio", "mlflow"]
-            .iter()
-            .all(|n| g.iter().any(|x| x == n))
-            && ["triboka-flask", "triboka-agro-frontend"]
+    run.until(
+        Duration::from_secs(30),
+        "gamelera's and triboka's services",
+        |_, s| {
+            let g = discovered_names(s, "gamelera");
+            let t = discovered_names(s, "triboka");
+            ["backend", "mongodb", "minio", "mlflow"]
                 .iter()
-                .all(|n| t.iter().any(|x| x == n))
-    })
+                .all(|n| g.iter().any(|x| x == n))
+                && ["triboka-flask", "triboka-agro-frontend"]
+                    .iter()
+                    .all(|n| t.iter().any(|x| x == n))
+        },
+    )
     .await;
     // A few more rounds: the list stays, and never holds the system's own units.
     let mut rounds = 0;
@@ -167,7 +171,12 @@ fn init_dry_run_writes_a_file_that_loads_and_reaches_every_host() {
     let path = dir.path().join("hosts.toml");
     std::fs::write(&path, &text).unwrap();
     let config = opsdeck::config::load(&path).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let names: Vec<&str> = config.file.hosts.iter().map(|h| h.name.get_ref().as_str()).collect();
+    let names: Vec<&str> = config
+        .file
+        .hosts
+        .iter()
+        .map(|h| h.name.get_ref().as_str())
+        .collect();
     assert_eq!(names, LAB_HOSTS);
     let services = |host: &str| -> Vec<String> {
         config
@@ -187,7 +196,10 @@ fn init_dry_run_writes_a_file_that_loads_and_reaches_every_host() {
     assert!(!services("triboka").contains(&"ssh".to_owned()), "{text}");
     // A well-known endpoint that answers became a check (epagal's backend: /health).
     assert!(text.contains(":8081/health\""), "{text}");
-    assert!(!dir.path().join("config/opsdeck/hosts.toml").exists(), "a dry run wrote");
+    assert!(
+        !dir.path().join("config/opsdeck/hosts.toml").exists(),
+        "a dry run wrote"
+    );
 
     let status = opsdeck(dir.path())
         .args(["status", "--json", "--config"])
@@ -216,10 +228,19 @@ fn an_unknown_host_key_is_reported_not_trusted() {
     let all = std::fs::read_to_string(&lab_known).unwrap();
     let without: String = all
         .lines()
-        .filter(|l| !l.split_whitespace().next().unwrap_or("").split(',').any(|h| h == triboka || h == format!("[{triboka}]:22")))
+        .filter(|l| {
+            !l.split_whitespace()
+                .next()
+                .unwrap_or("")
+                .split(',')
+                .any(|h| h == triboka || h == format!("[{triboka}]:22"))
+        })
         .map(|l| format!("{l}\n"))
         .collect();
-    assert_ne!(without, all, "triboka's key was not in the lab's known_hosts");
+    assert_ne!(
+        without, all,
+        "triboka's key was not in the lab's known_hosts"
+    );
     let known = dir.path().join("known_hosts");
     std::fs::write(&known, &without).unwrap();
     let ssh = ssh_config(dir.path(), &lab, &known);
@@ -237,16 +258,28 @@ fn an_unknown_host_key_is_reported_not_trusted() {
         .lines()
         .find(|l| l.starts_with("triboka:"))
         .unwrap_or_else(|| panic!("{stderr}"));
-    assert!(line.contains("host key unknown (SHA256:") && line.contains("not trusted"), "{line}");
+    assert!(
+        line.contains("host key unknown (SHA256:") && line.contains("not trusted"),
+        "{line}"
+    );
     // Nothing was trusted: neither file holds triboka's key now.
     assert_eq!(std::fs::read_to_string(&known).unwrap(), without);
-    let trusted = std::fs::read_to_string(dir.path().join("opsdeck/known_hosts")).unwrap_or_default();
+    let trusted =
+        std::fs::read_to_string(dir.path().join("opsdeck/known_hosts")).unwrap_or_default();
     assert!(!trusted.contains(&triboka), "{trusted}");
     // The file was written, triboka commented out, the others in it; it loads.
     let text = std::fs::read_to_string(&output).unwrap();
-    assert!(text.contains("# triboka — not written: host key unknown"), "{text}");
+    assert!(
+        text.contains("# triboka — not written: host key unknown"),
+        "{text}"
+    );
     let config = opsdeck::config::load(&output).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let names: Vec<&str> = config.file.hosts.iter().map(|h| h.name.get_ref().as_str()).collect();
+    let names: Vec<&str> = config
+        .file
+        .hosts
+        .iter()
+        .map(|h| h.name.get_ref().as_str())
+        .collect();
     assert_eq!(names, ["gamelera", "epagal", "preventia"]);
 
     // A second run does not overwrite it without --force.

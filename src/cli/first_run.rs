@@ -2,7 +2,7 @@
 //! runs — its systemd units and its Docker engine's compose projects and containers,
 //! discovered live — and a one-line hint on how to add hosts.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::config::load::locate_from;
 use crate::config::{Config, load, parse, xdg_dir};
@@ -72,16 +72,14 @@ impl Machine {
         )
     }
 
-    pub fn hint(&self, path: &PathBuf) -> String {
-        let found = match (self.systemd, self.docker) {
-            (true, true) => "its systemd units and Docker containers, discovered (~)",
-            (true, false) => "its systemd units, discovered (~); no Docker engine here",
-            (false, true) => "its Docker containers, discovered (~); systemd is not running here",
-            (false, false) => "nothing to discover: no systemd, no Docker engine here",
+    /// One line, short enough for an 80-column status bar's first words to say it all.
+    pub fn hint(&self, path: &Path) -> String {
+        let what = match (self.systemd, self.docker) {
+            (true, true) | (true, false) | (false, true) => "this machine, discovered (~)",
+            (false, false) => "this machine (no systemd, no Docker engine to discover)",
         };
         format!(
-            "no hosts.toml: this machine, {found} · add hosts: `opsdeck init` (from ~/.ssh/config, \
-             --host user@addr) writes {}",
+            "no hosts.toml: {what} · add hosts: `opsdeck init` (~/.ssh/config, --host user@addr) writes {}",
             path.display()
         )
     }
@@ -107,7 +105,7 @@ mod tests {
                 h.discovers(crate::config::schema::DiscoverKind::Systemd),
                 systemd
             );
-            assert!(m.hint(&PathBuf::from("x")).contains("opsdeck init"));
+            assert!(m.hint(Path::new("x")).contains("opsdeck init"));
         }
     }
 }
