@@ -395,6 +395,7 @@ pub fn run_style(run: RunState, theme: &Theme) -> (&'static str, Style) {
         RunState::Stopped => ("■", theme.bad),
         RunState::Failed => ("✘", theme.bad),
         RunState::Unknown => ("?", theme.muted),
+        RunState::NotStarted => ("○", theme.muted),
     }
 }
 
