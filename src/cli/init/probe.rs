@@ -139,8 +139,7 @@ fn owner_of(cgroup: &str) -> Owner {
 fn unit_in(cgroup: &str) -> Option<String> {
     cgroup
         .split(|c: char| c == '/' || c.is_whitespace())
-        .filter(|part| part.ends_with(".service"))
-        .next_back()
+        .rfind(|part| part.ends_with(".service"))
         .map(str::to_owned)
 }
 

@@ -15,11 +15,14 @@ pub struct SshHost {
     pub proxy_jump: Option<String>,
 }
 
+/// A `Host` block: its patterns and its `keyword value` settings.
+type Block = (Vec<String>, Vec<(String, String)>);
+
 /// Every concrete alias of the file, in order; `Host *` blocks give defaults to the hosts
 /// they match, as ssh applies them (first value wins). `Match` blocks are skipped.
 pub fn parse(text: &str, home: &Path) -> Vec<SshHost> {
     // (patterns, settings) per block; the settings before any Host line apply to all.
-    let mut blocks: Vec<(Vec<String>, Vec<(String, String)>)> = vec![(vec!["*".into()], vec![])];
+    let mut blocks: Vec<Block> = vec![(vec!["*".into()], vec![])];
     let mut skipping = false;
     for line in text.lines() {
         let line = line.trim();
