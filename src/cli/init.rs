@@ -8,6 +8,7 @@
 
 mod probe;
 mod render;
+mod services;
 mod ssh_config;
 
 use std::io::Write;
@@ -17,13 +18,11 @@ use std::time::Duration;
 pub use render::{CheckDraft, HostDraft, ServiceDraft, render};
 pub use ssh_config::{SshHost, glob, parse as parse_ssh_config};
 
-use crate::collect::discover::compose::{
-    FoundContainer, healthcheck_url, inventory, url_from_outside,
-};
-use crate::collect::discover::units::{service_name, worth_listing};
+use crate::collect::discover::compose::inventory;
 use crate::config::validate::check_name;
 use crate::transport::docker::{DockerEndpoint, connect as docker_connect};
 use crate::transport::ssh::{LOG_CHANNELS, SshError, SshTarget, connect};
+use services::{owns, services};
 
 /// How long the host's one discovery command may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(20);
@@ -238,7 +237,7 @@ fn parse_host_arg(spec: &str) -> Result<SshHost, String> {
 }
 
 /// A name fit for hosts.toml: characters a name may not hold become `-`.
-fn config_name(raw: &str) -> Result<String, String> {
+pub(super) fn config_name(raw: &str) -> Result<String, String> {
     let name: String = raw
         .chars()
         .map(|c| {
@@ -253,7 +252,7 @@ fn config_name(raw: &str) -> Result<String, String> {
     Ok(name)
 }
 
-fn unique<'a>(name: String, taken: impl Iterator<Item = &'a str> + Clone) -> String {
+pub(super) fn unique<'a>(name: String, taken: impl Iterator<Item = &'a str> + Clone) -> String {
     let mut candidate = name.clone();
     let mut n = 2;
     while taken.clone().any(|t| t == candidate) {
@@ -370,120 +369,6 @@ async fn contact(c: &Candidate, trusted_file: &Path, client: &reqwest::Client) -
         }
     }
     draft
-}
-
-fn owns(service_owner: &probe::Owner, listener: &probe::Owner) -> bool {
-    use probe::Owner::*;
-    match (service_owner, listener) {
-        (Container(full), Container(id)) => {
-            full.starts_with(id.as_str()) || id.starts_with(full.as_str())
-        }
-        (Unit(a), Unit(b)) => a == b,
-        _ => false,
-    }
-}
-
-/// Compose services (replicas as one), plain containers and the units worth listing;
-/// `owners` gets which container ids and units each service is made of.
-fn services(
-    containers: &[FoundContainer],
-    facts: &probe::HostFacts,
-    address: &str,
-    owners: &mut Vec<(probe::Owner, usize)>,
-) -> Vec<ServiceDraft> {
-    let mut out: Vec<ServiceDraft> = Vec::new();
-    let index_of = |out: &mut Vec<ServiceDraft>, draft: ServiceDraft| -> usize {
-        out.push(draft);
-        out.len() - 1
-    };
-    let mut compose: Vec<((String, String), usize)> = Vec::new();
-    for c in containers {
-        let i = match (&c.project, &c.service) {
-            (Some(project), Some(service)) => {
-                match compose
-                    .iter()
-                    .find(|(k, _)| k.0 == *project && k.1 == *service)
-                {
-                    Some((_, i)) => *i,
-                    None => {
-                        let Ok(base) = config_name(service) else {
-                            continue;
-                        };
-                        let taken: Vec<String> = out.iter().map(|s| s.name().to_owned()).collect();
-                        let name = if taken.contains(&base) {
-                            unique(
-                                format!("{project}-{base}"),
-                                taken.iter().map(String::as_str),
-                            )
-                        } else {
-                            base
-                        };
-                        let i = index_of(
-                            &mut out,
-                            ServiceDraft::Compose {
-                                name,
-                                project: project.clone(),
-                                service: service.clone(),
-                                checks: vec![],
-                            },
-                        );
-                        compose.push(((project.clone(), service.clone()), i));
-                        i
-                    }
-                }
-            }
-            _ => {
-                let Ok(base) = config_name(&c.name) else {
-                    continue;
-                };
-                if crate::config::validate::check_argument(&c.name).is_err() {
-                    continue;
-                }
-                let taken: Vec<String> = out.iter().map(|s| s.name().to_owned()).collect();
-                let name = unique(base, taken.iter().map(String::as_str));
-                index_of(
-                    &mut out,
-                    ServiceDraft::Container {
-                        name,
-                        container: c.name.clone(),
-                        checks: vec![],
-                    },
-                )
-            }
-        };
-        owners.push((probe::Owner::Container(c.id.clone()), i));
-        let from_healthcheck = c
-            .healthcheck
-            .as_deref()
-            .and_then(healthcheck_url)
-            .and_then(|u| url_from_outside(&u, address, &c.published));
-        if let Some(url) = from_healthcheck
-            && out[i].checks_mut().is_empty()
-        {
-            out[i].checks_mut().push(CheckDraft {
-                name: "health".into(),
-                url,
-                origin: "from the compose healthcheck".into(),
-            });
-        }
-    }
-    for u in facts.units.iter().filter(|u| worth_listing(u)) {
-        let Some(base) = service_name(&u.id) else {
-            continue;
-        };
-        let taken: Vec<String> = out.iter().map(|s| s.name().to_owned()).collect();
-        let name = unique(base, taken.iter().map(String::as_str));
-        let i = index_of(
-            &mut out,
-            ServiceDraft::Systemd {
-                name,
-                unit: u.id.clone(),
-                checks: vec![],
-            },
-        );
-        owners.push((probe::Owner::Unit(u.id.clone()), i));
-    }
-    out
 }
 
 #[cfg(test)]
