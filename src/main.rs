@@ -8,10 +8,9 @@ use std::sync::Arc;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use opsdeck::action::audit::AuditLog;
-use opsdeck::config::{self, Config, xdg_dir};
+use opsdeck::config::{Config, xdg_dir};
 use opsdeck::console::terminal;
 use opsdeck::console::{RunOptions, run};
-use opsdeck::ui::theme::Theme;
 use opsdeck::{cli, logging};
 
 /// The version `--version` prints: the package's, with the git revision it was built from
@@ -45,6 +44,8 @@ const EXIT_RUN: &str = "Exit status: 0 every step passed, 1 a step failed or a m
 const EXIT_LIST: &str = "Exit status: 0 listed, 2 the configuration or the audit log could not \
      be read.";
 const EXIT_PRINT: &str = "Exit status: 0 printed, 1 stdout could not be written.";
+const EXIT_INIT: &str = "Exit status: 0 every host was read and the file written (or printed), \
+     1 some host could not be read (it is written commented out), 2 nothing was written.";
 
 #[derive(Parser)]
 #[command(
@@ -235,6 +236,9 @@ enum Command {
         #[arg(long)]
         resume: bool,
     },
+    /// Write a hosts.toml from ~/.ssh/config and --host, with what each host runs.
+    #[command(after_help = EXIT_INIT)]
+    Init(cli::init::InitArgs),
     /// List the runbooks and where each comes from.
     #[command(after_help = EXIT_LIST)]
     Runbooks {
@@ -346,18 +350,25 @@ fn main() -> ExitCode {
     match &cli.command {
         Some(Command::Completions { shell }) => return completions(*shell),
         Some(Command::Man) => return man_page(),
+        Some(Command::Init(args)) => {
+            let trusted = xdg_dir("XDG_STATE_HOME", ".local/state").join("known_hosts");
+            return ExitCode::from(cli::init::main(args, &trusted));
+        }
         Some(Command::Config {
             command: ConfigCommand::Check { json },
         }) => return config_check(cli.config.as_deref(), *json),
         _ => {}
     }
 
-    let config = match load_config(cli.config.as_deref()) {
+    let (config, hint) = match cli::first_run::load_or_discover(
+        cli.config.as_deref(),
+        matches!(cli.command, None | Some(Command::Tui)),
+    ) {
         // `--read-only` is the settings' `read_only` for everything that reads the config:
         // the dispatcher, the executor, checks and status probes alike.
-        Ok(mut c) => {
+        Ok((mut c, hint)) => {
             c.file.settings.read_only |= cli.read_only;
-            Arc::new(c)
+            (Arc::new(c), hint)
         }
         Err(msg) => {
             say!("{msg}");
@@ -550,7 +561,7 @@ fn main() -> ExitCode {
             cli::act::What::Drill { set: &set },
             (yes, None, dry_run, json),
         ),
-        Command::Completions { .. } | Command::Man | Command::Config { .. } => {
+        Command::Completions { .. } | Command::Man | Command::Config { .. } | Command::Init(_) => {
             unreachable!("handled before the configuration is loaded")
         }
         Command::Run {
@@ -621,7 +632,7 @@ fn main() -> ExitCode {
                 .theme
                 .clone()
                 .unwrap_or_else(|| config.file.settings.theme().to_owned());
-            let (themes, theme) = match load_themes(&config, &wanted, no_color) {
+            let (themes, theme) = match cli::themes::load_themes(&config, &wanted, no_color) {
                 Ok(t) => t,
                 Err(e) => {
                     say!("error: {e}");
@@ -635,6 +646,7 @@ fn main() -> ExitCode {
                 theme,
                 audit: AuditLog::new(audit_path),
                 known_hosts: state_dir.join("known_hosts"),
+                hint,
             };
             let result = runtime.block_on(run(config, opts));
             terminal::restore();
@@ -703,40 +715,6 @@ fn config_check(explicit: Option<&Path>, json: bool) -> ExitCode {
             ExitCode::from(EXIT_CONFIG)
         }
     }
-}
-
-fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
-    let path = config::locate(explicit).map_err(|e| format!("error: {e}"))?;
-    config::load(&path).map_err(|e| e.to_string())
-}
-
-/// The built-in themes plus `themes/*.toml` next to the config; returns the chosen index.
-fn load_themes(
-    config: &Config,
-    wanted: &str,
-    no_color: bool,
-) -> Result<(Vec<Theme>, usize), String> {
-    let mut themes: Vec<Theme> = Theme::builtin_names()
-        .map(|n| Theme::load(n, None, no_color))
-        .collect::<Result<_, _>>()?;
-    if let Ok(entries) = std::fs::read_dir(config.dir().join("themes")) {
-        let mut names: Vec<String> = entries
-            .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_owned))
-            .filter(|n| !themes.iter().any(|t| &t.name == n))
-            .collect();
-        names.sort();
-        for n in names {
-            match Theme::load(&n, Some(config.dir()), no_color) {
-                Ok(t) => themes.push(t),
-                Err(e) => tracing::warn!("skipping theme {n}: {e}"),
-            }
-        }
-    }
-    if !themes.iter().any(|t| t.name == wanted) {
-        themes.push(Theme::load(wanted, Some(config.dir()), no_color)?);
-    }
-    let index = themes.iter().position(|t| t.name == wanted).unwrap_or(0);
-    Ok((themes, index))
 }
 
 #[cfg(test)]

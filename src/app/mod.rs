@@ -2,6 +2,7 @@
 //! time), state changed, `Effect`s out. No I/O, no terminal, no runtime.
 
 pub mod containers;
+pub mod discovered;
 pub mod fleet_view;
 pub mod layout;
 pub mod log_view;

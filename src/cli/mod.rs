@@ -8,9 +8,12 @@ pub mod act;
 pub mod backups;
 pub mod check;
 pub mod config_check;
+pub mod first_run;
+pub mod init;
 pub mod run;
 pub mod runbooks;
 pub mod status;
+pub mod themes;
 
 use crate::config::secret::{redact, redact_json};
 use crate::model::text::plain;
@@ -51,7 +54,7 @@ pub async fn connect_host(
         TransportKind::Local => None,
         TransportKind::Http => return Err(format!("{host} is an http-only host")),
     };
-    let docker_value = h.docker.as_ref().map(|d| d.get_ref().as_str());
+    let docker_value = h.docker_value();
     let mut docker_dir = None;
     if let Some(endpoint) = DockerEndpoint::from_config(docker_value, h.docker_socket()) {
         let dir = tempfile::Builder::new()

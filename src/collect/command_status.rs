@@ -19,6 +19,12 @@ pub fn not_probed() -> ServiceObservation {
     }
 }
 
+/// A status line that says the service has only not been started yet (`not started yet:
+/// S starts it`), rather than that it went down.
+pub fn says_not_started(line: &str) -> bool {
+    line.trim_start().to_lowercase().starts_with("not started")
+}
+
 pub async fn probe(
     target: &Target,
     transports: &Transports,
@@ -40,6 +46,7 @@ pub async fn probe(
                 .to_owned();
             match out.exit_code {
                 Some(0) => (RunState::Running, first),
+                Some(_) if says_not_started(&first) => (RunState::NotStarted, first),
                 Some(code) => (
                     RunState::Stopped,
                     if first.is_empty() {
@@ -63,5 +70,16 @@ pub async fn probe(
         uptime: None,
         cpu_percent: None,
         mem_bytes: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn not_started_is_told_apart_from_down() {
+        assert!(super::says_not_started("not started yet: S starts it"));
+        assert!(super::says_not_started("  Not started — S runs lab/up"));
+        assert!(!super::says_not_started("exit 1"));
+        assert!(!super::says_not_started("crashed; not started again"));
     }
 }

@@ -11,8 +11,9 @@ use chrono::Utc;
 
 use super::command_status;
 use super::context::Context;
+use super::discover::discovered_units;
 use super::host_metrics::LocalSampler;
-use super::remote::{END_MARK, PollState, parse_poll, poll_command, poll_loop_command};
+use super::remote::{END_MARK, PollState, parse_poll, poll_command_with, poll_loop_command};
 use super::systemd::{CpuTracker, PROPERTIES, UnitStatus, parse_show};
 use crate::config::schema::{ServiceKind, TransportKind};
 use crate::model::{HostId, HostSample, ServiceId};
@@ -36,6 +37,8 @@ struct Plan {
     /// `command` services' status probes with their timeouts; `None` when the probe is not
     /// run because the host is read-only and the probe is not marked `read_only_safe`.
     probes: Vec<(ServiceId, Option<CommandSpec>, Duration)>,
+    /// `discover` names `systemd`: the host's units are listed on the same round trip.
+    discover_units: bool,
 }
 
 impl Plan {
@@ -69,6 +72,7 @@ impl Plan {
                     Some((id(s.name.get_ref()), allowed.then_some(status), timeout))
                 })
                 .collect(),
+            discover_units: cfg.discovers(crate::config::schema::DiscoverKind::Systemd),
         })
     }
 
@@ -92,6 +96,8 @@ enum Link {
 struct Reading {
     sample: HostSample,
     units: Vec<UnitStatus>,
+    /// Discovery's candidates, when the plan asks for them.
+    discovered: Vec<UnitStatus>,
 }
 
 enum Round {
@@ -215,7 +221,7 @@ async fn rounds(ctx: &Context, host: &HostId, plan: &Plan, link: &mut Link) -> O
                     _ = ticker.tick() => {}
                     _ = ctx.refresh_requested() => {}
                 }
-                read(link, &unit_names, plan.poll_timeout).await
+                read(link, &unit_names, plan.discover_units, plan.poll_timeout).await
             }
             Link::Ssh { .. } => next_remote(ctx, plan, &unit_names, link).await,
         };
@@ -248,6 +254,16 @@ async fn rounds(ctx: &Context, host: &HostId, plan: &Plan, link: &mut Link) -> O
                         observation,
                     };
                     if !ctx.send(observed).await {
+                        return None;
+                    }
+                }
+                if plan.discover_units {
+                    let units = discovered_units(&reading.discovered, &unit_names, at, uptime);
+                    let found = Update::UnitsDiscovered {
+                        host: host.clone(),
+                        units,
+                    };
+                    if !ctx.send(found).await {
                         return None;
                     }
                 }
@@ -284,7 +300,7 @@ async fn rounds(ctx: &Context, host: &HostId, plan: &Plan, link: &mut Link) -> O
     }
 }
 
-async fn read(link: &mut Link, units: &[String], timeout: Duration) -> Round {
+async fn read(link: &mut Link, units: &[String], discover: bool, timeout: Duration) -> Round {
     match link {
         Link::Local(slot) => {
             let mut sampler = slot.take().unwrap_or_default();
@@ -320,19 +336,31 @@ async fn read(link: &mut Link, units: &[String], timeout: Duration) -> Round {
                     }
                 }
             };
-            Round::Read(Reading { sample, units })
+            let discovered = if discover {
+                local_discovery(timeout).await
+            } else {
+                vec![]
+            };
+            Round::Read(Reading {
+                sample,
+                units,
+                discovered,
+            })
         }
-        Link::Ssh { conn, state, .. } => match conn.run(&poll_command(units), timeout).await {
-            Ok(out) => {
-                let result = parse_poll(&out.stdout, &mut state.prev_cpu, Utc::now());
-                Round::Read(Reading {
-                    sample: result.sample,
-                    units: result.units,
-                })
+        Link::Ssh { conn, state, .. } => {
+            match conn.run(&poll_command_with(units, discover), timeout).await {
+                Ok(out) => {
+                    let result = parse_poll(&out.stdout, &mut state.prev_cpu, Utc::now());
+                    Round::Read(Reading {
+                        sample: result.sample,
+                        units: result.units,
+                        discovered: result.discovered,
+                    })
+                }
+                Err(e) if conn.is_alive().await => Round::Skipped(e.to_string()),
+                Err(e) => Round::Lost(format!("connection lost ({e})")),
             }
-            Err(e) if conn.is_alive().await => Round::Skipped(e.to_string()),
-            Err(e) => Round::Lost(format!("connection lost ({e})")),
-        },
+        }
     }
 }
 
@@ -349,7 +377,7 @@ async fn next_remote(ctx: &Context, plan: &Plan, units: &[String], link: &mut Li
         unreachable!("called for SSH links")
     };
     if readings.is_none() {
-        let command = poll_loop_command(units, plan.refresh);
+        let command = poll_loop_command(units, plan.refresh, plan.discover_units);
         match conn.record_stream(&command, END_MARK).await {
             Ok(stream) => *readings = Some(Box::new(stream)),
             Err(e) if conn.is_alive().await => {
@@ -363,7 +391,7 @@ async fn next_remote(ctx: &Context, plan: &Plan, units: &[String], link: &mut Li
     let stream = readings.as_mut().expect("started above");
     let record = tokio::select! {
         r = stream.next(quiet) => r,
-        _ = ctx.refresh_requested() => return read(link, units, plan.poll_timeout).await,
+        _ = ctx.refresh_requested() => return read(link, units, plan.discover_units, plan.poll_timeout).await,
     };
     match record {
         Ok(Some(text)) => {
@@ -371,6 +399,7 @@ async fn next_remote(ctx: &Context, plan: &Plan, units: &[String], link: &mut Li
             Round::Read(Reading {
                 sample: result.sample,
                 units: result.units,
+                discovered: result.discovered,
             })
         }
         ended => {
@@ -386,6 +415,23 @@ async fn next_remote(ctx: &Context, plan: &Plan, units: &[String], link: &mut Li
             } else {
                 Round::Lost(format!("connection lost ({why})"))
             }
+        }
+    }
+}
+
+/// This machine's discovery candidates; none when systemd does not answer.
+async fn local_discovery(timeout: Duration) -> Vec<UnitStatus> {
+    let script = super::discover::units::discovery_script("@@opsdeck:");
+    match local::run(
+        &CommandSpec::argv(["sh".to_owned(), "-c".to_owned(), script]),
+        timeout,
+    )
+    .await
+    {
+        Ok(out) => parse_show(&out.stdout),
+        Err(e) => {
+            tracing::warn!("systemd discovery: {e}");
+            vec![]
         }
     }
 }

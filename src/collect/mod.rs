@@ -7,6 +7,7 @@ pub mod cgroups;
 pub mod checks;
 pub mod command_status;
 pub mod context;
+pub mod discover;
 pub mod docker;
 pub mod docker_logs;
 pub mod docker_stats;

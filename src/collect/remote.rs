@@ -13,23 +13,34 @@ const MARK: &str = "@@opsdeck:";
 pub const END_MARK: &str = "@@opsdeck:end";
 
 /// One reading: /proc (only the lines used: `intr` alone can be kilobytes), df and the
-/// units' `systemctl show`, in marked sections.
-fn poll_script() -> String {
+/// units' `systemctl show`, in marked sections; with `discover`, also the units worth
+/// listing as discovered services (see `discover::units`).
+fn poll_script(discover: bool) -> String {
+    let discovery = if discover {
+        format!("; {}", super::discover::units::discovery_script(MARK))
+    } else {
+        String::new()
+    };
     format!(
         "grep '^cpu' /proc/stat; echo {MARK}meminfo; \
          grep -E '^(MemTotal|MemFree|MemAvailable|Buffers|Cached|SwapTotal|SwapFree):' /proc/meminfo; \
          echo {MARK}loadavg; cat /proc/loadavg; \
          echo {MARK}uptime; cat /proc/uptime; echo {MARK}df; df -P -k -T 2>/dev/null || df -P -k 2>/dev/null; \
-         if [ $# -gt 0 ]; then echo {MARK}systemd; systemctl show --no-pager -p {PROPERTIES} -- \"$@\"; fi"
+         if [ $# -gt 0 ]; then echo {MARK}systemd; systemctl show --no-pager -p {PROPERTIES} -- \"$@\"; fi{discovery}"
     )
 }
 
 /// One reading now. Units are passed as arguments (`"$@"`), never pasted into the script.
 pub fn poll_command(units: &[String]) -> CommandSpec {
+    poll_command_with(units, false)
+}
+
+/// [`poll_command`], with the host's systemd discovery on the same round trip when asked.
+pub fn poll_command_with(units: &[String], discover: bool) -> CommandSpec {
     let mut argv = vec![
         "sh".to_owned(),
         "-c".to_owned(),
-        format!("{}; true", poll_script()),
+        format!("{}; true", poll_script(discover)),
         "opsdeck-poll".to_owned(),
     ];
     argv.extend(units.iter().cloned());
@@ -40,7 +51,11 @@ pub fn poll_command(units: &[String]) -> CommandSpec {
 /// channel is opened per refresh, so neither side pays for a new session each time. With a
 /// whole number of seconds the host sleeps to the next multiple of it on its clock, so that
 /// a fleet with synchronised clocks answers together and this side wakes once for all.
-pub fn poll_loop_command(units: &[String], every: std::time::Duration) -> CommandSpec {
+pub fn poll_loop_command(
+    units: &[String],
+    every: std::time::Duration,
+    discover: bool,
+) -> CommandSpec {
     let whole = every.subsec_millis() == 0 && every.as_secs() > 0;
     let nap = if whole {
         "now=$(date +%s) && sleep $((every - now % every)) || sleep \"$every\" || exit 1"
@@ -56,7 +71,7 @@ pub fn poll_loop_command(units: &[String], every: std::time::Duration) -> Comman
     // this side per reading, not one per section.
     let script = format!(
         "every=$1; shift; while :; do r=$({}); printf '%s\\n{END_MARK}\\n' \"$r\"; {nap}; done",
-        poll_script()
+        poll_script(discover)
     );
     let mut argv = vec![
         "sh".to_owned(),
@@ -72,6 +87,8 @@ pub fn poll_loop_command(units: &[String], every: std::time::Duration) -> Comman
 pub struct PollResult {
     pub sample: HostSample,
     pub units: Vec<UnitStatus>,
+    /// Candidates for discovery (every unit shown), when the poll asked for them.
+    pub discovered: Vec<UnitStatus>,
 }
 
 /// Splits the output into its sections and parses them with the local parsers.
@@ -114,6 +131,7 @@ pub fn parse_poll(
     PollResult {
         sample: sample_from(reading, prev_cpu, at),
         units: parse_show(get("systemd")),
+        discovered: parse_show(get("discover")),
     }
 }
 
@@ -124,6 +142,7 @@ fn name_of(s: &str) -> &'static str {
         "uptime" => "uptime",
         "df" => "df",
         "systemd" => "systemd",
+        "discover" => "discover",
         _ => "other",
     }
 }
@@ -151,6 +170,7 @@ mod tests {
         let cmd = poll_loop_command(
             &["a'b.service".into()],
             std::time::Duration::from_millis(2500),
+            false,
         );
         assert_eq!(cmd.args()[2..], ["opsdeck-poll", "2.500", "a'b.service"]);
         assert!(cmd.args()[1].contains(END_MARK) && !cmd.args()[1].contains("a'b"));

@@ -40,10 +40,12 @@ impl HostReport {
     /// Up, and every service that was observed is running.
     pub fn all_ok(&self) -> bool {
         self.up
-            && self
-                .services
-                .iter()
-                .all(|s| matches!(s.observation.state, RunState::Running | RunState::Unknown))
+            && self.services.iter().all(|s| {
+                matches!(
+                    s.observation.state,
+                    RunState::Running | RunState::Unknown | RunState::NotStarted
+                )
+            })
             && !self.services.iter().any(|s| s.observation.state.is_down())
     }
 }

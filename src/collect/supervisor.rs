@@ -30,7 +30,7 @@ pub fn start(ctx: &Context) {
                 host::run(c.clone(), i.clone())
             });
         }
-        let docker_value = h.docker.as_ref().map(|d| d.get_ref().as_str());
+        let docker_value = h.docker_value();
         if let Some(endpoint) = DockerEndpoint::from_config(docker_value, h.docker_socket()) {
             let c = ctx.clone();
             let i = id.clone();

@@ -20,6 +20,10 @@ pub struct UnitStatus {
     pub active_enter_monotonic_us: u64,
     pub memory_bytes: Option<u64>,
     pub cpu_nsec: Option<u64>,
+    /// `enabled`, `static`, `disabled` …; empty when not asked for.
+    pub unit_file_state: String,
+    /// `loaded`, `not-found` …; empty when not asked for.
+    pub load_state: String,
 }
 
 /// Blocks of `Key=Value` lines separated by blank lines, one block per unit.
@@ -48,6 +52,8 @@ pub fn parse_show(text: &str) -> Vec<UnitStatus> {
             // "[not set]" and u64::MAX both mean accounting is off.
             "MemoryCurrent" => u.memory_bytes = num(v).filter(|n| *n != u64::MAX),
             "CPUUsageNSec" => u.cpu_nsec = num(v).filter(|n| *n != u64::MAX),
+            "UnitFileState" => u.unit_file_state = v.to_owned(),
+            "LoadState" => u.load_state = v.to_owned(),
             _ => {}
         }
     }

@@ -1,10 +1,12 @@
 //! `hosts.toml`: schema, loading with spans, validation, secrets, key map and themes.
 
+pub mod discover;
 pub mod duration;
 pub mod error;
 pub mod include;
 pub mod keymap;
 pub mod load;
+pub mod port;
 pub mod schema;
 pub mod secret;
 pub mod size;

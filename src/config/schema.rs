@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
+pub use super::discover::DiscoverKind;
 use super::duration::HumanDuration;
+pub use super::port::Port;
 use super::secret::ConfigString;
 use super::size::ByteSize;
 
@@ -129,6 +131,9 @@ pub struct Host {
     /// Host-level log sources, such as nginx's access log.
     #[serde(default)]
     pub logs: Vec<LogSource>,
+    /// What to list as discovered services beside the configured ones.
+    #[serde(default)]
+    pub discover: Vec<DiscoverKind>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -566,40 +571,6 @@ impl Settings {
 
 fn strict_host_key() -> Spanned<HostKeyPolicy> {
     Spanned::new(0..0, HostKeyPolicy::Strict)
-}
-
-/// A port as written: a number (validated to 1–65535 with the rest of the config).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Port(pub i64);
-
-impl<'de> Deserialize<'de> for Port {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Port;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a port number, 1 to 65535")
-            }
-            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Port, E> {
-                Ok(Port(n))
-            }
-            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Port, E> {
-                Ok(Port(i64::try_from(n).unwrap_or(i64::MAX)))
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Port, E> {
-                match v.trim().parse::<i64>() {
-                    Ok(n) => Err(E::custom(format!(
-                        "a port is a number: write port = {n}, without quotes"
-                    ))),
-                    Err(_) => Err(E::custom(format!(
-                        "`{}` is not a port: a port is a number, 1 to 65535",
-                        super::error::echo(v)
-                    ))),
-                }
-            }
-        }
-        d.deserialize_any(Visitor)
-    }
 }
 
 impl Host {

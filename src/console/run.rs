@@ -37,12 +37,15 @@ pub struct RunOptions {
     pub audit: AuditLog,
     /// opsdeck's own known_hosts file (`:trust` writes there).
     pub known_hosts: std::path::PathBuf,
+    /// A standing line for the status bar (the first run's "how to add hosts").
+    pub hint: Option<String>,
 }
 
 pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
     let (tx, mut rx) = mpsc::channel(4096);
     let names = opts.themes.iter().map(|t| t.name.clone()).collect();
     let mut state = State::new(&config, opts.read_only, names, opts.theme, Utc::now());
+    state.hint = opts.hint.clone();
     // The last drill of each set, from earlier runs (the console's and `opsdeck drill`'s).
     let drills = opts
         .known_hosts

@@ -3,6 +3,7 @@
 pub mod action;
 pub mod check;
 pub mod container;
+pub mod discovered;
 pub mod history;
 pub mod ids;
 pub mod log;

@@ -27,6 +27,9 @@ pub enum RunState {
     Degraded,
     Stopped,
     Failed,
+    /// Stopped, and its status says it simply has not been started yet (a `command`
+    /// service whose status prints `not started …`): not counted as down.
+    NotStarted,
 }
 
 impl RunState {
@@ -37,6 +40,7 @@ impl RunState {
             RunState::Degraded => "degraded",
             RunState::Stopped => "stopped",
             RunState::Failed => "failed",
+            RunState::NotStarted => "not started",
         }
     }
     pub fn is_down(self) -> bool {

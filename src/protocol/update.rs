@@ -52,6 +52,11 @@ pub enum Update {
         service: ServiceId,
         observation: ServiceObservation,
     },
+    /// Every unit worth listing on a host that discovers its systemd units, each round.
+    UnitsDiscovered {
+        host: HostId,
+        units: Vec<crate::model::discovered::DiscoveredUnit>,
+    },
     /// The full container list of a host's engine (after a change or a resync).
     ContainersListed {
         host: HostId,

@@ -10,7 +10,7 @@ use super::units;
 use crate::app::fleet_view::Counts;
 use crate::app::state::{HostState, ServiceState, State, kind_label};
 use crate::config::schema::TransportKind;
-use crate::model::container::{ContainerHealth, ContainerInfo, GroupKey, summarize};
+use crate::model::container::{ContainerHealth, ContainerInfo};
 use crate::model::{HostStatus, RunState};
 use crate::ui::theme::Theme;
 
@@ -144,10 +144,14 @@ pub(super) fn service_cells<'a>(
                     // One list for the whole fleet: the host names the row.
                     vec![Span::styled(format!(" {}/", host.id), theme.muted)]
                 } else {
-                    vec![Span::styled(
-                        if last { " └─ " } else { " ├─ " },
-                        theme.muted,
-                    )]
+                    // `~`: found on the host, not in the configuration.
+                    let branch = match (last, svc.discovered) {
+                        (true, false) => " └─ ",
+                        (false, false) => " ├─ ",
+                        (true, true) => " └~ ",
+                        (false, true) => " ├~ ",
+                    };
+                    vec![Span::styled(branch, theme.muted)]
                 };
                 // Marked for a merged log view.
                 if state.marked.contains(&svc.id) {
@@ -156,7 +160,14 @@ pub(super) fn service_cells<'a>(
                 spans.extend(cx.highlighted(&svc.id.name, theme.text));
                 Cell::from(Line::from(spans))
             }
-            Column::Kind => Cell::from(Span::styled(kind_label(svc.kind), theme.muted)),
+            Column::Kind => Cell::from(Span::styled(
+                if svc.discovered {
+                    "systemd?"
+                } else {
+                    kind_label(svc.kind)
+                },
+                theme.muted,
+            )),
             Column::Status => {
                 let run = state.run_state(svc);
                 let (symbol, style) = run_style(run, theme);
@@ -255,6 +266,7 @@ pub fn run_style(run: RunState, theme: &Theme) -> (&'static str, Style) {
         RunState::Stopped => ("■", theme.bad),
         RunState::Failed => ("✘", theme.bad),
         RunState::Unknown => ("?", theme.muted),
+        RunState::NotStarted => ("○", theme.muted),
     }
 }
 
@@ -283,7 +295,7 @@ fn container_state_style(c: &ContainerInfo, theme: &Theme) -> (String, Style) {
     (format!("{}{health}", c.state), style)
 }
 
-fn container_detail(c: &ContainerInfo) -> String {
+pub(super) fn container_detail(c: &ContainerInfo) -> String {
     let mut d = c.image.rsplit('/').next().unwrap_or(&c.image).to_owned();
     if let Some(digest) = &c.digest {
         d.push_str(&format!(" @{digest}"));
@@ -331,77 +343,6 @@ pub(super) fn replica_cells<'a>(
             Column::Cpu => Cell::from(view.cpu_of(&c.id).map(units::percent).unwrap_or_default()),
             Column::Mem => Cell::from(view.mem_of(&c.id).map(units::bytes).unwrap_or_default()),
             Column::Detail => Cell::from(Span::styled(container_detail(c), theme.muted)),
-        })
-        .collect()
-}
-
-pub(super) fn discovered_cells<'a>(
-    host: &'a HostState,
-    d: usize,
-    last: bool,
-    cx: &Ctx<'_>,
-) -> Vec<Cell<'a>> {
-    let (cols, theme, state) = (cx.cols, cx.theme, cx.state);
-    let Some(view) = host.docker.as_ref() else {
-        return vec![];
-    };
-    let Some(key) = view.discovered.get(d) else {
-        return vec![];
-    };
-    let members = view.members(key);
-    let (run, text) = summarize(&members);
-    let (symbol, style) = run_style(run, theme);
-    let running: Vec<_> = members.iter().filter(|c| c.running()).collect();
-    cols.iter()
-        .map(|col| match col {
-            Column::Name => Cell::from(Line::from(vec![
-                Span::styled(if last { " └~ " } else { " ├~ " }, theme.muted),
-                Span::styled(key.label(), theme.muted),
-            ])),
-            Column::Kind => Cell::from(Span::styled(
-                match key {
-                    GroupKey::Compose { .. } => "compose?",
-                    GroupKey::Plain { .. } => "container?",
-                },
-                theme.muted,
-            )),
-            Column::Status => Cell::from(Span::styled(format!("{symbol} {text}"), style)),
-            Column::Health | Column::Backup => Cell::from(""),
-            Column::Uptime => Cell::from(
-                running
-                    .iter()
-                    .filter_map(|c| c.started_at)
-                    .min()
-                    .and_then(|t| (state.now - t).to_std().ok())
-                    .map(units::uptime)
-                    .unwrap_or_default(),
-            ),
-            Column::Cpu => Cell::from(
-                running
-                    .iter()
-                    .map(|c| view.cpu_of(&c.id))
-                    .sum::<Option<f64>>()
-                    .map(units::percent)
-                    .unwrap_or_default(),
-            ),
-            Column::Mem => Cell::from(
-                running
-                    .iter()
-                    .map(|c| view.mem_of(&c.id))
-                    .sum::<Option<u64>>()
-                    .map(units::bytes)
-                    .unwrap_or_default(),
-            ),
-            Column::Detail => Cell::from(Span::styled(
-                format!(
-                    "not in hosts.toml · {}",
-                    members
-                        .first()
-                        .map(|c| container_detail(c))
-                        .unwrap_or_default()
-                ),
-                theme.muted,
-            )),
         })
         .collect()
 }

@@ -9,7 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row as TableRow, Table, TableState};
 
 pub use super::fleet_cells::run_style;
-use super::fleet_cells::{discovered_cells, host_cells, replica_cells, service_cells};
+use super::fleet_cells::{host_cells, replica_cells, service_cells};
+use super::fleet_discovered::discovered_cells;
 use crate::app::fleet_view::fuzzy::Fuzzy;
 use crate::app::fleet_view::{Counts, FoldKey, Grouping, SortColumn, tag_names};
 use crate::app::state::{HostState, Row, State};

@@ -18,6 +18,7 @@ pub struct Summary {
     pub degraded: usize,
     pub down: usize,
     pub unknown: usize,
+    pub not_started: usize,
 }
 
 pub fn summarize(state: &State) -> Summary {
@@ -34,6 +35,7 @@ pub fn summarize(state: &State) -> Summary {
                 RunState::Degraded => s.degraded += 1,
                 RunState::Stopped | RunState::Failed => s.down += 1,
                 RunState::Unknown => s.unknown += 1,
+                RunState::NotStarted => s.not_started += 1,
             }
         }
     }
@@ -82,6 +84,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     count(&mut spans, s.ok, "ok", "✔", theme.ok, true);
     count(&mut spans, s.degraded, "degraded", "◐", theme.warn, true);
     count(&mut spans, s.down, "down", "■", theme.bad, true);
+    count(
+        &mut spans,
+        s.not_started,
+        "not started",
+        "○",
+        theme.muted,
+        false,
+    );
     count(&mut spans, s.unknown, "unknown", "?", theme.muted, false);
     spans.pop();
 

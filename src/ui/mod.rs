@@ -15,6 +15,7 @@ pub mod checks_panel;
 pub mod container_stats;
 pub mod deploys;
 mod fleet_cells;
+mod fleet_discovered;
 pub mod fleet_table;
 pub mod header;
 pub mod help;

@@ -69,7 +69,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 };
                 Line::from(Span::styled(format!(" {}", n.text), style))
             }
-            None => hints(state, theme),
+            None => match (&state.hint, &state.screen, &state.mode) {
+                (Some(h), Screen::Fleet, Mode::Normal) => {
+                    Line::from(Span::styled(format!(" {h}"), theme.info))
+                }
+                _ => hints(state, theme),
+            },
         },
     };
     frame.render_widget(Paragraph::new(line), area);

@@ -88,7 +88,7 @@ pub fn value(state: &State, subject: Subject<'_>, column: SortColumn) -> Option<
             RunState::Stopped => Some(Num(1.0)),
             RunState::Degraded => Some(Num(2.0)),
             RunState::Running => Some(Num(3.0)),
-            RunState::Unknown => None,
+            RunState::Unknown | RunState::NotStarted => None,
         },
         (Subject::Service(_, s), SortColumn::Health) => match state.service_health(s) {
             Health::Failing => Some(Num(0.0)),

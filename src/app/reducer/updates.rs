@@ -110,6 +110,9 @@ pub(super) fn on_update(state: &mut State, config: &Config, update: Update) -> V
                 s.observation = Some(observation);
             }
         }
+        Update::UnitsDiscovered { host, units } => {
+            crate::app::discovered::apply_units(state, &host, units)
+        }
         Update::ContainersListed { host, containers } => {
             crate::app::containers::apply_list(state, &host, containers)
         }

@@ -99,6 +99,8 @@ pub struct ServiceState {
     pub checks: Vec<CheckState>,
     /// Docker's own healthcheck verdict for the service's containers.
     pub container_health: Health,
+    /// Found on the host by discovery, not in the configuration.
+    pub discovered: bool,
 }
 
 impl ServiceState {
@@ -132,6 +134,7 @@ impl ServiceState {
                 .map(|c| CheckState::new(CheckSpec::from_config(h, s, c)))
                 .collect(),
             container_health: Health::Unknown,
+            discovered: false,
         }
     }
 }

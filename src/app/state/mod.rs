@@ -71,6 +71,8 @@ pub struct State {
     pub runbook: Option<RunbookPane>,
     /// Every runbook's name, for the palette (read when the console starts).
     pub runbooks: Vec<String>,
+    /// A standing line on the fleet screen's status bar when nothing else is said there.
+    pub hint: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -264,6 +266,7 @@ impl State {
             locks: Default::default(),
             runbook: None,
             runbooks: Vec::new(),
+            hint: None,
         }
     }
 

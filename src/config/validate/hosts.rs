@@ -110,8 +110,15 @@ pub(super) fn host_rules(c: &mut Checker, host: &Host, p: &str) {
         }
     }
 
+    if host.transport == TransportKind::Http && !host.discover.is_empty() {
+        c.err(
+            host.name.span(),
+            format!("{p}.discover"),
+            "`discover` lists what runs on a host's shell and engine; an http host has neither",
+        );
+    }
     if let Some(sock) = &host.docker_socket
-        && host.docker.as_ref().map(|d| d.get_ref().as_str()) != Some("ssh")
+        && host.docker_value() != Some("ssh")
     {
         c.err(
             sock.span(),
