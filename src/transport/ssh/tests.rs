@@ -1,3 +1,5 @@
+use super::host_keys::{on_record, refused_key};
+use super::record_stream::next_record;
 use super::*;
 
 #[tokio::test]
