@@ -43,6 +43,8 @@ pub enum Action {
     RunbookFocus,
     /// Abort the runbook run (or close its pane once it has ended).
     RunbookAbort,
+    /// Log in to the selected host in the plain terminal (a host that needs login).
+    Login,
 }
 
 impl Action {
@@ -82,6 +84,7 @@ impl Action {
         Action::OpenDeploys,
         Action::RunbookFocus,
         Action::RunbookAbort,
+        Action::Login,
     ];
 
     /// One line for the help overlay.
@@ -122,6 +125,7 @@ impl Action {
             Action::OpenDeploys => "deploy history of the service (:deploy, :rollback act)",
             Action::RunbookFocus => "runbook pane: keys to it (enter r s n x) / to the fleet",
             Action::RunbookAbort => "runbook pane: abort the run, or close it once ended",
+            Action::Login => "log in to a host that needs login, in the plain terminal",
         }
     }
 
@@ -158,6 +162,7 @@ impl Action {
             Action::OpenDeploys => "deploys",
             Action::RunbookFocus => "runbook",
             Action::RunbookAbort => "abort",
+            Action::Login => "login",
         }
     }
 

@@ -2,6 +2,7 @@
 //! through the `openssh` crate's native multiplexing. Host keys are checked strictly.
 
 mod host_keys;
+pub mod login;
 mod master;
 mod record_stream;
 
@@ -53,6 +54,9 @@ pub struct SshTarget {
     pub log_channels: usize,
     /// The host's `env`, delivered on each command's stdin.
     pub env: super::CommandEnv,
+    /// An interactive host's control socket: its master is opened in the terminal
+    /// ([`login::log_in`]) and attached to; `None` for hosts reached with BatchMode only.
+    pub login_socket: Option<PathBuf>,
 }
 
 impl SshTarget {
@@ -70,6 +74,7 @@ impl SshTarget {
             limits: Limits::default(),
             log_channels: LOG_CHANNELS,
             env: super::CommandEnv::from_config(host),
+            login_socket: None,
         })
     }
 
@@ -132,24 +137,27 @@ pub enum SshError {
          where a key of another type is; refusing to connect"
     )]
     KeyTypeChanged { fingerprint: String },
+    /// The host refused every way we could authenticate without asking (BatchMode), or
+    /// what was typed at the prompts.
+    #[error("{0}")]
+    AuthFailed(String),
     #[error("{0}")]
     Connect(String),
     #[error("connect timed out after {0:?}")]
     Timeout(Duration),
 }
 
-/// A live master connection. Dropping it ends the master process.
+/// A live master connection. Dropping it ends the master process when it is ours; an
+/// interactive login's master outlives it (see [`login::Logins::close_all`]).
 pub struct SshConnection {
     session: openssh::Session,
-    _master: Child,
-    _dir: tempfile::TempDir,
+    _owned: Option<OwnedMaster>,
     /// Channels for commands.
     channels: Arc<Semaphore>,
     /// Channels for log streams, apart from the commands' ones.
     log_channels: Arc<Semaphore>,
     pub target: SshTarget,
 }
-
 
 /// A master process we started, and the directory of its control socket and log.
 struct OwnedMaster {
@@ -158,11 +166,10 @@ struct OwnedMaster {
 }
 
 impl SshConnection {
-    fn new(session: openssh::Session, owned: OwnedMaster, target: &SshTarget) -> Self {
+    fn new(session: openssh::Session, owned: Option<OwnedMaster>, target: &SshTarget) -> Self {
         Self {
             session,
-            _master: owned._child,
-            _dir: owned._dir,
+            _owned: owned,
             channels: Arc::new(Semaphore::new(
                 MAX_CHANNELS.saturating_sub(1 + target.log_channels).max(1),
             )),
@@ -374,4 +381,3 @@ fn ssh_io(e: openssh::Error) -> TransportError {
 
 #[cfg(test)]
 mod tests;
-

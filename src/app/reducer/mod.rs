@@ -222,6 +222,7 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
         // Handled by `backups::on_backup_action` before this match; never reach here.
         Action::OpenBackups | Action::BackupNow | Action::RestoreBackup | Action::DrillBackup => {}
         Action::OpenDeploys => return deploys::open_history(state, None),
+        Action::Login => return login::request(state, None),
         Action::CycleTheme => {
             state.theme = (state.theme + 1) % state.themes.len().max(1);
             notice(
@@ -449,6 +450,7 @@ fn on_click(state: &mut State, column: u16, row: u16) {
 mod backups;
 mod deploys;
 mod log_sources;
+mod login;
 mod logs;
 mod palette;
 mod runbook;

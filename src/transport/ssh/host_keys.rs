@@ -41,6 +41,9 @@ pub(super) async fn classify_failure(target: &SshTarget, log: &str, code: Option
             || format!("ssh exited with {code:?}"),
             |l| l.trim_start_matches("ssh: ").to_owned(),
         );
+    if log.contains("Permission denied") || log.contains("Too many authentication failures") {
+        return SshError::AuthFailed(reason);
+    }
     SshError::Connect(reason)
 }
 
@@ -149,4 +152,3 @@ pub fn trust(target: &SshTarget, key_lines: &[String]) -> std::io::Result<()> {
     }
     f.sync_data()
 }
-

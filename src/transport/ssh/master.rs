@@ -1,5 +1,7 @@
-//! Opening a host's master connection: `ssh -M -N` with BatchMode, strict host keys and
-//! keep-alives, on a control socket of our own that the `openssh` crate then multiplexes.
+//! Opening a host's master connection: `ssh -M -N` with strict host keys and keep-alives,
+//! on a control socket that the `openssh` crate then multiplexes. Our own masters run with
+//! BatchMode; an interactive host's master, once logged in ([`super::login`]), is attached
+//! to instead.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -14,8 +16,19 @@ use super::{
 };
 use crate::config::schema::HostKeyPolicy;
 
-/// `ssh -M -N` with BatchMode for `target` on control socket `ctl`, its log in `log`.
-pub(super) fn master_command(target: &SshTarget, ctl: &Path, log: &Path) -> Command {
+/// How a master authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Auth {
+    /// Never asks: what the agent or an unencrypted key allows, or nothing.
+    Batch,
+    /// OpenSSH's own prompts in the terminal; once logged in it detaches (ControlPersist)
+    /// and lives on its own, ended by [`super::login::Logins::close_all`] or by lying idle.
+    Interactive { persist: Duration },
+}
+
+/// `ssh -M -N` for `target` on control socket `ctl`, its log in `log`: the same options
+/// for both kinds of master, BatchMode only for [`Auth::Batch`].
+pub(super) fn master_command(target: &SshTarget, ctl: &Path, log: &Path, auth: Auth) -> Command {
     let mut cmd = Command::new("ssh");
     cmd.arg("-M")
         .arg("-N")
@@ -27,7 +40,13 @@ pub(super) fn master_command(target: &SshTarget, ctl: &Path, log: &Path) -> Comm
         HostKeyPolicy::Strict => "yes",
         HostKeyPolicy::AcceptNew => "accept-new",
     };
-    let auth_options = ["BatchMode=yes".to_owned(), "ControlPersist=no".to_owned()];
+    let auth_options = match auth {
+        Auth::Batch => ["BatchMode=yes".to_owned(), "ControlPersist=no".to_owned()],
+        Auth::Interactive { persist } => [
+            "BatchMode=no".to_owned(),
+            format!("ControlPersist={}", persist.as_secs().max(1)),
+        ],
+    };
     for opt in auth_options.into_iter().chain([
         format!("ConnectTimeout={}", target.connect_timeout.as_secs().max(1)),
         format!("ServerAliveInterval={ALIVE_INTERVAL}"),
@@ -52,15 +71,25 @@ pub(super) fn master_command(target: &SshTarget, ctl: &Path, log: &Path) -> Comm
     cmd
 }
 
-/// Starts the host's master and waits until its control socket is there.
+/// The host's master: the one its interactive login left, while that answers, or else one
+/// of our own with BatchMode.
 pub async fn connect(target: &SshTarget) -> Result<SshConnection, SshError> {
+    if let Some(ctl) = &target.login_socket
+        && super::login::alive(ctl).await
+    {
+        let session = openssh::Session::resume_mux(
+            ctl.clone().into_boxed_path(),
+            Some(super::login::log_path(ctl).into_boxed_path()),
+        );
+        return Ok(SshConnection::new(session, None, target));
+    }
     let dir = tempfile::Builder::new()
         .prefix("opsdeck-ssh-")
         .tempdir()
         .map_err(|e| SshError::Connect(format!("cannot create a control directory: {e}")))?;
     let ctl = dir.path().join("master");
     let log = dir.path().join("log");
-    let mut cmd = master_command(target, &ctl, &log);
+    let mut cmd = master_command(target, &ctl, &log, Auth::Batch);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -88,5 +117,5 @@ pub async fn connect(target: &SshTarget) -> Result<SshConnection, SshError> {
         _child: master,
         _dir: dir,
     };
-    Ok(SshConnection::new(session, owned, target))
+    Ok(SshConnection::new(session, Some(owned), target))
 }

@@ -70,7 +70,8 @@ pub(super) async fn next_record<R: tokio::io::AsyncBufRead + Unpin>(
     loop {
         // Bytes are appended to `line` before they are consumed: nothing is lost at an
         // await point. It returns at a line's end or the stream's: `line` is whole here.
-        let (n, dropped) = crate::transport::output::read_line_capped(reader, line, limits.line).await?;
+        let (n, dropped) =
+            crate::transport::output::read_line_capped(reader, line, limits.line).await?;
         if n == 0 && line.is_empty() {
             return Ok(None);
         }
@@ -88,4 +89,3 @@ pub(super) async fn next_record<R: tokio::io::AsyncBufRead + Unpin>(
         }
     }
 }
-

@@ -79,6 +79,7 @@ async fn anything_on_record_makes_a_refused_key_a_changed_one() {
         limits: Limits::default(),
         log_channels: LOG_CHANNELS,
         env: Default::default(),
+        login_socket: None,
     };
     assert!(
         on_record(&target).await,
