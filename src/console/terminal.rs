@@ -71,7 +71,12 @@ fn take() -> io::Result<()> {
 /// is drawn again on the next frame.
 pub fn resume(guard: &mut Guard) -> io::Result<()> {
     take()?;
-    guard.terminal.clear()
+    // `resize` clears without asking the terminal where its cursor is (`clear` asks, and
+    // not every terminal answers).
+    let size = guard.terminal.size()?;
+    guard
+        .terminal
+        .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
 /// Leaves raw mode and the alternate screen and shows the cursor; safe to call twice.

@@ -226,7 +226,7 @@ fn host_cells<'a>(
             ) {
                 // Why it cannot be reached comes first: a restarted collector is the lesser news.
                 (HostStatus::Unreachable { reason, .. }, _) if host.needs_login => {
-                    Cell::from(Span::styled(format!("{reason} · I logs in"), theme.bad))
+                    Cell::from(Span::styled(format!("I logs in · {reason}"), theme.bad))
                 }
                 (HostStatus::Unreachable { reason, .. }, _) => {
                     Cell::from(Span::styled(reason.as_str(), theme.bad))
