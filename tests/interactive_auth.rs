@@ -139,7 +139,10 @@ impl Console {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("{what} within {limit:?}; output tail:\n{}", tail(&self.raw()));
+        panic!(
+            "{what} within {limit:?}; output tail:\n{}",
+            tail(&self.raw())
+        );
     }
 
     fn prompts(&self) -> usize {
@@ -239,7 +242,9 @@ fn assert_no_master_left(key: &Path) {
 }
 
 fn assert_left_the_screen(raw: &str) {
-    let entered = raw.rfind("\x1b[?1049h").expect("the console took the screen");
+    let entered = raw
+        .rfind("\x1b[?1049h")
+        .expect("the console took the screen");
     let after = &raw[entered..];
     assert!(
         after.contains("\x1b[?1049l") && after.contains("\x1b[?25h"),

@@ -40,6 +40,7 @@ pub(super) fn type_text(state: &mut State, config: &Config, text: &str) -> Vec<E
 
 mod actions;
 mod backups;
+mod login;
 mod logs;
 mod navigation;
 mod updates;
