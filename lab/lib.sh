@@ -6,6 +6,9 @@ STATE=${OPSDECK_LAB_STATE:-/var/lib/opsdeck-lab}      # persistent: per-host sto
 RUN=${OPSDECK_LAB_RUN:-/run/opsdeck-lab}              # volatile: pids, namespace inodes
 CACHE=${OPSDECK_LAB_CACHE:-/var/cache/opsdeck-lab}    # rootfs/image tarballs
 KEYS="$LAB_DIR/state"                                 # client key + known_hosts (gitignored)
+# The passphrase key (lab/state/id_passphrase) and the one host that takes it.
+LAB_PASSPHRASE=opsdeck-lab-passphrase
+PASSPHRASE_HOST=epagal
 LOG="$STATE/lab.log"
 
 BRIDGE=opsdk-br0
@@ -92,6 +95,9 @@ write_sshd_config() {  # HOST [ADDRESS] — host key (kept), authorized_keys, $S
     rm -f "$hd/ssh/ssh_host_ed25519_key.changed" "$hd/ssh/ssh_host_ed25519_key.changed.pub"
   fi
   cp "$KEYS/id_ed25519.pub" "$hd/ssh/authorized_keys"; chmod 600 "$hd/ssh/authorized_keys"
+  if [ "$h" = "$PASSPHRASE_HOST" ] && [ -f "$KEYS/id_passphrase.pub" ]; then
+    cat "$KEYS/id_passphrase.pub" >>"$hd/ssh/authorized_keys"
+  fi
   cat >"$hd/ssh/sshd_config" <<EOF
 # opsdeck lab sshd for $h ($addr)
 Port 22

@@ -68,6 +68,10 @@ struct Cli {
     /// Where tracing goes (default: $XDG_STATE_HOME/opsdeck/opsdeck.log).
     #[arg(long, global = true)]
     log_file: Option<PathBuf>,
+    /// Log SSH hosts in in the plain terminal, with OpenSSH's prompts, before the console
+    /// starts: every SSH host, or those named (`--connect-first=web,db`).
+    #[arg(long, value_name = "HOST", num_args = 0..=1, require_equals = true, value_delimiter = ',')]
+    connect_first: Option<Vec<String>>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -647,6 +651,7 @@ fn main() -> ExitCode {
                 audit: AuditLog::new(audit_path),
                 known_hosts: state_dir.join("known_hosts"),
                 hint,
+                connect_first: cli.connect_first.clone(),
             };
             let result = runtime.block_on(run(config, opts));
             terminal::restore();

@@ -70,6 +70,27 @@ fn unreachable_host_detail() {
     });
 }
 
+/// A host logged in in the terminal that lost its master: "needs login" on its row (with
+/// the key that logs in) and in its detail.
+#[test]
+fn needs_login_row_and_detail() {
+    let needs_login = |config: &Config, state: &mut State| {
+        let host = state.hosts[0].id.clone();
+        let reason = "root@10.77.0.10: Permission denied (publickey).".to_owned();
+        update(
+            state,
+            config,
+            Msg::Update(Update::HostNeedsLogin { host, reason }),
+        );
+    };
+    each_size("fleet_needs_login", needs_login);
+    each_size("host_detail_needs_login", |config, state| {
+        needs_login(config, state);
+        state.selected = 0;
+        update(state, config, Msg::Action(Action::Open));
+    });
+}
+
 #[test]
 fn help_overlay() {
     each_size("help", |config, state| {

@@ -12,6 +12,8 @@ pub enum Arg {
     Host,
     /// A host whose unknown key waits for `:trust`.
     PendingHost,
+    /// A host that waits for `:login`.
+    LoginHost,
     /// `HOST/SERVICE`.
     Service,
     /// `HOST/SERVICE` of a service that can be acted on (not an HTTP endpoint).
@@ -67,6 +69,11 @@ pub const COMMANDS: &[(&str, Arg, &str)] = &[
         "trust",
         Arg::PendingHost,
         "trust the host key a host offered",
+    ),
+    (
+        "login",
+        Arg::LoginHost,
+        "log in to a host that needs it, in the plain terminal",
     ),
     ("theme", Arg::Theme, "switch the colour theme"),
     (
@@ -165,6 +172,12 @@ pub fn complete(state: &State, input: &str) -> Vec<Candidate> {
             .hosts
             .iter()
             .filter(|h| h.pending_key.is_some())
+            .map(|h| h.id.to_string())
+            .collect(),
+        Arg::LoginHost => state
+            .hosts
+            .iter()
+            .filter(|h| h.needs_login)
             .map(|h| h.id.to_string())
             .collect(),
         Arg::Service => state

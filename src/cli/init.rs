@@ -295,6 +295,7 @@ async fn contact(c: &Candidate, trusted_file: &Path, client: &reqwest::Client) -
         limits: crate::transport::Limits::default(),
         log_channels: LOG_CHANNELS,
         env: crate::transport::CommandEnv::default(),
+        login_socket: None,
     };
     let conn = match connect(&target).await {
         Ok(conn) => conn,

@@ -15,6 +15,7 @@ use crate::model::HostId;
 use crate::protocol::Update;
 use crate::transport::Transports;
 use crate::transport::ssh::SshTarget;
+use crate::transport::ssh::login::Logins;
 
 #[derive(Clone)]
 pub struct Context {
@@ -29,11 +30,22 @@ struct Shared {
     connect_slots: Semaphore,
     wakes: HashMap<HostId, Notify>,
     known_hosts: PathBuf,
+    logins: Arc<Logins>,
 }
 
 impl Context {
     /// `known_hosts` is opsdeck's own file, where trusted host keys are written.
     pub fn new(config: Arc<Config>, tx: mpsc::Sender<Update>, known_hosts: PathBuf) -> Self {
+        Self::with_logins(config, tx, known_hosts, Arc::default())
+    }
+
+    /// As [`Context::new`], with the hosts that are logged in in the terminal.
+    pub fn with_logins(
+        config: Arc<Config>,
+        tx: mpsc::Sender<Update>,
+        known_hosts: PathBuf,
+        logins: Arc<Logins>,
+    ) -> Self {
         let wakes = config
             .file
             .hosts
@@ -51,6 +63,7 @@ impl Context {
                 connect_slots: Semaphore::new(slots),
                 wakes,
                 known_hosts,
+                logins,
             }),
         }
     }
@@ -118,8 +131,14 @@ impl Context {
     }
 
     pub fn ssh_target(&self, host: &HostId) -> Option<SshTarget> {
-        SshTarget::from_config(self.config().find_host(host)?, self.known_hosts())
-            .map(|t| t.with_settings(&self.config().file.settings))
+        self.inner
+            .logins
+            .target(self.config(), host, self.known_hosts())
+    }
+
+    /// The hosts logged in in the terminal (`interactive_auth`, `--connect-first`).
+    pub fn logins(&self) -> &Arc<Logins> {
+        &self.inner.logins
     }
 
     /// Spawns `fut`; a panic in it is reported as [`Update::TaskPanicked`] (named after

@@ -2,7 +2,9 @@
 //! host (SSH: a master connection, within the global cap), read it once per refresh —
 //! resources, its systemd units and its `command` services' status probes — and when it is
 //! lost, report why and reconnect with jittered exponential backoff, trying again at once
-//! when the host's port answers so that a recovered host is back within seconds.
+//! when the host's port answers so that a recovered host is back within seconds. A host
+//! logged in in the terminal whose master is gone, and that BatchMode cannot get into,
+//! says it needs a login and waits for one instead.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -141,8 +143,23 @@ pub async fn run(ctx: Context, host: HostId) {
                     None => return,
                 }
             }
-            Err(Some(reason)) => reason,
-            Err(None) => return,
+            Err(Failure::Lost(reason)) => reason,
+            Err(Failure::NeedsLogin(reason)) => {
+                // BatchMode cannot get in and trying again will not change that: wait for
+                // the operator's login (`I`), which wakes this loop.
+                tracing::warn!(%host, "needs login: {reason}");
+                let update = Update::HostNeedsLogin {
+                    host: host.clone(),
+                    reason,
+                };
+                if !ctx.send(update).await {
+                    return;
+                }
+                ctx.woken(&host).await;
+                attempt = 0;
+                continue;
+            }
+            Err(Failure::Gone) => return,
         };
         tracing::warn!(%host, "unreachable: {reason}");
         if !ctx
@@ -159,12 +176,17 @@ pub async fn run(ctx: Context, host: HostId) {
     }
 }
 
-/// Connects the master; `Err(None)` when the app has gone.
-async fn open_ssh(
-    ctx: &Context,
-    host: &HostId,
-    target: &SshTarget,
-) -> Result<Link, Option<String>> {
+/// Why a host could not be opened.
+enum Failure {
+    Lost(String),
+    /// A host logged in in the terminal that BatchMode cannot get into.
+    NeedsLogin(String),
+    /// The app has gone.
+    Gone,
+}
+
+/// Connects the master (an interactive host's: attaches to its login's master).
+async fn open_ssh(ctx: &Context, host: &HostId, target: &SshTarget) -> Result<Link, Failure> {
     let connected = {
         let _slot = ctx.connect_slot().await;
         connect(target).await
@@ -198,9 +220,16 @@ async fn open_ssh(
                     key_lines,
                 })
                 .await;
-            Err(sent.then_some(reason))
+            Err(if sent {
+                Failure::Lost(reason)
+            } else {
+                Failure::Gone
+            })
         }
-        Err(e) => Err(Some(e.to_string())),
+        Err(SshError::AuthFailed(e)) if target.login_socket.is_some() => {
+            Err(Failure::NeedsLogin(ctx.logins().failure(host).unwrap_or(e)))
+        }
+        Err(e) => Err(Failure::Lost(e.to_string())),
     }
 }
 

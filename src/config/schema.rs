@@ -115,6 +115,9 @@ pub struct Host {
     pub known_hosts: Option<PathBuf>,
     #[serde(default = "strict_host_key")]
     pub host_key: Spanned<HostKeyPolicy>,
+    /// ssh: the master is opened in the plain terminal before the console starts, with
+    /// OpenSSH's own prompts (a key's passphrase, keyboard-interactive, a security key).
+    pub interactive_auth: Option<Spanned<bool>>,
     #[serde(default)]
     pub tags: Vec<Spanned<String>>,
     #[serde(default)]
@@ -579,6 +582,10 @@ impl Host {
         self.port
             .as_ref()
             .and_then(|p| u16::try_from(p.get_ref().0).ok())
+    }
+
+    pub fn interactive_auth(&self) -> bool {
+        self.interactive_auth.as_ref().is_some_and(|b| *b.get_ref())
     }
 
     pub fn docker_socket(&self) -> Option<&str> {

@@ -2,7 +2,9 @@
 //! that joins the reducer (`app`), the screen (`ui`), the collectors and the effect runner.
 
 pub mod input;
+mod login;
 pub mod run;
+mod suspend;
 pub mod terminal;
 
 pub use run::{RunOptions, run};

@@ -10,18 +10,21 @@ use std::time::Duration;
 
 use chrono::Utc;
 use color_eyre::eyre::{Result, eyre};
-use crossterm::event::Event;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::input::translate;
+use super::suspend::{TerminalEvents, suspended};
 use super::terminal;
 use crate::action::audit::AuditLog;
 use crate::app::reducer::{Msg, update};
 use crate::app::state::{QuitReason, State};
 use crate::config::Config;
+use crate::model::HostId;
+use crate::protocol::Effect;
 use crate::runner::{self, CoreOptions};
+use crate::transport::ssh::login::Logins;
 use crate::ui;
 use crate::ui::theme::Theme;
 
@@ -39,6 +42,9 @@ pub struct RunOptions {
     pub known_hosts: std::path::PathBuf,
     /// A standing line for the status bar (the first run's "how to add hosts").
     pub hint: Option<String>,
+    /// `--connect-first [HOST…]`: these hosts (all SSH hosts when empty) are logged in in
+    /// the plain terminal before the console starts, as `interactive_auth` hosts are.
+    pub connect_first: Option<Vec<String>>,
 }
 
 pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
@@ -76,6 +82,13 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
         .map(|b| b.name)
         .collect();
 
+    // Masters that need OpenSSH's prompts are opened now, in the plain terminal.
+    let logins =
+        Arc::new(Logins::new(&config, opts.connect_first.as_deref()).map_err(|e| eyre!(e))?);
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let first: Vec<HostId> = logins.hosts().cloned().collect();
+    super::login::log_in_hosts(&config, &logins, &opts.known_hosts, &first, &mut sigint).await;
+
     let mut guard = terminal::enter()?;
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
@@ -84,8 +97,16 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
         read_only: opts.read_only,
         known_hosts: opts.known_hosts.clone(),
     };
-    let runner = runner::start(config.clone(), tx, core);
-    let ended = event_loop(&config, &opts, &mut state, &mut guard, &runner, &mut rx).await;
+    let runner = runner::start_with_logins(config.clone(), tx, core, logins.clone());
+    let ended = event_loop(
+        &config,
+        &opts,
+        &mut state,
+        (&mut guard, &mut sigint),
+        &runner,
+        &mut rx,
+    )
+    .await;
     // Actions cut short by the exit are on record as interrupted, whatever ended it.
     let why = match &ended {
         Ok(why) => (*why).to_owned(),
@@ -93,6 +114,7 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
     };
     runner.interrupt_running(&format!("opsdeck was ended ({why}) while it ran"));
     drop(guard);
+    logins.close_all().await;
     ended.map(|_| ())
 }
 
@@ -101,16 +123,15 @@ async fn event_loop(
     config: &Arc<Config>,
     opts: &RunOptions,
     state: &mut State,
-    guard: &mut terminal::Guard,
+    (guard, sigint): (&mut terminal::Guard, &mut tokio::signal::unix::Signal),
     runner: &runner::EffectRunner,
     rx: &mut mpsc::Receiver<crate::protocol::Update>,
 ) -> Result<&'static str> {
-    let mut events = terminal_events();
+    let mut events = TerminalEvents::start();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     // Raw mode turns ctrl-c into a key; these come from outside (kill -INT, kill -QUIT).
-    let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigquit = signal(SignalKind::quit())?;
     let mut why = "quit";
     let mut dirty = true;
@@ -171,11 +192,29 @@ async fn event_loop(
             _ = sigquit.recv() => (why, state.quit) = ("SIGQUIT", Some(QuitReason::Requested)),
         }
         let (notice, mode) = (state.notice.clone(), std::mem::discriminant(&state.mode));
+        let mut logins = Vec::new();
         for msg in msgs {
             dirty = true;
             for effect in update(state, config, msg) {
-                runner.perform(effect);
+                match effect {
+                    Effect::Login { host } => logins.push(host),
+                    effect => runner.perform(effect),
+                }
             }
+        }
+        if !logins.is_empty() {
+            // The console steps aside for OpenSSH's prompts, then the hosts reconnect.
+            let ctx = runner.context();
+            let work = super::login::log_in_hosts(
+                config,
+                ctx.logins(),
+                &opts.known_hosts,
+                &logins,
+                sigint,
+            );
+            suspended(guard, &events, work).await?;
+            logins.iter().for_each(|h| ctx.wake(h));
+            (dirty, urgent) = (true, true);
         }
         // What the operator must see at once: a new notice, a popup opening or closing.
         if state.notice != notice || std::mem::discriminant(&state.mode) != mode {
@@ -203,26 +242,4 @@ fn drain(rx: &mut mpsc::Receiver<crate::protocol::Update>, msgs: &mut Vec<Msg>) 
             Err(_) => break,
         }
     }
-}
-
-/// Terminal events, read on a thread of their own. crossterm's reader spins without
-/// yielding when the terminal has hung up (a read of 0 bytes, again and again); on its own
-/// thread that cannot hold the loop, which then still sees the SIGHUP and ends.
-fn terminal_events() -> mpsc::Receiver<std::io::Result<Event>> {
-    let (tx, rx) = mpsc::channel(64);
-    let spawned = std::thread::Builder::new()
-        .name("terminal-input".into())
-        .spawn(move || {
-            loop {
-                let event = crossterm::event::read();
-                let failed = event.is_err();
-                if tx.blocking_send(event).is_err() || failed {
-                    return;
-                }
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::error!("cannot start the terminal input thread: {e}");
-    }
-    rx
 }

@@ -53,14 +53,30 @@ pub fn panicked() -> bool {
 }
 
 pub fn enter() -> io::Result<Guard> {
-    enable_raw_mode()?;
-    ACTIVE.store(true, Ordering::SeqCst);
-    let mut out = io::stdout();
-    execute!(out, EnterAlternateScreen, EnableMouseCapture, cursor::Hide)?;
+    take()?;
     let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     Ok(Guard {
         terminal: std::mem::ManuallyDrop::new(terminal),
     })
+}
+
+fn take() -> io::Result<()> {
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    let mut out = io::stdout();
+    execute!(out, EnterAlternateScreen, EnableMouseCapture, cursor::Hide)
+}
+
+/// Takes the terminal back after a suspension ([`restore`] gave it up): the whole screen
+/// is drawn again on the next frame.
+pub fn resume(guard: &mut Guard) -> io::Result<()> {
+    take()?;
+    // `resize` clears without asking the terminal where its cursor is (`clear` asks, and
+    // not every terminal answers).
+    let size = guard.terminal.size()?;
+    guard
+        .terminal
+        .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
 /// Leaves raw mode and the alternate screen and shows the cursor; safe to call twice.

@@ -49,6 +49,8 @@ pub enum Action {
     FoldAll,
     CycleSort,
     ReverseSort,
+    /// Log in to the selected host in the plain terminal (a host that needs login).
+    Login,
 }
 
 impl Action {
@@ -93,6 +95,7 @@ impl Action {
         Action::FoldAll,
         Action::CycleSort,
         Action::ReverseSort,
+        Action::Login,
     ];
 
     /// One line for the help overlay.
@@ -138,6 +141,7 @@ impl Action {
             Action::FoldAll => "fold / unfold every group",
             Action::CycleSort => "sort by the next column (then config order)",
             Action::ReverseSort => "reverse the sort",
+            Action::Login => "log in to a host that needs login, in the plain terminal",
         }
     }
 
@@ -179,6 +183,7 @@ impl Action {
             Action::FoldAll => "fold all",
             Action::CycleSort => "sort",
             Action::ReverseSort => "reverse",
+            Action::Login => "login",
         }
     }
 

@@ -63,6 +63,9 @@ pub enum Effect {
     },
     /// Read the audit log as a timeline (`:timeline [SINCE]`).
     LoadTimeline { since: Option<String> },
+    /// Suspend the console and open the host's master in the plain terminal, with
+    /// OpenSSH's prompts (`I`, `:login HOST`); the console carries it out, not the runner.
+    Login { host: crate::model::HostId },
     /// Read who holds the service's deploy lock on its host, if anyone.
     ReadLock { service: crate::model::ServiceId },
 }

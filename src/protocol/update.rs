@@ -42,6 +42,12 @@ pub enum Update {
         host: HostId,
         reason: String,
     },
+    /// A host logged in in the terminal cannot be reached without its prompts (its master
+    /// was lost, or the login failed): it waits for `I` / `:login HOST`, not retrying.
+    HostNeedsLogin {
+        host: HostId,
+        reason: String,
+    },
     /// The host offered a key nobody trusts yet; `:trust HOST` writes these lines.
     HostKeyUnknown {
         host: HostId,

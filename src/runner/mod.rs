@@ -35,7 +35,17 @@ pub struct CoreOptions {
 /// The core without a screen — collectors started by the supervisor and an effect runner
 /// over the same context, reporting on `tx`. The console runs this; tests drive it.
 pub fn start(config: Arc<Config>, tx: mpsc::Sender<Update>, opts: CoreOptions) -> EffectRunner {
-    let ctx = Context::new(config, tx, opts.known_hosts);
+    start_with_logins(config, tx, opts, Arc::default())
+}
+
+/// As [`start`], with the hosts whose masters are opened in the terminal (`logins`).
+pub fn start_with_logins(
+    config: Arc<Config>,
+    tx: mpsc::Sender<Update>,
+    opts: CoreOptions,
+    logins: Arc<crate::transport::ssh::login::Logins>,
+) -> EffectRunner {
+    let ctx = Context::with_logins(config, tx, opts.known_hosts, logins);
     supervisor::start(&ctx);
     EffectRunner::new(
         ctx,
@@ -195,6 +205,8 @@ impl EffectRunner {
                     c.send(Update::LockRead { service, holder }).await;
                 });
             }
+            // The console carries these out itself: they need the terminal.
+            Effect::Login { host } => tracing::warn!(%host, "a login reached the effect runner"),
             Effect::ListBackups { set } => {
                 let c = ctx.clone();
                 ctx.spawn(format!("backups {set}"), None, async move {

@@ -1,17 +1,25 @@
 //! SSH hosts: one OpenSSH master per host that we start and own, reused for every command
 //! through the `openssh` crate's native multiplexing. Host keys are checked strictly.
 
+mod host_keys;
+pub mod login;
+mod master;
+mod record_stream;
+
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::output::{Limits, collect, forward_lines};
 use super::{CommandOutput, CommandSpec, TransportError};
 use crate::config::schema::{Host, HostKeyPolicy};
+
+pub use host_keys::{scan_host_key, trust};
+pub use master::connect;
+pub use record_stream::RecordStream;
 
 /// sshd's MaxSessions is 10 by default; keep two for the operator's own ssh. Of the 8, one
 /// is the host's own reading (the poll stream), log streams may hold `log_channels`, and
@@ -46,6 +54,9 @@ pub struct SshTarget {
     pub log_channels: usize,
     /// The host's `env`, delivered on each command's stdin.
     pub env: super::CommandEnv,
+    /// An interactive host's control socket: its master is opened in the terminal
+    /// ([`login::log_in`]) and attached to; `None` for hosts reached with BatchMode only.
+    pub login_socket: Option<PathBuf>,
 }
 
 impl SshTarget {
@@ -63,6 +74,7 @@ impl SshTarget {
             limits: Limits::default(),
             log_channels: LOG_CHANNELS,
             env: super::CommandEnv::from_config(host),
+            login_socket: None,
         })
     }
 
@@ -125,17 +137,21 @@ pub enum SshError {
          where a key of another type is; refusing to connect"
     )]
     KeyTypeChanged { fingerprint: String },
+    /// The host refused every way we could authenticate without asking (BatchMode), or
+    /// what was typed at the prompts.
+    #[error("{0}")]
+    AuthFailed(String),
     #[error("{0}")]
     Connect(String),
     #[error("connect timed out after {0:?}")]
     Timeout(Duration),
 }
 
-/// A live master connection. Dropping it ends the master process.
+/// A live master connection. Dropping it ends the master process when it is ours; an
+/// interactive login's master outlives it (see [`login::Logins::close_all`]).
 pub struct SshConnection {
     session: openssh::Session,
-    _master: Child,
-    _dir: tempfile::TempDir,
+    _owned: Option<OwnedMaster>,
     /// Channels for commands.
     channels: Arc<Semaphore>,
     /// Channels for log streams, apart from the commands' ones.
@@ -143,225 +159,25 @@ pub struct SshConnection {
     pub target: SshTarget,
 }
 
-pub async fn connect(target: &SshTarget) -> Result<SshConnection, SshError> {
-    let dir = tempfile::Builder::new()
-        .prefix("opsdeck-ssh-")
-        .tempdir()
-        .map_err(|e| SshError::Connect(format!("cannot create a control directory: {e}")))?;
-    let ctl = dir.path().join("master");
-    let log = dir.path().join("log");
-    let mut cmd = Command::new("ssh");
-    cmd.arg("-M")
-        .arg("-N")
-        .arg("-S")
-        .arg(&ctl)
-        .arg("-E")
-        .arg(&log);
-    let strict = match target.policy {
-        HostKeyPolicy::Strict => "yes",
-        HostKeyPolicy::AcceptNew => "accept-new",
-    };
-    for opt in [
-        "BatchMode=yes".to_owned(),
-        "ControlPersist=no".to_owned(),
-        format!("ConnectTimeout={}", target.connect_timeout.as_secs().max(1)),
-        format!("ServerAliveInterval={ALIVE_INTERVAL}"),
-        format!("ServerAliveCountMax={ALIVE_COUNT}"),
-        format!("StrictHostKeyChecking={strict}"),
-        target.known_hosts_option(),
-        format!("GlobalKnownHostsFile={GLOBAL_KNOWN_HOSTS}"),
-    ] {
-        cmd.arg("-o").arg(opt);
-    }
-    if let Some(p) = target.port {
-        cmd.arg("-p").arg(p.to_string());
-    }
-    if let Some(u) = &target.user {
-        cmd.arg("-l").arg(u);
-    }
-    if let Some(k) = &target.identity_file {
-        cmd.arg("-o").arg("IdentitiesOnly=yes").arg("-i").arg(k);
-    }
-    // Names are validated at load (no leading `-`); `--` makes sure anyway.
-    cmd.arg("--").arg(&target.destination);
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
-    let mut master = cmd
-        .spawn()
-        .map_err(|e| SshError::Connect(format!("cannot run ssh: {e}")))?;
-
-    let deadline = Instant::now() + target.connect_timeout + Duration::from_secs(2);
-    loop {
-        if ctl.exists() {
-            break;
-        }
-        if let Ok(Some(status)) = master.try_wait() {
-            let text = std::fs::read_to_string(&log).unwrap_or_default();
-            return Err(classify_failure(target, &text, status.code()).await);
-        }
-        if Instant::now() > deadline {
-            return Err(SshError::Timeout(target.connect_timeout));
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let session = openssh::Session::resume_mux(ctl.into_boxed_path(), Some(log.into_boxed_path()));
-    Ok(SshConnection {
-        session,
-        _master: master,
-        _dir: dir,
-        channels: Arc::new(Semaphore::new(
-            MAX_CHANNELS.saturating_sub(1 + target.log_channels).max(1),
-        )),
-        log_channels: Arc::new(Semaphore::new(target.log_channels.max(1))),
-        target: target.clone(),
-    })
-}
-
-async fn classify_failure(target: &SshTarget, log: &str, code: Option<i32>) -> SshError {
-    if log.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") {
-        let fingerprint = log
-            .split_whitespace()
-            .find(|w| w.starts_with("SHA256:"))
-            .unwrap_or("unknown fingerprint")
-            .trim_end_matches('.')
-            .to_owned();
-        return SshError::ChangedHostKey { fingerprint };
-    }
-    if refused_key(log) {
-        let (fingerprint, key_lines) = scan_host_key(target)
-            .await
-            .unwrap_or_else(|e| (format!("fingerprint unavailable: {e}"), vec![]));
-        // Unknown only if nothing at all is on record for the host: a key of another type
-        // on record means the host now presents a different key.
-        if on_record(target).await {
-            return SshError::KeyTypeChanged { fingerprint };
-        }
-        return SshError::UnknownHostKey {
-            host: target.name.clone(),
-            fingerprint,
-            key_lines,
-        };
-    }
-    let reason = log
-        .lines()
-        .map(str::trim)
-        .rfind(|l| !l.is_empty() && !l.starts_with("Warning:"))
-        .map_or_else(
-            || format!("ssh exited with {code:?}"),
-            |l| l.trim_start_matches("ssh: ").to_owned(),
-        );
-    SshError::Connect(reason)
-}
-
-/// ssh refused the host's key without saying it changed: unknown to it — or of a type it
-/// has no record of (`No ED25519 host key is known for …`), which is a change when a key
-/// of another type is on record.
-fn refused_key(log: &str) -> bool {
-    log.contains("Host key verification failed") || log.contains("host key is known")
-}
-
-/// Whether any known_hosts file holds a key (of any type) for the host.
-async fn on_record(target: &SshTarget) -> bool {
-    let host = target.key_host();
-    for file in target.known_hosts_files() {
-        if !file.exists() {
-            continue;
-        }
-        let found = Command::new("ssh-keygen")
-            .arg("-F")
-            .arg(&host)
-            .arg("-f")
-            .arg(&file)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        if let Ok(Ok(status)) = tokio::time::timeout(Duration::from_secs(5), found).await
-            && status.success()
-        {
-            return true;
-        }
-    }
-    false
-}
-
-/// Fetches the host's keys (ssh-keyscan) and their SHA256 fingerprint, without trusting them.
-pub async fn scan_host_key(target: &SshTarget) -> Result<(String, Vec<String>), String> {
-    let mut cmd = Command::new("ssh-keyscan");
-    cmd.arg("-T").arg("3").arg("-t").arg("ed25519");
-    if let Some(p) = target.port {
-        cmd.arg("-p").arg(p.to_string());
-    }
-    let out = tokio::time::timeout(
-        Duration::from_secs(5),
-        cmd.arg("--")
-            .arg(&target.destination)
-            .stdin(Stdio::null())
-            .output(),
-    )
-    .await
-    .map_err(|_| "ssh-keyscan timed out".to_owned())?
-    .map_err(|e| format!("cannot run ssh-keyscan: {e}"))?;
-    let lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(str::to_owned)
-        .collect();
-    if lines.is_empty() {
-        return Err("no key returned".into());
-    }
-    let mut keygen = Command::new("ssh-keygen")
-        .args(["-l", "-E", "sha256", "-f", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot run ssh-keygen: {e}"))?;
-    {
-        use tokio::io::AsyncWriteExt;
-        let mut stdin = keygen.stdin.take().expect("piped");
-        stdin
-            .write_all(lines.join("\n").as_bytes())
-            .await
-            .map_err(|e| e.to_string())?;
-        stdin.write_all(b"\n").await.map_err(|e| e.to_string())?;
-    }
-    let out = keygen.wait_with_output().await.map_err(|e| e.to_string())?;
-    let fp = String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .find(|w| w.starts_with("SHA256:"))
-        .map(str::to_owned)
-        .ok_or("ssh-keygen printed no fingerprint")?;
-    Ok((fp, lines))
-}
-
-/// Appends scanned keys to opsdeck's own known_hosts file (never the user's).
-pub fn trust(target: &SshTarget, key_lines: &[String]) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = target.trusted_file.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&target.trusted_file)?;
-    let host = target.key_host();
-    for line in key_lines {
-        // ssh-keyscan writes the host field itself; keep it only when it names this host.
-        let mut parts = line.splitn(2, ' ');
-        let (field, rest) = (
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or_default(),
-        );
-        let field = if field == host { field } else { host.as_str() };
-        writeln!(f, "{field} {rest}")?;
-    }
-    f.sync_data()
+/// A master process we started, and the directory of its control socket and log.
+struct OwnedMaster {
+    _child: Child,
+    _dir: tempfile::TempDir,
 }
 
 impl SshConnection {
+    fn new(session: openssh::Session, owned: Option<OwnedMaster>, target: &SshTarget) -> Self {
+        Self {
+            session,
+            _owned: owned,
+            channels: Arc::new(Semaphore::new(
+                MAX_CHANNELS.saturating_sub(1 + target.log_channels).max(1),
+            )),
+            log_channels: Arc::new(Semaphore::new(target.log_channels.max(1))),
+            target: target.clone(),
+        }
+    }
+
     /// Runs `spec` on the host with a timeout; the argv becomes one quoted shell line.
     pub async fn run(
         &self,
@@ -445,14 +261,7 @@ impl SshConnection {
                 .map_err(ssh_io)?;
         send_env(env, child.stdin().take()).await?;
         let stdout = child.stdout().take().expect("piped");
-        Ok(RecordStream {
-            _child: child,
-            reader: tokio::io::BufReader::with_capacity(16 * 1024, stdout),
-            end: end.to_owned(),
-            line: Vec::new(),
-            record: String::new(),
-            limits: self.target.limits,
-        })
+        Ok(RecordStream::new(child, stdout, end, self.target.limits))
     }
 
     /// Forwards a local unix socket to one on the host (e.g. `/run/docker.sock`) over the
@@ -564,72 +373,6 @@ async fn send_env(
         stdin.shutdown().await.map_err(TransportError::Io)?;
     }
     Ok(())
-}
-
-/// Records of a long-running command ([`SshConnection::record_stream`]); dropping it
-/// closes the channel, which ends the command on the host.
-pub struct RecordStream {
-    _child: openssh::Child<SessionRef>,
-    reader: tokio::io::BufReader<openssh::ChildStdout>,
-    end: String,
-    /// The line being read, kept across cancelled calls.
-    line: Vec<u8>,
-    /// The record being read, kept across cancelled calls.
-    record: String,
-    limits: Limits,
-}
-
-impl RecordStream {
-    /// The next record (without its end line); `None` when the command has ended, a
-    /// timeout when none completes within `quiet` (a stalled peer).
-    ///
-    /// Cancel-safe: dropped mid-record (a `select!` that took another branch), it keeps what
-    /// it had read — the record so far and the partial line — and the next call goes on
-    /// from there, so a record is never split in two.
-    pub async fn next(&mut self, quiet: Duration) -> Result<Option<String>, TransportError> {
-        let read = next_record(
-            &mut self.reader,
-            &mut self.line,
-            &mut self.record,
-            &self.end,
-            self.limits,
-        );
-        match tokio::time::timeout(quiet, read).await {
-            Ok(r) => Ok(r?),
-            Err(_) => Err(TransportError::Timeout(quiet)),
-        }
-    }
-}
-
-/// One record from `reader`; what was read so far lives in `line` and `record`, so a
-/// cancelled call loses nothing (see [`RecordStream::next`]).
-async fn next_record<R: tokio::io::AsyncBufRead + Unpin>(
-    reader: &mut R,
-    line: &mut Vec<u8>,
-    record: &mut String,
-    end: &str,
-    limits: Limits,
-) -> std::io::Result<Option<String>> {
-    loop {
-        // Bytes are appended to `line` before they are consumed: nothing is lost at an
-        // await point. It returns at a line's end or the stream's: `line` is whole here.
-        let (n, dropped) = super::output::read_line_capped(reader, line, limits.line).await?;
-        if n == 0 && line.is_empty() {
-            return Ok(None);
-        }
-        let text = String::from_utf8_lossy(line).into_owned();
-        line.clear();
-        if dropped == 0 && text.trim_end_matches(['\n', '\r']) == end {
-            return Ok(Some(std::mem::take(record)));
-        }
-        // A flooding host gets its record cut, not the console's memory.
-        if record.len() < limits.output {
-            record.push_str(&text);
-            if dropped > 0 {
-                record.push('\n');
-            }
-        }
-    }
 }
 
 fn ssh_io(e: openssh::Error) -> TransportError {

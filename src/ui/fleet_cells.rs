@@ -48,6 +48,12 @@ pub(super) fn host_cells<'a>(host: &'a HostState, counts: &Counts, cx: &Ctx<'_>)
                 HostStatus::Up => Cell::from(Span::styled("● up", theme.ok)),
                 HostStatus::Connecting => Cell::from(Span::styled("○ connecting…", theme.muted)),
                 HostStatus::HttpOnly => Cell::from(Span::styled("◇ http only", theme.muted)),
+                HostStatus::Unreachable { since, .. } if host.needs_login => {
+                    Cell::from(Span::styled(
+                        format!("✘ needs login {}", since.format("%H:%M:%S")),
+                        theme.bad,
+                    ))
+                }
                 HostStatus::Unreachable { since, .. } => Cell::from(Span::styled(
                     format!("✘ unreachable {}", since.format("%H:%M:%S")),
                     theme.bad,
@@ -91,6 +97,9 @@ pub(super) fn host_cells<'a>(host: &'a HostState, counts: &Counts, cx: &Ctx<'_>)
                 host.docker.as_ref().and_then(|d| d.gap.as_ref()),
             ) {
                 // Why it cannot be reached comes first: a restarted collector is the lesser news.
+                (HostStatus::Unreachable { reason, .. }, _) if host.needs_login => {
+                    Cell::from(Span::styled(format!("I logs in · {reason}"), theme.bad))
+                }
                 (HostStatus::Unreachable { reason, .. }, _) => {
                     Cell::from(Span::styled(reason.as_str(), theme.bad))
                 }

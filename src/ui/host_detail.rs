@@ -74,6 +74,13 @@ fn info_lines<'a>(host: &'a HostState, state: &State, theme: &Theme) -> Vec<Line
         HostStatus::HttpOnly => {
             Span::styled("◇ http only: observed through its endpoints", theme.muted)
         }
+        HostStatus::Unreachable { since, reason } if host.needs_login => Span::styled(
+            format!(
+                "✘ needs login since {} ({reason}): I logs in",
+                since.format("%H:%M:%S")
+            ),
+            theme.bad,
+        ),
         HostStatus::Unreachable { since, reason } => Span::styled(
             format!(
                 "✘ unreachable since {} ({reason})",

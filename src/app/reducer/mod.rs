@@ -231,6 +231,7 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
         | Action::FoldAll
         | Action::CycleSort
         | Action::ReverseSort => {}
+        Action::Login => return login::request(state, None),
         Action::CycleTheme => {
             state.theme = (state.theme + 1) % state.themes.len().max(1);
             notice(
@@ -458,6 +459,7 @@ mod backups;
 mod deploys;
 mod fleet_view;
 mod log_sources;
+mod login;
 mod logs;
 mod palette;
 mod runbook;

@@ -3,7 +3,7 @@
 use super::*;
 
 const PALETTE_HELP: &str = "host NAME, filter TEXT, theme NAME, restart|stop|start HOST/SERVICE, \
-     deploy HOST/SERVICE VERSION, rollback HOST/SERVICE, deploys HOST/SERVICE, scale HOST/SERVICE N, note TEXT, runbook NAME [VAR=VALUE…], runbook close, timeline [SINCE], smoke SUITE, since|until TIME, grep PATTERN, live, refresh, help, quit";
+     deploy HOST/SERVICE VERSION, rollback HOST/SERVICE, deploys HOST/SERVICE, scale HOST/SERVICE N, note TEXT, runbook NAME [VAR=VALUE…], runbook close, timeline [SINCE], login HOST, smoke SUITE, since|until TIME, grep PATTERN, live, refresh, help, quit";
 
 pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec<Effect> {
     let (cmd, arg) = line
@@ -69,6 +69,7 @@ pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec
                 None => notice(state, NoticeLevel::Error, format!("unknown host `{name}`")),
             }
         }
+        ("login", name) => return super::login::request(state, Some(name)),
         ("since" | "until" | "grep" | "live", arg) => {
             return super::log_sources::narrow_logs(state, cmd, arg);
         }

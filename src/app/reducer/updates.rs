@@ -68,6 +68,7 @@ pub(super) fn on_update(state: &mut State, config: &Config, update: Update) -> V
                 }
                 h.status = HostStatus::Up;
                 h.pending_key = None;
+                h.needs_login = false;
                 if let Some(cpu) = sample.cpu_total {
                     h.cpu_history.push(cpu.round() as u64);
                 }
@@ -78,17 +79,10 @@ pub(super) fn on_update(state: &mut State, config: &Config, update: Update) -> V
             return effects;
         }
         Update::HostUnreachable { host, reason } => {
-            let now = state.now;
-            if let Some(h) = state.host_mut(&host) {
-                let (since, newly) = match &h.status {
-                    HostStatus::Unreachable { since, .. } => (*since, false),
-                    _ => (now, true),
-                };
-                let effect =
-                    newly.then(|| super::transitions::host(&host, Some(&reason), now, None));
-                h.status = HostStatus::Unreachable { since, reason };
-                return effect.into_iter().collect();
-            }
+            return super::login::unreachable(state, &host, reason, false);
+        }
+        Update::HostNeedsLogin { host, reason } => {
+            return super::login::unreachable(state, &host, reason, true);
         }
         Update::HostKeyUnknown {
             host,

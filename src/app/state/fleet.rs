@@ -32,6 +32,9 @@ pub struct HostState {
     pub services: Vec<ServiceState>,
     /// An unknown host key offered by the host, waiting for `:trust`.
     pub pending_key: Option<PendingKey>,
+    /// Logged in in the terminal, and it must be again (`I`, `:login HOST`): its status is
+    /// `Unreachable` with the reason.
+    pub needs_login: bool,
     /// Containers of the host's Docker engine, when it has one.
     pub docker: Option<DockerView>,
     /// The last time one of the host's collectors panicked (it is started again).
@@ -78,6 +81,7 @@ impl HostState {
             mem_history: History::new(history),
             load_history: History::new(history),
             pending_key: None,
+            needs_login: false,
             docker: None,
             fault: None,
             id,

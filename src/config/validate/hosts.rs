@@ -61,6 +61,12 @@ pub(super) fn host_rules(c: &mut Checker, host: &Host, p: &str) {
             );
         }
     }
+    if let Some(b) = host.interactive_auth.as_ref().filter(|b| *b.get_ref())
+        && host.transport != TransportKind::Ssh
+    {
+        let at = format!("{p}.interactive_auth");
+        c.err(b.span(), at, "interactive_auth needs transport = \"ssh\"");
+    }
     match host.transport {
         TransportKind::Local => {
             for (field, v) in [("address", &host.address), ("user", &host.user)] {

@@ -1,3 +1,5 @@
+use super::host_keys::{on_record, refused_key};
+use super::record_stream::next_record;
 use super::*;
 
 #[tokio::test]
@@ -77,6 +79,7 @@ async fn anything_on_record_makes_a_refused_key_a_changed_one() {
         limits: Limits::default(),
         log_channels: LOG_CHANNELS,
         env: Default::default(),
+        login_socket: None,
     };
     assert!(
         on_record(&target).await,
@@ -90,4 +93,70 @@ async fn anything_on_record_makes_a_refused_key_a_changed_one() {
         !on_record(&other).await,
         "nothing is on record for another port"
     );
+}
+
+#[tokio::test]
+async fn a_refused_login_is_an_auth_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = SshTarget {
+        name: "epagal".into(),
+        destination: "10.77.0.11".into(),
+        port: None,
+        user: Some("root".into()),
+        identity_file: None,
+        known_hosts: Some(dir.path().join("kh")),
+        trusted_file: dir.path().join("ours"),
+        policy: HostKeyPolicy::Strict,
+        connect_timeout: Duration::from_secs(1),
+        limits: Limits::default(),
+        log_channels: LOG_CHANNELS,
+        env: Default::default(),
+        login_socket: None,
+    };
+    let log = "root@10.77.0.11: Permission denied (publickey).\r\n";
+    assert_eq!(
+        super::host_keys::classify_failure(&target, log, Some(255)).await,
+        SshError::AuthFailed("root@10.77.0.11: Permission denied (publickey).".into())
+    );
+    let refused = "ssh: connect to host 10.77.0.11 port 22: Connection refused\r\n";
+    assert!(matches!(
+        super::host_keys::classify_failure(&target, refused, Some(255)).await,
+        SshError::Connect(_)
+    ));
+}
+
+const FLEET: &str = r#"
+[[hosts]]
+name = "web"
+transport = "ssh"
+address = "10.0.0.1"
+
+[[hosts]]
+name = "db"
+transport = "ssh"
+address = "10.0.0.2"
+interactive_auth = true
+
+[[hosts]]
+name = "here"
+transport = "local"
+"#;
+
+#[test]
+fn interactive_hosts_are_those_marked_and_those_connect_first_names() {
+    let config = crate::config::load::parse(Path::new("hosts.toml"), FLEET).unwrap();
+    let names = |l: &login::Logins| l.hosts().map(|h| h.to_string()).collect::<Vec<_>>();
+    assert_eq!(names(&login::Logins::new(&config, None).unwrap()), ["db"]);
+    let all = login::Logins::new(&config, Some(&[])).unwrap();
+    assert_eq!(names(&all), ["web", "db"], "every SSH host, in order");
+    let web = login::Logins::new(&config, Some(&["web".to_owned()])).unwrap();
+    assert_eq!(names(&web), ["web", "db"]);
+    let trusted = Path::new("/nonexistent/kh");
+    let t = web
+        .target(&config, &crate::model::HostId::new("web"), trusted)
+        .unwrap();
+    assert!(t.login_socket.is_some(), "logged in hosts have a socket");
+    let err = login::Logins::new(&config, Some(&["here".to_owned()])).unwrap_err();
+    assert!(err.contains("`here` is not an SSH host"), "{err}");
+    assert!(err.contains("web, db"), "{err}");
 }

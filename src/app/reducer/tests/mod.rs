@@ -41,6 +41,7 @@ pub(super) fn type_text(state: &mut State, config: &Config, text: &str) -> Vec<E
 mod actions;
 mod backups;
 mod fleet_view;
+mod login;
 mod logs;
 mod navigation;
 mod updates;
