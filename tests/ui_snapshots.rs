@@ -462,3 +462,53 @@ fn runbook_pane_beside_the_fleet() {
 fn timeline_screen() {
     each_size("timeline", fixture::open_timeline);
 }
+
+/// Discovered units beside the configured services (`~`, `systemd?`), a service that is
+/// only not started yet, and the first run's hint on the status bar.
+#[test]
+fn discovered_units_not_started_and_the_first_run_hint() {
+    use opsdeck::model::discovered::DiscoveredUnit;
+    use opsdeck::model::{RunState, ServiceId, ServiceObservation};
+    each_size("discovered", |config, state| {
+        let at = state.now;
+        let obs = |s: RunState, detail: &str| ServiceObservation {
+            at,
+            state: s,
+            detail: detail.into(),
+            uptime: None,
+            cpu_percent: None,
+            mem_bytes: None,
+        };
+        let host = opsdeck::model::HostId::new("triboka");
+        let units = vec![
+            DiscoveredUnit {
+                name: "nginx".into(),
+                unit: "nginx.service".into(),
+                observation: obs(RunState::Running, "active (running) · pid 88"),
+            },
+            DiscoveredUnit {
+                name: "certbot-renew".into(),
+                unit: "certbot-renew.service".into(),
+                observation: obs(RunState::Failed, "failed (failed)"),
+            },
+        ];
+        update(
+            state,
+            config,
+            Msg::Update(Update::UnitsDiscovered { host, units }),
+        );
+        update(
+            state,
+            config,
+            Msg::Update(Update::ServiceObserved {
+                service: ServiceId::new(&opsdeck::model::HostId::new("triboka"), "triboka-flask"),
+                observation: obs(RunState::NotStarted, "not started yet: S starts it"),
+            }),
+        );
+        state.hint = Some(
+            "no hosts.toml: this machine, discovered (~) · add hosts: `opsdeck init` \
+             (~/.ssh/config, --host user@addr) writes ~/.config/opsdeck/hosts.toml"
+                .into(),
+        );
+    });
+}
