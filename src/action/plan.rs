@@ -208,6 +208,12 @@ pub enum StepOp {
         attempts: u32,
         interval: Duration,
     },
+    /// PromQL thresholds read from Prometheus until each has held for its window.
+    MetricsGate {
+        prometheus: String,
+        timeout: Duration,
+        rules: Vec<crate::monitor::gate::Rule>,
+    },
     /// A command whose trimmed output must meet `expect` (a row count, `ok`).
     Integrity {
         command: CommandSpec,
@@ -408,6 +414,21 @@ impl fmt::Display for StepOp {
                 "check {check} until it passes ({attempts} × {})",
                 humantime::format_duration(*interval)
             ),
+            StepOp::MetricsGate { rules, .. } => {
+                write!(f, "hold on Prometheus:")?;
+                for r in rules {
+                    write!(
+                        f,
+                        " {} {} {}{} for {};",
+                        r.name,
+                        if r.bad == crate::config::monitoring::Bad::Above { "≤" } else { "≥" },
+                        r.threshold,
+                        r.unit,
+                        humantime::format_duration(r.hold)
+                    )?;
+                }
+                Ok(())
+            }
         }
     }
 }

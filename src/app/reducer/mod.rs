@@ -450,6 +450,7 @@ mod backups;
 mod deploys;
 mod log_sources;
 mod logs;
+mod monitor;
 mod palette;
 mod runbook;
 mod timeline;

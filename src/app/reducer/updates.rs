@@ -77,6 +77,8 @@ pub(super) fn on_update(state: &mut State, config: &Config, update: Update) -> V
             }
             return effects;
         }
+        Update::HostReached { host } => return super::monitor::reached(state, &host),
+        Update::Monitor(update) => return super::monitor::applied(state, update),
         Update::HostUnreachable { host, reason } => {
             let now = state.now;
             if let Some(h) = state.host_mut(&host) {

@@ -36,6 +36,10 @@ pub struct HostState {
     pub docker: Option<DockerView>,
     /// The last time one of the host's collectors panicked (it is started again).
     pub fault: Option<TaskFault>,
+    /// Its readings come from Prometheus (`metrics = "prometheus"`).
+    pub metrics_from_prometheus: bool,
+    /// Prometheus stopped answering for this host's readings.
+    pub metrics_gap: Option<super::Gap>,
 }
 
 /// A collector of a host panicked: what, when, and whether it is being started again.
@@ -80,6 +84,9 @@ impl HostState {
             pending_key: None,
             docker: None,
             fault: None,
+            metrics_from_prometheus: *h.metrics.get_ref()
+                == crate::config::monitoring::MetricsSource::Prometheus,
+            metrics_gap: None,
             id,
         }
     }
@@ -99,6 +106,8 @@ pub struct ServiceState {
     pub checks: Vec<CheckState>,
     /// Docker's own healthcheck verdict for the service's containers.
     pub container_health: Health,
+    /// Its PromQL values (`[[promql]]`); their thresholds feed its health.
+    pub values: Vec<super::ValueState>,
 }
 
 impl ServiceState {
@@ -132,6 +141,7 @@ impl ServiceState {
                 .map(|c| CheckState::new(CheckSpec::from_config(h, s, c)))
                 .collect(),
             container_health: Health::Unknown,
+            values: super::ValueState::of_service(&ServiceId::new(&host, s.name.get_ref()), s),
         }
     }
 }
