@@ -126,10 +126,15 @@ pub(super) async fn metrics_gate_step(
         Ok(c) => c,
         Err(e) => return Ok(failed(e.to_string())),
     };
-    Ok(match crate::monitor::gate::evaluate(&client, rules, &lines).await {
-        Ok(held) => done(held),
-        Err(why) => failed(format!("the metrics gate failed: {why}")),
-    })
+    let (out, line) = match crate::monitor::gate::evaluate(&client, rules, &lines).await {
+        Ok(held) => (done(held.clone()), held),
+        Err(why) => {
+            let why = format!("the metrics gate failed: {why}");
+            (failed(why.clone()), why)
+        }
+    };
+    let _ = lines.send(line).await;
+    Ok(out)
 }
 
 pub(super) fn done(stdout: String) -> CommandOutput {
