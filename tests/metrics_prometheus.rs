@@ -147,7 +147,7 @@ transport = "local"
         let h = run.state.host(&promhost).unwrap();
         let gap = h.metrics_gap.as_ref().expect("metrics marked stale");
         assert!(
-            gap.reason.contains("cannot reach Prometheus"),
+            gap.reason.starts_with("Prometheus unreachable: "),
             "reason: {}",
             gap.reason
         );

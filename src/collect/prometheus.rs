@@ -105,7 +105,7 @@ impl Plan {
         if !self.values.is_empty()
             && let Some(Err(e)) = vals.iter().find(|v| v.is_err())
             && vals.iter().all(|v| v.is_err())
-            && e.starts_with("cannot reach")
+            && e.starts_with("Prometheus unreachable")
         {
             return Err(PromError::Unreachable {
                 url: self.client.base().to_owned(),

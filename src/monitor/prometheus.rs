@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]
 pub enum PromError {
-    #[error("cannot reach Prometheus at {url}: {reason}")]
+    #[error("Prometheus unreachable: {reason} ({url})")]
     Unreachable { url: String, reason: String },
     #[error("Prometheus answered HTTP {status}: {message}")]
     Http { status: u16, message: String },

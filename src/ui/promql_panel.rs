@@ -43,11 +43,11 @@ fn value_line<'a>(v: &'a ValueState, state: &State, theme: &Theme) -> Line<'a> {
     if let Some(f) = v.spec.fail {
         limits.push(format!("fail {sym} {}", with_unit(f, &v.spec.unit)));
     }
-    if !limits.is_empty() {
-        spans.push(Span::styled(limits.join(", "), theme.muted));
-    }
+    // Why it is stale matters more than the thresholds.
     if let Some(gap) = &v.gap {
-        spans.push(Span::styled(format!("  {}", gap.label(state.now)), theme.warn));
+        spans.push(Span::styled(gap.label(state.now), theme.warn));
+    } else if !limits.is_empty() {
+        spans.push(Span::styled(limits.join(", "), theme.muted));
     }
     if health == Health::Unknown && v.last.is_none() {
         spans.push(Span::styled(" waiting for Prometheus", theme.muted));

@@ -17,16 +17,28 @@ pub(super) fn applied(state: &mut State, update: MonitorUpdate) -> Vec<Effect> {
                 values,
                 ..
             } = *read;
+            // 500 hosts with 20 values each: find hosts through an index, not a scan each.
+            let index: std::collections::HashMap<HostId, usize> = state
+                .hosts
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (h.id.clone(), i))
+                .collect();
             for (host, sample) in hosts {
-                sampled(state, &host, sample);
+                if let Some(&i) = index.get(&host) {
+                    sampled(&mut state.hosts[i], sample);
+                }
             }
             for (host, why) in missing {
-                if let Some(h) = state.host_mut(&host) {
-                    Gap::update(&mut h.metrics_gap, now, &why);
+                if let Some(&i) = index.get(&host) {
+                    Gap::update(&mut state.hosts[i].metrics_gap, now, &why);
                 }
             }
             for (service, name, value) in values {
-                let Some(s) = state.service_mut(&service) else {
+                let Some(&i) = index.get(&service.host) else {
+                    continue;
+                };
+                let Some(s) = state.hosts[i].services.iter_mut().find(|s| s.id == service) else {
                     continue;
                 };
                 let Some(v) = s.values.iter_mut().find(|v| v.spec.name == name) else {
@@ -55,8 +67,7 @@ pub(super) fn applied(state: &mut State, update: MonitorUpdate) -> Vec<Effect> {
 }
 
 /// A reading from Prometheus: the same histories as an SSH reading.
-fn sampled(state: &mut State, host: &HostId, sample: HostSample) {
-    let Some(h) = state.host_mut(host) else { return };
+fn sampled(h: &mut crate::app::state::HostState, sample: HostSample) {
     h.metrics_gap = None;
     if let Some(cpu) = sample.cpu_total {
         h.cpu_history.push(cpu.round() as u64);
