@@ -76,8 +76,14 @@ fn local_prometheus(root: &Path, hosts: usize, dir: &Path, kill: &mut Kill) -> S
     let port = free_port();
     kill.0.push(
         Command::new("prometheus")
-            .arg(format!("--config.file={}", dir.join("prometheus.yml").display()))
-            .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+            .arg(format!(
+                "--config.file={}",
+                dir.join("prometheus.yml").display()
+            ))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -120,7 +126,8 @@ fn counting_proxy(upstream: String, count: Arc<AtomicU64>) -> u16 {
             let Ok(server) = TcpStream::connect(&upstream) else {
                 continue;
             };
-            let (mut c_read, mut s_write) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (mut c_read, mut s_write) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
             let count = count.clone();
             std::thread::spawn(move || {
                 let mut buf = vec![0u8; 1 << 16];
@@ -191,7 +198,9 @@ fn full(s: &vt100::Screen) -> bool {
     let hosts: Vec<&String> = rows.iter().filter(|r| r.contains("scale-0")).collect();
     !hosts.is_empty()
         && hosts.iter().all(|r| r.contains('%'))
-        && rows.iter().any(|r| r.contains("svc-") && (r.contains('✔') || r.contains('▲') || r.contains('✘')))
+        && rows
+            .iter()
+            .any(|r| r.contains("svc-") && (r.contains('✔') || r.contains('▲') || r.contains('✘')))
 }
 
 fn main() {
@@ -205,17 +214,26 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let mut kill = Kill(vec![]);
     let upstream = match std::env::var("SCALE_PROM") {
-        Ok(url) => url.trim_start_matches("http://").trim_end_matches('/').to_owned(),
+        Ok(url) => url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned(),
         Err(_) => local_prometheus(root, hosts, dir.path(), &mut kill),
     };
     // Two scrapes of every instance, so that rate() has an answer.
     let ready = Instant::now() + Duration::from_secs(90);
     loop {
-        let n = scalar(&upstream, "count(count_over_time(node_load1{instance=~\"scale-.*\"}[1m]) >= 2)");
+        let n = scalar(
+            &upstream,
+            "count(count_over_time(node_load1{instance=~\"scale-.*\"}[1m]) >= 2)",
+        );
         if n as usize >= hosts {
             break;
         }
-        assert!(Instant::now() < ready, "Prometheus at {upstream} has {n} of {hosts} scale instances scraped twice");
+        assert!(
+            Instant::now() < ready,
+            "Prometheus at {upstream} has {n} of {hosts} scale instances scraped twice"
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
     let count = Arc::new(AtomicU64::new(0));
@@ -291,7 +309,9 @@ fn main() {
         }
         let t = press("\x1b");
         let at = screen
-            .until(Duration::from_secs(5), |s| !row(s, ROWS - 1).contains("/svc"))
+            .until(Duration::from_secs(5), |s| {
+                !row(s, ROWS - 1).contains("/svc")
+            })
             .expect("the filter cleared");
         lat.push(at - t);
         let t = press("\x1b");
@@ -302,7 +322,11 @@ fn main() {
 
     // Idle at the 2 s refresh: CPU and queries over the window.
     std::thread::sleep(Duration::from_secs(3));
-    let (c0, q0, t0) = (cpu_ticks(pid), count.load(Ordering::Relaxed), Instant::now());
+    let (c0, q0, t0) = (
+        cpu_ticks(pid),
+        count.load(Ordering::Relaxed),
+        Instant::now(),
+    );
     let deadline = t0 + Duration::from_secs(idle_secs);
     while Instant::now() < deadline {
         screen.until(deadline - Instant::now(), |_| false);
@@ -317,7 +341,11 @@ fn main() {
         "prometheus_scale: {hosts} hosts × 10 services via {}: first full screen {:.2} s; \
          key-to-frame p50 {:.1} ms, p99 {:.1} ms ({} keys); idle {:.2} % of a core over {secs:.0} s; \
          RSS {:.1} MB; {:.1} queries per refresh ({} in {refreshes:.0} refreshes)",
-        if std::env::var("SCALE_PROM").is_ok() { "the lab's Prometheus" } else { "a loopback Prometheus" },
+        if std::env::var("SCALE_PROM").is_ok() {
+            "the lab's Prometheus"
+        } else {
+            "a loopback Prometheus"
+        },
         first.as_secs_f64(),
         percentile(&lat, 0.5).as_secs_f64() * 1000.0,
         percentile(&lat, 0.99).as_secs_f64() * 1000.0,

@@ -43,7 +43,10 @@ fn prometheus_url(config: &opsdeck::config::Config) -> String {
 }
 
 /// preventia as an SSH host whose metrics come from Prometheus, and triboka read over SSH.
-fn two_hosts_config(lab: &opsdeck::config::Config, dir: &std::path::Path) -> Arc<opsdeck::config::Config> {
+fn two_hosts_config(
+    lab: &opsdeck::config::Config,
+    dir: &std::path::Path,
+) -> Arc<opsdeck::config::Config> {
     let block = |name: &str, metrics: &str| {
         let h = lab.find_host(&HostId::new(name)).unwrap();
         format!(
@@ -78,10 +81,16 @@ async fn preventia_through_prometheus_agrees_with_preventia_over_ssh() {
     let conn = ssh(&lab, "preventia").await;
     let mut state = PollState::default();
     let read = |out: &str, state: &mut PollState| parse_poll(out, &mut state.prev_cpu, Utc::now());
-    let first = conn.run(&poll_command(&[]), Duration::from_secs(10)).await.unwrap();
+    let first = conn
+        .run(&poll_command(&[]), Duration::from_secs(10))
+        .await
+        .unwrap();
     read(&first.stdout, &mut state);
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let second = conn.run(&poll_command(&[]), Duration::from_secs(10)).await.unwrap();
+    let second = conn
+        .run(&poll_command(&[]), Duration::from_secs(10))
+        .await
+        .unwrap();
     let s = read(&second.stdout, &mut state).sample;
 
     let client = PromClient::new(&prometheus_url(&lab), Duration::from_secs(5)).unwrap();
@@ -114,8 +123,16 @@ async fn preventia_through_prometheus_agrees_with_preventia_over_ssh() {
     );
     assert_eq!(p.cpu_cores.len(), s.cpu_cores.len(), "cores");
     let (pc, sc) = (p.cpu_total.unwrap(), s.cpu_total.unwrap());
-    assert!((pc - sc).abs() <= 35.0, "cpu: prometheus {pc:.1} vs ssh {sc:.1}");
-    assert!((p.load[0] - s.load[0]).abs() <= 1.0, "load: {:?} vs {:?}", p.load, s.load);
+    assert!(
+        (pc - sc).abs() <= 35.0,
+        "cpu: prometheus {pc:.1} vs ssh {sc:.1}"
+    );
+    assert!(
+        (p.load[0] - s.load[0]).abs() <= 1.0,
+        "load: {:?} vs {:?}",
+        p.load,
+        s.load
+    );
     let up = p.uptime.as_secs_f64() - s.uptime.as_secs_f64();
     assert!(up.abs() <= 10.0, "uptime differs by {up:.1}s");
     assert!(
@@ -146,29 +163,55 @@ async fn prometheus_stopped_is_stale_the_rest_updates_started_again_is_fresh() {
         matches!(u, Update::Monitor(MonitorUpdate::Read(r)) if r.hosts.iter().any(|(h, _)| *h == preventia))
     })
     .await;
-    run.until(Duration::from_secs(30), "preventia reached over SSH", |_, s| {
-        s.host(&preventia).unwrap().status == opsdeck::model::HostStatus::Up
-    })
+    run.until(
+        Duration::from_secs(30),
+        "preventia reached over SSH",
+        |_, s| s.host(&preventia).unwrap().status == opsdeck::model::HostStatus::Up,
+    )
     .await;
 
     let _restore = Restore;
     lab_break(&["prometheus-stop", "preventia"]);
-    run.until(Duration::from_secs(15), "Prometheus reported down", |u, _| {
-        matches!(u, Update::Monitor(MonitorUpdate::Down { .. }))
-    })
+    run.until(
+        Duration::from_secs(15),
+        "Prometheus reported down",
+        |u, _| matches!(u, Update::Monitor(MonitorUpdate::Down { .. })),
+    )
     .await;
-    let before = run.state.host(&triboka).unwrap().last_sample.as_ref().unwrap().at;
-    run.until(Duration::from_secs(15), "triboka read again over SSH", |u, s| {
-        matches!(u, Update::HostSampled { host, .. } if *host == triboka)
-            && s.host(&triboka).unwrap().last_sample.as_ref().unwrap().at > before
-    })
+    let before = run
+        .state
+        .host(&triboka)
+        .unwrap()
+        .last_sample
+        .as_ref()
+        .unwrap()
+        .at;
+    run.until(
+        Duration::from_secs(15),
+        "triboka read again over SSH",
+        |u, s| {
+            matches!(u, Update::HostSampled { host, .. } if *host == triboka)
+                && s.host(&triboka).unwrap().last_sample.as_ref().unwrap().at > before
+        },
+    )
     .await;
     {
         let h = run.state.host(&preventia).unwrap();
         let gap = h.metrics_gap.as_ref().expect("preventia's metrics stale");
-        assert!(gap.reason.starts_with("Prometheus unreachable: "), "{}", gap.reason);
-        assert_eq!(h.status, opsdeck::model::HostStatus::Up, "its SSH status is unaffected");
-        assert!(h.services[0].values[0].gap.is_some(), "the PromQL value is stale");
+        assert!(
+            gap.reason.starts_with("Prometheus unreachable: "),
+            "{}",
+            gap.reason
+        );
+        assert_eq!(
+            h.status,
+            opsdeck::model::HostStatus::Up,
+            "its SSH status is unaffected"
+        );
+        assert!(
+            h.services[0].values[0].gap.is_some(),
+            "the PromQL value is stale"
+        );
         assert!(run.state.host(&triboka).unwrap().metrics_gap.is_none());
     }
 
@@ -193,6 +236,7 @@ async fn prometheus_stopped_is_stale_the_rest_updates_started_again_is_fresh() {
     ignore = "needs the lab: scripts/test, or lab/up and cargo test --features lab"
 )]
 fn a_deploy_whose_metrics_gate_fails_on_a_lab_query_rolls_back() {
+    let _serial = SERIAL.blocking_lock();
     let lab = lab_config();
     let dir = tempfile::tempdir().unwrap();
     let marker = dir.path().join("version");
@@ -248,6 +292,13 @@ every = "2s"
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("the metrics gate failed: node_up = 1 > 0.5"), "{text}");
-    assert_eq!(std::fs::read_to_string(&marker).unwrap().trim(), "v1", "{text}");
+    assert!(
+        text.contains("the metrics gate failed: node_up = 1 > 0.5"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&marker).unwrap().trim(),
+        "v1",
+        "{text}"
+    );
 }

@@ -4,9 +4,9 @@
 //! updating, and started again it is fresh within a refresh; a deploy whose metrics gate
 //! fails is rolled back. The lab versions of these are in tests/lab_metrics.rs.
 
+mod common;
 #[path = "support/local_prometheus.rs"]
 mod local_prometheus;
-mod common;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -61,7 +61,10 @@ async fn this_machine_through_prometheus_agrees_with_its_own_proc() {
     );
     assert_eq!(p.cpu_cores.len(), s.cpu_cores.len(), "cores");
     let (pc, sc) = (p.cpu_total.unwrap(), s.cpu_total.unwrap());
-    assert!((pc - sc).abs() <= 35.0, "cpu: prometheus {pc:.1} vs /proc {sc:.1}");
+    assert!(
+        (pc - sc).abs() <= 35.0,
+        "cpu: prometheus {pc:.1} vs /proc {sc:.1}"
+    );
     assert!((p.load[0] - s.load[0]).abs() <= 1.0, "load1 {p:?} vs {s:?}");
     let up = p.uptime.as_secs_f64() - s.uptime.as_secs_f64();
     assert!(up.abs() <= 5.0, "uptime differs by {up:.1}s");
@@ -71,7 +74,9 @@ async fn this_machine_through_prometheus_agrees_with_its_own_proc() {
         }
     }
     assert!(
-        p.disks.iter().any(|d| s.disks.iter().any(|x| x.mount == d.mount)),
+        p.disks
+            .iter()
+            .any(|d| s.disks.iter().any(|x| x.mount == d.mount)),
         "no mount in common: prometheus {:?} vs /proc {:?}",
         p.disks,
         s.disks
@@ -132,12 +137,21 @@ transport = "local"
     }
 
     prom.stop_prometheus();
-    run.until(Duration::from_secs(10), "Prometheus reported down", |u, _| {
-        matches!(u, Update::Monitor(MonitorUpdate::Down { .. }))
-    })
+    run.until(
+        Duration::from_secs(10),
+        "Prometheus reported down",
+        |u, _| matches!(u, Update::Monitor(MonitorUpdate::Down { .. })),
+    )
     .await;
     // The host read from /proc keeps updating meanwhile.
-    let before = run.state.host(&prochost).unwrap().last_sample.as_ref().unwrap().at;
+    let before = run
+        .state
+        .host(&prochost)
+        .unwrap()
+        .last_sample
+        .as_ref()
+        .unwrap()
+        .at;
     run.until(Duration::from_secs(10), "via-proc read again", |u, s| {
         matches!(u, Update::HostSampled { host, .. } if *host == prochost)
             && s.host(&prochost).unwrap().last_sample.as_ref().unwrap().at > before
@@ -159,7 +173,10 @@ transport = "local"
             opsdeck::model::Health::Stale
         );
         let other = run.state.host(&prochost).unwrap();
-        assert!(other.metrics_gap.is_none(), "the /proc host is not affected");
+        assert!(
+            other.metrics_gap.is_none(),
+            "the /proc host is not affected"
+        );
         assert_eq!(other.status, opsdeck::model::HostStatus::Up);
     }
 
@@ -260,7 +277,11 @@ status = ["true"]
     assert_eq!(std::fs::read_to_string(&marker).unwrap().trim(), "v2");
 
     let (code, out) = deploy("box/fails", "v3");
-    assert_eq!(code, Some(1), "a failed gate that rolled back exits 1: {out}");
+    assert_eq!(
+        code,
+        Some(1),
+        "a failed gate that rolled back exits 1: {out}"
+    );
     assert!(
         out.contains("the metrics gate failed: node_up = 1 < 2"),
         "{out}"

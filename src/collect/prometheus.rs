@@ -202,9 +202,10 @@ fn knock_address(base: &str) -> Option<(String, u16)> {
     let authority = rest.split('/').next()?;
     let default = if scheme == "https" { 443 } else { 80 };
     match authority.rsplit_once(':') {
-        Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => {
-            Some((h.trim_matches(['[', ']']).to_owned(), p.parse().ok()?))
-        }
+        Some((h, p)) if !h.contains(']') || h.ends_with(']') => match p.parse() {
+            Ok(port) => Some((h.trim_matches(['[', ']']).to_owned(), port)),
+            Err(_) => Some((authority.to_owned(), default)),
+        },
         _ => Some((authority.trim_matches(['[', ']']).to_owned(), default)),
     }
 }

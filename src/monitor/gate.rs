@@ -36,7 +36,11 @@ impl Rule {
             bad: g.bad,
             hold: g.hold.get(),
             every: g.every.as_ref().map_or(DEFAULT_EVERY, |d| d.get()),
-            unit: g.unit.as_ref().map(|u| u.get_ref().clone()).unwrap_or_default(),
+            unit: g
+                .unit
+                .as_ref()
+                .map(|u| u.get_ref().clone())
+                .unwrap_or_default(),
         }
     }
 

@@ -42,10 +42,19 @@ fn one_bad_reading_fails_at_once() {
 #[test]
 fn the_threshold_itself_is_fine_and_below_works() {
     let r = rule(1.0, Bad::Above, 0);
-    assert!(matches!(decide(&r, &[at(0, Reading::Value(1.0))]), Verdict::Passed(_)));
+    assert!(matches!(
+        decide(&r, &[at(0, Reading::Value(1.0))]),
+        Verdict::Passed(_)
+    ));
     let r = rule(10.0, Bad::Below, 0);
-    assert!(matches!(decide(&r, &[at(0, Reading::Value(9.0))]), Verdict::Failed(_)));
-    assert!(matches!(decide(&r, &[at(0, Reading::Value(11.0))]), Verdict::Passed(_)));
+    assert!(matches!(
+        decide(&r, &[at(0, Reading::Value(9.0))]),
+        Verdict::Failed(_)
+    ));
+    assert!(matches!(
+        decide(&r, &[at(0, Reading::Value(11.0))]),
+        Verdict::Passed(_)
+    ));
 }
 
 #[test]

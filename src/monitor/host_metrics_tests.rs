@@ -47,7 +47,11 @@ fn answers_are_split_by_instance() {
     assert_eq!(a.swap_used_bytes, 0);
     assert_eq!(a.load, [0.5, 0.0, 1.5]);
     assert_eq!(a.uptime, Duration::from_secs_f64(3600.5));
-    assert_eq!(a.disks.len(), 1, "a bind mount of the same device is one disk");
+    assert_eq!(
+        a.disks.len(),
+        1,
+        "a bind mount of the same device is one disk"
+    );
     assert_eq!(a.disks[0].mount, "/");
     assert_eq!(a.disks[0].used_bytes, 1500);
     let b = &out["b"];

@@ -123,7 +123,8 @@ fn value_of(v: &str) -> Result<f64, PromError> {
 
 /// Parses a `/api/v1/query` or `/api/v1/query_range` response body.
 pub fn parse_response(body: &[u8]) -> Result<QueryResult, PromError> {
-    let env: Envelope = serde_json::from_slice(body).map_err(|e| PromError::Parse(e.to_string()))?;
+    let env: Envelope =
+        serde_json::from_slice(body).map_err(|e| PromError::Parse(e.to_string()))?;
     if env.status != "success" {
         return Err(PromError::Query {
             kind: env.error_type.unwrap_or_else(|| "error".into()),

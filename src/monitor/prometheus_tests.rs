@@ -41,12 +41,16 @@ fn a_matrix_of_two_series() {
 
 #[test]
 fn a_scalar_and_a_string() {
-    let s = parse_response(br#"{"status":"success","data":{"resultType":"scalar","result":[1700000000,"0.25"]}}"#)
-        .unwrap();
+    let s = parse_response(
+        br#"{"status":"success","data":{"resultType":"scalar","result":[1700000000,"0.25"]}}"#,
+    )
+    .unwrap();
     assert_eq!(s.clone().into_samples()[0].value, 0.25);
     assert!(matches!(s, QueryResult::Scalar(_, v) if v == 0.25));
-    let t = parse_response(br#"{"status":"success","data":{"resultType":"string","result":[1700000000,"hello"]}}"#)
-        .unwrap();
+    let t = parse_response(
+        br#"{"status":"success","data":{"resultType":"string","result":[1700000000,"hello"]}}"#,
+    )
+    .unwrap();
     assert!(matches!(t, QueryResult::String(_, ref v) if v == "hello"));
 }
 

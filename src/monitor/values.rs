@@ -31,7 +31,11 @@ impl ValueSpec {
             expr: q.expr.get_ref().clone(),
             scale: q.scale.unwrap_or(1.0),
             labels: q.labels.clone(),
-            unit: q.unit.as_ref().map(|u| u.get_ref().clone()).unwrap_or_default(),
+            unit: q
+                .unit
+                .as_ref()
+                .map(|u| u.get_ref().clone())
+                .unwrap_or_default(),
             warn: q.warn.as_ref().map(|w| *w.get_ref()),
             fail: q.fail.as_ref().map(|f| *f.get_ref()),
             bad: q.bad,
@@ -77,10 +81,7 @@ impl ValueSpec {
 /// each spec in order (`Err`: the query failed; `Ok(None)`: no data). Series are found
 /// through an index of the label values the specs select by, so 5,000 services reading one
 /// expression cost one pass over its answer, not 5,000.
-pub async fn fetch(
-    client: &PromClient,
-    specs: &[ValueSpec],
-) -> Vec<Result<Option<f64>, String>> {
+pub async fn fetch(client: &PromClient, specs: &[ValueSpec]) -> Vec<Result<Option<f64>, String>> {
     let mut distinct: Vec<&str> = specs.iter().map(|s| s.expr.as_str()).collect();
     distinct.sort_unstable();
     distinct.dedup();

@@ -11,7 +11,10 @@ use crate::model::{HostId, HostSample, ServiceId};
 pub enum MonitorUpdate {
     Read(Box<MonitorRead>),
     /// Prometheus did not answer; it is asked again in `retry_in`.
-    Down { reason: String, retry_in: Duration },
+    Down {
+        reason: String,
+        retry_in: Duration,
+    },
 }
 
 #[derive(Debug, Clone, Default)]

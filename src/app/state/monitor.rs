@@ -34,7 +34,11 @@ impl Gap {
     /// "stale 42s: reason"
     pub fn label(&self, now: DateTime<Utc>) -> String {
         let age = now.signed_duration_since(self.since).num_seconds().max(0);
-        format!("stale {}: {}", crate::model::units::uptime(std::time::Duration::from_secs(age as u64)), self.reason)
+        format!(
+            "stale {}: {}",
+            crate::model::units::uptime(std::time::Duration::from_secs(age as u64)),
+            self.reason
+        )
     }
 }
 
@@ -71,7 +75,8 @@ impl ValueState {
         if self.gap.is_some() {
             return Health::Stale;
         }
-        self.value().map_or(Health::Unknown, |v| self.spec.health(v))
+        self.value()
+            .map_or(Health::Unknown, |v| self.spec.health(v))
     }
 
     pub fn record(&mut self, at: DateTime<Utc>, value: Option<f64>) {

@@ -9,19 +9,25 @@ const HOLD: Bounds = (secs(1), secs(3_600));
 
 pub(super) fn monitoring_rules(c: &mut Checker, file: &ConfigFile) {
     let m = &file.monitoring;
-    for (field, url) in [("prometheus", &m.prometheus), ("alertmanager", &m.alertmanager)] {
+    for (field, url) in [
+        ("prometheus", &m.prometheus),
+        ("alertmanager", &m.alertmanager),
+    ] {
         if let Some(u) = url {
             url_rule(c, u.get_ref(), u.span(), &format!("monitoring.{field}"));
         }
     }
     c.duration(&m.timeout, "monitoring", "timeout", TIMEOUT);
     c.opt_duration(&m.refresh, "monitoring", "refresh", (ms(200), secs(3_600)));
-    c.duration(&m.rate_window, "monitoring", "rate_window", (secs(1), secs(3_600)));
+    c.duration(
+        &m.rate_window,
+        "monitoring",
+        "rate_window",
+        (secs(1), secs(3_600)),
+    );
     label_name(c, &m.instance_label, "monitoring.instance_label");
     let needs = |what: &str| {
-        format!(
-            "{what} needs Prometheus: set `prometheus = \"http://HOST:9090\"` in [monitoring]"
-        )
+        format!("{what} needs Prometheus: set `prometheus = \"http://HOST:9090\"` in [monitoring]")
     };
     for (i, h) in file.hosts.iter().enumerate() {
         let p = format!("hosts[{i}]");
@@ -85,12 +91,16 @@ fn promql(c: &mut Checker, q: &ServicePromql, p: &str) {
                 "`warn` = {} is past `fail` = {}: with bad = \"{}\" the warning comes first",
                 w.get_ref(),
                 f.get_ref(),
-                if q.bad.symbol() == ">" { "above" } else { "below" }
+                if q.bad.symbol() == ">" {
+                    "above"
+                } else {
+                    "below"
+                }
             ),
         );
     }
     scale(c, q.scale, q.name.span(), p);
-    for (label, _) in &q.labels {
+    for label in q.labels.keys() {
         if !is_label_name(label) {
             c.err(
                 q.name.span(),
@@ -115,8 +125,16 @@ fn gate(c: &mut Checker, g: &GateThreshold, p: &str) {
 
 fn expr(c: &mut Checker, e: &Spanned<String>, p: &str) {
     if e.get_ref().trim().is_empty() {
-        c.err(e.span(), format!("{p}.expr"), "the PromQL expression is empty");
-    } else if let Some(ch) = e.get_ref().chars().find(|ch| ch.is_control() && *ch != '\n') {
+        c.err(
+            e.span(),
+            format!("{p}.expr"),
+            "the PromQL expression is empty",
+        );
+    } else if let Some(ch) = e
+        .get_ref()
+        .chars()
+        .find(|ch| ch.is_control() && *ch != '\n')
+    {
         c.err(
             e.span(),
             format!("{p}.expr"),
