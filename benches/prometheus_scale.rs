@@ -192,15 +192,17 @@ fn row(s: &vt100::Screen, r: u16) -> String {
     s.rows(0, COLS).nth(r as usize).unwrap_or_default()
 }
 
-/// Every host row on screen has its CPU %, and some service's values have a verdict.
+/// Every host row on screen has its CPU %, and every service row its values' verdict.
 fn full(s: &vt100::Screen) -> bool {
     let rows: Vec<String> = s.rows(0, COLS).collect();
-    let hosts: Vec<&String> = rows.iter().filter(|r| r.contains("scale-0")).collect();
-    !hosts.is_empty()
-        && hosts.iter().all(|r| r.contains('%'))
-        && rows
+    let hosts = rows.iter().filter(|r| r.contains("scale-0"));
+    let services: Vec<&String> = rows.iter().filter(|r| r.contains("svc-")).collect();
+    hosts.clone().count() > 0
+        && hosts.into_iter().all(|r| r.contains('%'))
+        && !services.is_empty()
+        && services
             .iter()
-            .any(|r| r.contains("svc-") && (r.contains('✔') || r.contains('▲') || r.contains('✘')))
+            .all(|r| ["healthy", "warning", "failing"].iter().any(|h| r.contains(h)))
 }
 
 fn main() {
@@ -277,10 +279,13 @@ fn main() {
         parser: vt100::Parser::new(ROWS, COLS, 0),
         rx,
     };
-    let first = screen
-        .until(Duration::from_secs(30), full)
-        .expect("a full first screen within 30 s")
-        - started;
+    let Some(at) = screen.until(Duration::from_secs(30), full) else {
+        panic!(
+            "no full first screen within 30 s:\n{}",
+            screen.parser.screen().contents()
+        );
+    };
+    let first = at - started;
 
     // Keys while updates arrive: type a filter one key at a time, then clear it.
     let mut press = |k: &str| {
