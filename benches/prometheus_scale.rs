@@ -200,9 +200,11 @@ fn full(s: &vt100::Screen) -> bool {
     hosts.clone().count() > 0
         && hosts.into_iter().all(|r| r.contains('%'))
         && !services.is_empty()
-        && services
-            .iter()
-            .all(|r| ["healthy", "warning", "failing"].iter().any(|h| r.contains(h)))
+        && services.iter().all(|r| {
+            ["healthy", "warning", "failing"]
+                .iter()
+                .any(|h| r.contains(h))
+        })
 }
 
 fn main() {

@@ -472,5 +472,5 @@ pub fn containers(state: &mut State, config: &Config) {
 
 mod incident;
 mod prometheus;
-pub use prometheus::{prometheus_down, prometheus_values};
 pub use incident::{TIMELINE_LOG, open_runbook, open_timeline};
+pub use prometheus::{prometheus_down, prometheus_values};

@@ -20,7 +20,7 @@ use opsdeck::monitor::host_metrics;
 use opsdeck::protocol::{MonitorUpdate, Update};
 
 /// Prometheus and node-exporter are processes of this test binary: one test at a time.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn config(text: &str) -> Arc<opsdeck::config::Config> {
     let dir = std::env::temp_dir();
@@ -30,7 +30,7 @@ fn config(text: &str) -> Arc<opsdeck::config::Config> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn this_machine_through_prometheus_agrees_with_its_own_proc() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let prom = LocalPrometheus::start();
     prom.wait_scraped(Duration::from_secs(30));
     let client = PromClient::new(&prom.url(), Duration::from_secs(5)).unwrap();
@@ -85,7 +85,7 @@ async fn this_machine_through_prometheus_agrees_with_its_own_proc() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_stopped_marks_its_data_stale_and_started_again_is_fresh() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let mut prom = LocalPrometheus::start();
     prom.wait_scraped(Duration::from_secs(30));
     let cfg = config(&format!(
@@ -200,7 +200,7 @@ transport = "local"
 
 #[test]
 fn a_deploy_whose_metrics_gate_fails_is_rolled_back() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.blocking_lock();
     let prom = LocalPrometheus::start();
     prom.wait_scraped(Duration::from_secs(30));
     let dir = tempfile::tempdir().unwrap();

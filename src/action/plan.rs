@@ -421,7 +421,11 @@ impl fmt::Display for StepOp {
                         f,
                         " {} {} {}{} for {};",
                         r.name,
-                        if r.bad == crate::config::monitoring::Bad::Above { "≤" } else { "≥" },
+                        if r.bad == crate::config::monitoring::Bad::Above {
+                            "≤"
+                        } else {
+                            "≥"
+                        },
                         r.threshold,
                         r.unit,
                         humantime::format_duration(r.hold)

@@ -61,7 +61,9 @@ pub fn start(ctx: &Context) {
     }
     if prometheus::Plan::of(&config).is_some() {
         let c = ctx.clone();
-        ctx.supervise("prometheus".into(), None, move || prometheus::run(c.clone()));
+        ctx.supervise("prometheus".into(), None, move || {
+            prometheus::run(c.clone())
+        });
     }
     if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "task") {
         ctx.spawn("test-panic".into(), None, async {

@@ -10,7 +10,7 @@ pub mod runbook;
 pub mod update;
 
 pub use effect::Effect;
-pub use monitor::{MonitorRead, MonitorUpdate};
 pub use logs::{FollowSource, LogSpec, Window};
+pub use monitor::{MonitorRead, MonitorUpdate};
 pub use runbook::OpenedRunbook;
 pub use update::Update;

@@ -16,8 +16,8 @@ mod monitor;
 mod runbook;
 pub use crate::app::palette::Candidate;
 pub use backups::{BackupSetState, BackupsView};
-pub use monitor::{Gap, ValueState};
 pub use fleet::{CheckState, HostState, PendingKey, Row, ServiceState, TaskFault, kind_label};
+pub use monitor::{Gap, ValueState};
 pub use runbook::{PANE_OUTPUT_LINES, PaneInput, RunbookPane, TimelineView, Waiting};
 
 /// About ten minutes of samples at the refresh interval.
