@@ -415,23 +415,7 @@ impl fmt::Display for StepOp {
                 humantime::format_duration(*interval)
             ),
             StepOp::MetricsGate { rules, .. } => {
-                write!(f, "hold on Prometheus:")?;
-                for r in rules {
-                    write!(
-                        f,
-                        " {} {} {}{} for {};",
-                        r.name,
-                        if r.bad == crate::config::monitoring::Bad::Above {
-                            "≤"
-                        } else {
-                            "≥"
-                        },
-                        r.threshold,
-                        r.unit,
-                        humantime::format_duration(r.hold)
-                    )?;
-                }
-                Ok(())
+                write!(f, "{}", crate::monitor::gate::summary(rules))
             }
         }
     }

@@ -59,6 +59,23 @@ fn trim(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
+/// "hold on Prometheus: error_rate ≤ 1% for 2m; …", as a plan shows the gate.
+pub fn summary(rules: &[Rule]) -> String {
+    let parts: Vec<String> = rules
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} for {}",
+                r.name,
+                if r.bad == Bad::Above { "≤" } else { "≥" },
+                r.show(r.threshold),
+                humantime::format_duration(r.hold)
+            )
+        })
+        .collect();
+    format!("hold on Prometheus: {}", parts.join("; "))
+}
+
 /// One reading of a rule's expression, `at` after the gate began.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reading {
