@@ -146,3 +146,12 @@ apt_mirror() {
   done
   return 1
 }
+
+# Prometheus on preventia's address (lab/up starts it; lab/break prometheus-start restarts it
+# after prometheus-stop with the same data directory, so its series survive).
+start_prometheus() {
+  local pd; pd="$(hostdir preventia)/prometheus"
+  local ip=${IP[preventia]}
+  start_daemon preventia prometheus prometheus --rules.alert.resend-delay=5s --config.file="$pd/prometheus.yml" --storage.tsdb.path="$pd/data" \
+    --storage.tsdb.retention.time=1d --web.listen-address="$ip:9090" --web.external-url="http://$ip:9090/" --web.enable-lifecycle
+}

@@ -471,4 +471,6 @@ pub fn containers(state: &mut State, config: &Config) {
 }
 
 mod incident;
+mod prometheus;
 pub use incident::{TIMELINE_LOG, open_runbook, open_timeline};
+pub use prometheus::{prometheus_down, prometheus_values};

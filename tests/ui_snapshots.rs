@@ -512,3 +512,26 @@ fn discovered_units_not_started_and_the_first_run_hint() {
         );
     });
 }
+
+fn open_host(config: &Config, state: &mut State, host: usize) {
+    let at = state
+        .rows()
+        .iter()
+        .position(|r| *r == Row::Host(host))
+        .unwrap();
+    state.selected = at;
+    update(state, config, Msg::Action(Action::Open));
+}
+
+#[test]
+fn promql_values_in_the_host_detail() {
+    each_size("host_detail_promql", |config, state| {
+        fixture::prometheus_values(config, state);
+        open_host(config, state, 3);
+    });
+    each_size("host_detail_promql_stale", |config, state| {
+        fixture::prometheus_values(config, state);
+        fixture::prometheus_down(config, state);
+        open_host(config, state, 3);
+    });
+}

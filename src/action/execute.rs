@@ -302,6 +302,11 @@ async fn run_step(
             attempts,
             interval,
         } => gate_step(env, check, *attempts, *interval, line_tx).await,
+        StepOp::MetricsGate {
+            prometheus,
+            timeout,
+            rules,
+        } => super::steps::metrics_gate_step(prometheus, *timeout, rules, line_tx).await,
         StepOp::RecordImages { project, service } => {
             drop(line_tx);
             match replica_images(env.transports, host, project, service).await {

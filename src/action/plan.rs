@@ -208,6 +208,12 @@ pub enum StepOp {
         attempts: u32,
         interval: Duration,
     },
+    /// PromQL thresholds read from Prometheus until each has held for its window.
+    MetricsGate {
+        prometheus: String,
+        timeout: Duration,
+        rules: Vec<crate::monitor::gate::Rule>,
+    },
     /// A command whose trimmed output must meet `expect` (a row count, `ok`).
     Integrity {
         command: CommandSpec,
@@ -408,6 +414,9 @@ impl fmt::Display for StepOp {
                 "check {check} until it passes ({attempts} × {})",
                 humantime::format_duration(*interval)
             ),
+            StepOp::MetricsGate { rules, .. } => {
+                write!(f, "{}", crate::monitor::gate::summary(rules))
+            }
         }
     }
 }

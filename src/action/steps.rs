@@ -115,6 +115,28 @@ pub(super) async fn gate_step(
     )))
 }
 
+/// The metrics gate: every PromQL threshold held over its window (monitor::gate).
+pub(super) async fn metrics_gate_step(
+    prometheus: &str,
+    timeout: std::time::Duration,
+    rules: &[crate::monitor::gate::Rule],
+    lines: mpsc::Sender<String>,
+) -> Result<CommandOutput, TransportError> {
+    let client = match crate::monitor::PromClient::new(prometheus, timeout) {
+        Ok(c) => c,
+        Err(e) => return Ok(failed(e.to_string())),
+    };
+    let (out, line) = match crate::monitor::gate::evaluate(&client, rules, &lines).await {
+        Ok(held) => (done(held.clone()), held),
+        Err(why) => {
+            let why = format!("the metrics gate failed: {why}");
+            (failed(why.clone()), why)
+        }
+    };
+    let _ = lines.send(line).await;
+    Ok(out)
+}
+
 pub(super) fn done(stdout: String) -> CommandOutput {
     CommandOutput {
         exit_code: Some(0),

@@ -25,6 +25,7 @@ pub fn apply_units(state: &mut State, host: &HostId, units: Vec<DiscoveredUnit>)
                 observation: Some(unit.observation),
                 checks: vec![],
                 container_health: Health::Unknown,
+                values: vec![],
                 discovered: true,
             }),
         }

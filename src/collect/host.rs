@@ -33,6 +33,9 @@ const KNOCK_EVERY: Duration = Duration::from_secs(1);
 /// What is read from one host each round, from the config.
 struct Plan {
     refresh: Duration,
+    /// `metrics = "prometheus"`: the readings' resource figures are not reported (the
+    /// Prometheus collector reports them), only that the host answered.
+    metrics_elsewhere: bool,
     poll_timeout: Duration,
     /// Systemd services and their units.
     units: Vec<(ServiceId, String)>,
@@ -52,6 +55,8 @@ impl Plan {
         let id = |name: &str| ServiceId::new(host, name);
         Some(Plan {
             refresh,
+            metrics_elsewhere: *cfg.metrics.get_ref()
+                == crate::config::monitoring::MetricsSource::Prometheus,
             poll_timeout: (refresh * 3).clamp(Duration::from_secs(5), Duration::from_secs(15)),
             units: cfg
                 .services
@@ -263,9 +268,13 @@ async fn rounds(ctx: &Context, host: &HostId, plan: &Plan, link: &mut Link) -> O
             Round::Read(reading) => {
                 let at = reading.sample.at;
                 let uptime = reading.sample.uptime;
-                let sampled = Update::HostSampled {
-                    host: host.clone(),
-                    sample: reading.sample,
+                let sampled = if plan.metrics_elsewhere {
+                    Update::HostReached { host: host.clone() }
+                } else {
+                    Update::HostSampled {
+                        host: host.clone(),
+                        sample: reading.sample,
+                    }
                 };
                 if !ctx.send(sampled).await {
                     return None;

@@ -15,6 +15,7 @@ pub mod host;
 pub mod host_metrics;
 pub mod logs;
 pub mod proc;
+pub mod prometheus;
 pub mod remote;
 pub mod snapshot;
 pub mod supervisor;

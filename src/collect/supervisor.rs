@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::context::Context;
-use super::{backups, checks, docker, host};
+use super::{backups, checks, docker, host, prometheus};
 use crate::check::CheckSpec;
 use crate::config::schema::TransportKind;
 use crate::model::HostId;
@@ -57,6 +57,12 @@ pub fn start(ctx: &Context) {
         let host = HostId::new(set.host.get_ref());
         ctx.supervise(format!("backups {name}"), Some(host), move || {
             backups::run(c.clone(), name.clone())
+        });
+    }
+    if prometheus::Plan::of(&config).is_some() {
+        let c = ctx.clone();
+        ctx.supervise("prometheus".into(), None, move || {
+            prometheus::run(c.clone())
         });
     }
     if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "task") {

@@ -7,6 +7,7 @@ pub mod include;
 pub mod keymap;
 pub mod load;
 pub mod port;
+pub mod monitoring;
 pub mod schema;
 pub mod secret;
 pub mod size;

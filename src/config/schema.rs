@@ -35,6 +35,9 @@ pub struct ConfigFile {
     pub runbooks: Vec<Runbook>,
     #[serde(default)]
     pub suites: Vec<SmokeSuite>,
+    /// Prometheus and Alertmanager (src/config/monitoring.rs).
+    #[serde(default)]
+    pub monitoring: super::monitoring::MonitoringConfig,
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,6 +140,11 @@ pub struct Host {
     /// What to list as discovered services beside the configured ones.
     #[serde(default)]
     pub discover: Vec<DiscoverKind>,
+    /// `ssh` (read on the host) or `prometheus` (node-exporter series).
+    #[serde(default = "super::monitoring::default_metrics")]
+    pub metrics: Spanned<super::monitoring::MetricsSource>,
+    /// The host's node-exporter `instance` label value; default `ADDRESS:9100`.
+    pub instance: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -185,6 +193,9 @@ pub struct Service {
     pub checks: Vec<Check>,
     #[serde(default)]
     pub logs: Vec<LogSource>,
+    /// PromQL values shown with the service; their thresholds feed its health.
+    #[serde(default)]
+    pub promql: Vec<super::monitoring::ServicePromql>,
 }
 
 /// A command as written in the config: an argument list, or with `shell = true` a script.
@@ -425,6 +436,9 @@ pub struct DeployRecipe {
     pub backup_before: Option<Spanned<String>>,
     /// A smoke suite run after the gate; its failure rolls back like the gate's.
     pub smoke_after: Option<Spanned<String>>,
+    /// PromQL thresholds held after the health gate; a failure rolls back.
+    #[serde(default)]
+    pub metrics_gate: Vec<super::monitoring::GateThreshold>,
 }
 
 /// An HTTP request a deploy step makes; `{version}` and `{previous_version}` are

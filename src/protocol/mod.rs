@@ -5,10 +5,12 @@
 
 pub mod effect;
 pub mod logs;
+pub mod monitor;
 pub mod runbook;
 pub mod update;
 
 pub use effect::Effect;
 pub use logs::{FollowSource, LogSpec, Window};
+pub use monitor::{MonitorRead, MonitorUpdate};
 pub use runbook::OpenedRunbook;
 pub use update::Update;

@@ -48,6 +48,12 @@ pub enum Update {
         host: HostId,
         reason: String,
     },
+    /// The host answered, its resources read elsewhere (`metrics = "prometheus"`).
+    HostReached {
+        host: HostId,
+    },
+    /// From the Prometheus collector (src/collect/prometheus.rs).
+    Monitor(crate::protocol::MonitorUpdate),
     /// The host offered a key nobody trusts yet; `:trust HOST` writes these lines.
     HostKeyUnknown {
         host: HostId,

@@ -42,7 +42,10 @@ pub(super) fn host_cells<'a>(host: &'a HostState, counts: &Counts, cx: &Ctx<'_>)
                 HostStatus::Up if recent_fault(host, state) => {
                     Cell::from(Span::styled("● up ⚠ restarted", theme.warn))
                 }
-                HostStatus::Up if sample.is_some_and(|s| state.is_stale(s.at)) => {
+                HostStatus::Up
+                    if !host.metrics_from_prometheus
+                        && sample.is_some_and(|s| state.is_stale(s.at)) =>
+                {
                     Cell::from(Span::styled("● up (stale)", theme.warn))
                 }
                 HostStatus::Up => Cell::from(Span::styled("● up", theme.ok)),
@@ -116,6 +119,10 @@ pub(super) fn host_cells<'a>(host: &'a HostState, counts: &Counts, cx: &Ctx<'_>)
                         theme.bad,
                     ))
                 }
+                _ if let Some(gap) = &host.metrics_gap => Cell::from(Span::styled(
+                    format!("metrics {}", gap.label(state.now)),
+                    theme.warn,
+                )),
                 (_, Some((since, reason))) => Cell::from(Span::styled(
                     format!(
                         "docker unreachable since {}: {reason}",

@@ -100,7 +100,16 @@ fn info_lines<'a>(host: &'a HostState, state: &State, theme: &Theme) -> Vec<Line
             format!("   load {:.2} {:.2} {:.2}", s.load[0], s.load[1], s.load[2]),
             theme.text,
         ));
-        if state.is_stale(s.at) {
+        if let Some(gap) = &host.metrics_gap {
+            first.push(Span::styled(
+                format!(
+                    "   metrics {} (last reading {})",
+                    gap.label(state.now),
+                    s.at.format("%H:%M:%S")
+                ),
+                theme.warn,
+            ));
+        } else if state.is_stale(s.at) {
             first.push(Span::styled(
                 format!("   stale: last reading {}", s.at.format("%H:%M:%S")),
                 theme.warn,
@@ -117,6 +126,15 @@ fn info_lines<'a>(host: &'a HostState, state: &State, theme: &Theme) -> Vec<Line
             ),
             theme.text,
         ));
+    }
+    if host.metrics_from_prometheus {
+        second.push(Span::styled("   metrics from Prometheus", theme.muted));
+        if let (Some(gap), None) = (&host.metrics_gap, &host.last_sample) {
+            first.push(Span::styled(
+                format!("   metrics {}", gap.label(state.now)),
+                theme.warn,
+            ));
+        }
     }
     if host.read_only {
         second.push(Span::styled("   read-only host", theme.warn));
@@ -244,7 +262,11 @@ fn render_services(frame: &mut Frame, area: Rect, host: &HostState, state: &Stat
     if area.height == 0 {
         return;
     }
-    let checks: usize = host.services.iter().map(|s| s.checks.len()).sum();
+    let checks: usize = host
+        .services
+        .iter()
+        .map(|s| s.checks.len() + s.values.len())
+        .sum();
     let mut lines = vec![Line::from(Span::styled(
         format!("services ({}) · checks ({checks})", host.services.len()),
         theme.accent,
@@ -269,6 +291,7 @@ fn render_services(frame: &mut Frame, area: Rect, host: &HostState, state: &Stat
         }
         lines.push(Line::from(spans));
         lines.extend(super::checks_panel::lines(svc, state, theme));
+        lines.extend(super::promql_panel::lines(svc, state, theme));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }

@@ -22,6 +22,7 @@ pub mod help;
 pub mod host_detail;
 pub mod log_view;
 pub mod palette;
+pub mod promql_panel;
 pub mod runbook_pane;
 pub mod smoke_report;
 pub mod status_line;

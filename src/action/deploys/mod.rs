@@ -17,6 +17,7 @@ use super::audit::AuditLog;
 
 mod history;
 mod lock;
+mod metrics_gate;
 mod query;
 use super::dispatcher::{Dispatcher, Refusal, location};
 use super::plan::{ActionKind, Confirmation, HttpStep, Plan, PlanStep, StepOp, Subject};
@@ -260,6 +261,7 @@ impl Dispatcher {
             steps.push(step);
         }
         steps.extend(gate_step(&r, "health gate"));
+        steps.extend(metrics_gate::step(config, r.recipe));
         // A failing suite rolls back too: the deploy step's way back is still pending.
         if let Some(suite) = &r.recipe.smoke_after {
             steps.push(PlanStep::new(

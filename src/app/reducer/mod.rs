@@ -461,6 +461,7 @@ mod fleet_view;
 mod log_sources;
 mod login;
 mod logs;
+mod monitor;
 mod palette;
 mod runbook;
 mod timeline;

@@ -78,6 +78,8 @@ pub(super) fn on_update(state: &mut State, config: &Config, update: Update) -> V
             }
             return effects;
         }
+        Update::HostReached { host } => return super::monitor::reached(state, &host),
+        Update::Monitor(update) => return super::monitor::applied(state, update),
         Update::HostUnreachable { host, reason } => {
             return super::login::unreachable(state, &host, reason, false);
         }

@@ -39,6 +39,10 @@ pub struct HostState {
     pub docker: Option<DockerView>,
     /// The last time one of the host's collectors panicked (it is started again).
     pub fault: Option<TaskFault>,
+    /// Its readings come from Prometheus (`metrics = "prometheus"`).
+    pub metrics_from_prometheus: bool,
+    /// Prometheus stopped answering for this host's readings.
+    pub metrics_gap: Option<super::Gap>,
 }
 
 /// A collector of a host panicked: what, when, and whether it is being started again.
@@ -84,6 +88,9 @@ impl HostState {
             needs_login: false,
             docker: None,
             fault: None,
+            metrics_from_prometheus: *h.metrics.get_ref()
+                == crate::config::monitoring::MetricsSource::Prometheus,
+            metrics_gap: None,
             id,
         }
     }
@@ -105,6 +112,8 @@ pub struct ServiceState {
     pub container_health: Health,
     /// Found on the host by discovery, not in the configuration.
     pub discovered: bool,
+    /// Its PromQL values (`[[promql]]`); their thresholds feed its health.
+    pub values: Vec<super::ValueState>,
 }
 
 impl ServiceState {
@@ -138,6 +147,7 @@ impl ServiceState {
                 .map(|c| CheckState::new(CheckSpec::from_config(h, s, c)))
                 .collect(),
             container_health: Health::Unknown,
+            values: super::ValueState::of_service(&ServiceId::new(&host, s.name.get_ref()), s),
             discovered: false,
         }
     }

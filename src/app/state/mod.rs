@@ -12,10 +12,12 @@ use crate::model::{CheckId, CheckResult, Health, History, HostId, RunState, Serv
 
 mod backups;
 mod fleet;
+mod monitor;
 mod runbook;
 pub use crate::app::palette::Candidate;
 pub use backups::{BackupSetState, BackupsView};
 pub use fleet::{CheckState, HostState, PendingKey, Row, ServiceState, TaskFault, kind_label};
+pub use monitor::{Gap, ValueState};
 pub use runbook::{PANE_OUTPUT_LINES, PaneInput, RunbookPane, TimelineView, Waiting};
 
 /// About ten minutes of samples at the refresh interval.
@@ -363,6 +365,7 @@ impl State {
             s.checks
                 .iter()
                 .map(|c| c.health(self.now))
+                .chain(s.values.iter().map(|v| v.health()))
                 .chain([s.container_health]),
         )
     }
