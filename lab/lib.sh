@@ -140,3 +140,11 @@ apt_mirror() {
   done
   return 1
 }
+
+# Alertmanager on preventia (lab/up, and lab/break alertmanager-start after a stop).
+start_alertmanager() {
+  local pd; pd="$(hostdir preventia)/prometheus"
+  start_daemon preventia alertmanager prometheus-alertmanager --config.file="$pd/alertmanager.yml" \
+    --storage.path="$pd/am-data" --web.listen-address="${IP[preventia]}:9093" --cluster.listen-address= \
+    --web.external-url="http://${IP[preventia]}:9093/"
+}

@@ -470,5 +470,7 @@ pub fn containers(state: &mut State, config: &Config) {
     }
 }
 
+mod alerts;
 mod incident;
+pub use alerts::{alerts, alerts_screen, alerts_stale};
 pub use incident::{TIMELINE_LOG, open_runbook, open_timeline};

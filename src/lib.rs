@@ -19,13 +19,14 @@
 //! action                    plan → confirm (the dispatcher) → execute → audit
 //! backup                    backup sets: listing here and off-site, grouping by key, freshness
 //! check                     the check engine
+//! monitor                   Alertmanager's alerts and silences; labels → hosts and services
 //! transport                 local and SSH commands, Docker endpoints; the only shell quoting
 //! config                    hosts.toml, validation, secrets, key map and theme data
 //! model                     domain types: ids, samples, statuses, log lines, Action
 //! logging                   tracing to a file, secrets redacted
 //! ```
 //!
-//! `transport`, `check`, `backup`, `collect`, `runbook` and `action` never import `app` or `ui`, nor ratatui or
+//! `transport`, `check`, `monitor`, `backup`, `collect`, `runbook` and `action` never import `app` or `ui`, nor ratatui or
 //! crossterm; `config` imports neither ratatui nor crossterm.
 
 pub mod action;
@@ -40,6 +41,7 @@ pub mod console;
 pub mod fixture;
 pub mod logging;
 pub mod model;
+pub mod monitor;
 pub mod protocol;
 pub mod runbook;
 pub mod runner;

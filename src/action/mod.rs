@@ -7,6 +7,7 @@ pub mod dispatcher;
 pub mod execute;
 mod outcome;
 pub mod plan;
+pub mod silences;
 mod settle;
 mod steps;
 

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::context::Context;
-use super::{backups, checks, docker, host};
+use super::{alerts, backups, checks, docker, host};
 use crate::check::CheckSpec;
 use crate::config::schema::TransportKind;
 use crate::model::HostId;
@@ -58,6 +58,10 @@ pub fn start(ctx: &Context) {
         ctx.supervise(format!("backups {name}"), Some(host), move || {
             backups::run(c.clone(), name.clone())
         });
+    }
+    if config.file.monitoring.alertmanager.is_some() {
+        let c = ctx.clone();
+        ctx.supervise("alertmanager".into(), None, move || alerts::run(c.clone()));
     }
     if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "task") {
         ctx.spawn("test-panic".into(), None, async {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 pub const TABLES: [&str; 5] = ["hosts", "backups", "deploys", "runbooks", "suites"];
 
 /// Top-level keys only the main file may have.
-const MAIN_ONLY: [&str; 3] = ["settings", "keys", "include"];
+const MAIN_ONLY: [&str; 4] = ["settings", "keys", "include", "monitoring"];
 
 /// The files one `include` entry names, sorted. A path without wildcards must exist; a glob
 /// (`*` and `?`, in the last component only) must have an existing directory and may match

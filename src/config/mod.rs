@@ -5,6 +5,7 @@ pub mod error;
 pub mod include;
 pub mod keymap;
 pub mod load;
+pub mod monitoring;
 pub mod schema;
 pub mod secret;
 pub mod size;

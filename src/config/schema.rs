@@ -33,6 +33,9 @@ pub struct ConfigFile {
     pub runbooks: Vec<Runbook>,
     #[serde(default)]
     pub suites: Vec<SmokeSuite>,
+    /// `[monitoring]`: Prometheus and Alertmanager.
+    #[serde(default)]
+    pub monitoring: super::monitoring::MonitoringConfig,
 }
 
 #[derive(Debug, Deserialize)]

@@ -43,6 +43,12 @@ pub enum Action {
     RunbookFocus,
     /// Abort the runbook run (or close its pane once it has ended).
     RunbookAbort,
+    /// The Alerts screen.
+    OpenAlerts,
+    /// Silence the selected alert (through the dispatcher).
+    SilenceAlert,
+    /// Expire the silence of the selected alert (through the dispatcher).
+    ExpireSilence,
 }
 
 impl Action {
@@ -82,6 +88,9 @@ impl Action {
         Action::OpenDeploys,
         Action::RunbookFocus,
         Action::RunbookAbort,
+        Action::OpenAlerts,
+        Action::SilenceAlert,
+        Action::ExpireSilence,
     ];
 
     /// One line for the help overlay.
@@ -122,6 +131,9 @@ impl Action {
             Action::OpenDeploys => "deploy history of the service (:deploy, :rollback act)",
             Action::RunbookFocus => "runbook pane: keys to it (enter r s n x) / to the fleet",
             Action::RunbookAbort => "runbook pane: abort the run, or close it once ended",
+            Action::OpenAlerts => "Alertmanager's alerts (enter opens the runbook one names)",
+            Action::SilenceAlert => "alerts: silence the selected alert for a while",
+            Action::ExpireSilence => "alerts: expire the silence of the selected alert",
         }
     }
 
@@ -158,6 +170,9 @@ impl Action {
             Action::OpenDeploys => "deploys",
             Action::RunbookFocus => "runbook",
             Action::RunbookAbort => "abort",
+            Action::OpenAlerts => "alerts",
+            Action::SilenceAlert => "silence",
+            Action::ExpireSilence => "unsilence",
         }
     }
 
@@ -171,6 +186,8 @@ impl Action {
                 | Action::BackupNow
                 | Action::RestoreBackup
                 | Action::DrillBackup
+                | Action::SilenceAlert
+                | Action::ExpireSilence
         )
     }
 

@@ -120,9 +120,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .map(|r| match *r {
             Row::Host(h) => {
                 let host = &state.hosts[h];
-                host.id.as_str().len() + host.tags.iter().map(|t| t.len() + 2).sum::<usize>()
+                host.id.as_str().len()
+                    + host.tags.iter().map(|t| t.len() + 2).sum::<usize>()
+                    + super::alerts::badge_width(state.alert_count_for_host(&host.id))
             }
-            Row::Service(h, s) => 4 + state.hosts[h].services[s].id.name.chars().count(),
+            Row::Service(h, s) => {
+                let id = &state.hosts[h].services[s].id;
+                4 + id.name.chars().count()
+                    + super::alerts::badge_width(state.alert_count_for_service(id))
+            }
             Row::Replica(..) => 24,
             Row::Discovered(h, d) => {
                 4 + state.hosts[h]
@@ -175,6 +181,7 @@ fn host_cells<'a>(
                     };
                     spans.push(Span::styled(format!(" #{tag}"), style));
                 }
+                spans.extend(super::alerts::host_badge(state, &host.id, theme));
                 Cell::from(Line::from(spans))
             }
             Column::Kind => Cell::from(Span::styled(transport_label(host.transport), theme.muted)),
@@ -278,6 +285,7 @@ fn service_cells<'a>(
                     spans.push(Span::styled("◆ ", theme.accent));
                 }
                 spans.push(Span::styled(&*svc.id.name, theme.text));
+                spans.extend(super::alerts::service_badge(state, &svc.id, theme));
                 Cell::from(Line::from(spans))
             }
             Column::Kind => Cell::from(Span::styled(kind_label(svc.kind), theme.muted)),

@@ -107,6 +107,9 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
     if timeline::timeline_key(state, action) {
         return vec![];
     }
+    if let Some(effects) = alerts::alerts_key(state, config, action) {
+        return effects;
+    }
     if state.on_logs()
         && matches!(state.mode, Mode::Normal)
         && let Some(effects) = on_log_action(state, action)
@@ -133,7 +136,10 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
             }
         }
         Action::Back => match (&state.mode, &state.screen) {
-            (Mode::Normal, Screen::Host(_) | Screen::Deploys(_) | Screen::Timeline(_)) => {
+            (
+                Mode::Normal,
+                Screen::Host(_) | Screen::Deploys(_) | Screen::Timeline(_) | Screen::Alerts(_),
+            ) => {
                 state.screen = Screen::Fleet
             }
             (Mode::Normal, Screen::Fleet) if !state.filter.is_empty() => {
@@ -222,6 +228,13 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
         // Handled by `backups::on_backup_action` before this match; never reach here.
         Action::OpenBackups | Action::BackupNow | Action::RestoreBackup | Action::DrillBackup => {}
         Action::OpenDeploys => return deploys::open_history(state, None),
+        Action::OpenAlerts => alerts::open_alerts(state),
+        // Keys of the Alerts screen (`alerts::alerts_key`); elsewhere they say where.
+        Action::SilenceAlert | Action::ExpireSilence => notice(
+            state,
+            NoticeLevel::Info,
+            "silences are made on the Alerts screen (A)",
+        ),
         Action::CycleTheme => {
             state.theme = (state.theme + 1) % state.themes.len().max(1);
             notice(
@@ -306,6 +319,7 @@ fn on_input(state: &mut State, config: &Config, input: TextInput) -> Vec<Effect>
             purpose,
             input: text,
         } => return runbook::on_text(state, purpose, text, input),
+        Mode::Silence(form) => return alerts::on_silence_input(state, config, form, input),
         Mode::Normal => {}
     }
     vec![]
@@ -446,6 +460,7 @@ fn on_click(state: &mut State, column: u16, row: u16) {
     }
 }
 
+mod alerts;
 mod backups;
 mod deploys;
 mod log_sources;

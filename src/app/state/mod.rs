@@ -10,10 +10,12 @@ use crate::config::keymap::Keymap;
 use crate::model::check::worst;
 use crate::model::{CheckId, CheckResult, Health, History, HostId, RunState, ServiceId};
 
+mod alerts;
 mod backups;
 mod fleet;
 mod runbook;
 pub use crate::app::palette::Candidate;
+pub use alerts::{AlertsState, AlertsView, SilenceForm, any_critical};
 pub use backups::{BackupSetState, BackupsView};
 pub use fleet::{CheckState, HostState, PendingKey, Row, ServiceState, TaskFault, kind_label};
 pub use runbook::{PANE_OUTPUT_LINES, PaneInput, RunbookPane, TimelineView, Waiting};
@@ -69,6 +71,8 @@ pub struct State {
     pub runbook: Option<RunbookPane>,
     /// Every runbook's name, for the palette (read when the console starts).
     pub runbooks: Vec<String>,
+    /// Alertmanager's alerts and silences.
+    pub alerts: AlertsState,
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +102,8 @@ pub enum Screen {
     Deploys(ServiceId),
     /// The audit log as an incident timeline (`:timeline`).
     Timeline(TimelineView),
+    /// Alertmanager's alerts, mapped or not (`A`, `:alerts`).
+    Alerts(AlertsView),
 }
 
 /// Two log screens are the same when they show the same view.
@@ -110,6 +116,7 @@ impl PartialEq for Screen {
             (Screen::Backups(a), Screen::Backups(b)) => a == b,
             (Screen::Deploys(a), Screen::Deploys(b)) => a == b,
             (Screen::Timeline(a), Screen::Timeline(b)) => a == b,
+            (Screen::Alerts(a), Screen::Alerts(b)) => a == b,
             _ => false,
         }
     }
@@ -153,6 +160,8 @@ pub enum Mode {
     },
     /// The smoke suite's per-check results over the screen.
     Smoke,
+    /// How long to silence an alert for, and why (`M` on the Alerts screen).
+    Silence(Box<SilenceForm>),
     Action(Box<ActionView>),
 }
 
@@ -261,6 +270,15 @@ impl State {
             locks: Default::default(),
             runbook: None,
             runbooks: Vec::new(),
+            alerts: AlertsState {
+                source: config
+                    .file
+                    .monitoring
+                    .alertmanager
+                    .as_ref()
+                    .map(|u| u.get_ref().clone()),
+                ..Default::default()
+            },
         }
     }
 

@@ -294,6 +294,7 @@ pub fn validate(file: &ConfigFile, report: &mut Report<'_>, place: &Place<'_>) {
         );
     }
     settings_rules(&mut c, &file.settings);
+    monitoring::monitoring_rules(&mut c, &file.monitoring);
     c.unique(
         file.hosts
             .iter()
@@ -462,6 +463,7 @@ fn settings_rules(c: &mut Checker, s: &Settings) {
 mod backups;
 mod fields;
 mod hosts;
+mod monitoring;
 mod recipes;
 mod references;
 
