@@ -277,6 +277,8 @@ async fn a_silence_from_the_console_is_in_alertmanager_and_expiring_it_removes_i
         matches!(u, Update::ActionFinished { .. })
     })
     .await;
+    // The popup says it is done; enter closes it.
+    update(&mut run.state, &config, Msg::Input(TextInput::Submit));
     let silences = am_get("/api/v2/silences");
     let ours = silences
         .as_array()
@@ -457,10 +459,10 @@ async fn opsdeck_alerts_json_and_its_exit_codes() {
         "silence", "--match", "lab=opsdeck", "--for", "2m", "--comment", "opsdeck lab test: all quiet", "--yes",
     ]);
     assert_eq!(code, 0, "{out}");
+    // "silence 5713a1c6-… until …": the id Alertmanager gave it.
     let id = out
         .split_whitespace()
-        .skip_while(|w| *w != "silence")
-        .nth(1)
+        .find(|w| w.len() == 36 && w.matches('-').count() == 4)
         .unwrap_or_else(|| panic!("no silence id in {out}"))
         .to_owned();
     let deadline = Instant::now() + Duration::from_secs(15);
