@@ -451,7 +451,6 @@ fn alerts_screen() {
 fn alerts_stale_and_the_silence_popup() {
     each_size("alerts_stale_silence", |config, state| {
         fixture::alerts_stale(config, state);
-        update(state, config, Msg::Action(Action::Down));
         update(state, config, Msg::Action(Action::SilenceAlert));
         update(state, config, Msg::Input(TextInput::Complete { back: false }));
         for c in "load test".chars() {

@@ -59,13 +59,27 @@ pub fn map_all(file: &ConfigFile, alerts: Vec<Alert>) -> Vec<MappedAlert> {
             }
         })
         .collect();
-    // Oldest first, then by name: a stable order that does not jump between polls.
-    mapped.sort_by(|a, b| {
-        (a.alert.starts_at, a.alert.name(), &a.alert.fingerprint).cmp(&(
-            b.alert.starts_at,
-            b.alert.name(),
-            &b.alert.fingerprint,
-        ))
+    // Firing before silenced, critical before warning, then oldest first: what needs a
+    // person comes first, and the order does not jump between polls.
+    mapped.sort_by_cached_key(|a| {
+        let state = match a.alert.state() {
+            "firing" => 0,
+            "pending" => 1,
+            "inhibited" => 2,
+            _ => 3,
+        };
+        let severity = match a.alert.severity() {
+            Some("critical" | "page" | "error" | "emergency") => 0,
+            Some("warning") => 1,
+            _ => 2,
+        };
+        (
+            state,
+            severity,
+            a.alert.starts_at,
+            a.alert.name().to_owned(),
+            a.alert.fingerprint.clone(),
+        )
     });
     mapped
 }

@@ -91,7 +91,31 @@ fn open_runbook(state: &mut State) -> Vec<Effect> {
     }
 }
 
+/// Read-only mode refuses before a popup opens (the dispatcher refuses again on submit,
+/// and for hosts that are `read_only` in the config).
+fn refused_read_only(state: &mut State) -> bool {
+    if state.read_only() {
+        let why = crate::action::Refusal::ReadOnly("opsdeck was started with --read-only".into());
+        notice(state, NoticeLevel::Error, format!("cannot change silences: {why}"));
+    }
+    state.read_only()
+}
+
+/// `M` or `U` off the Alerts screen.
+pub(super) fn elsewhere(state: &mut State) {
+    if !refused_read_only(state) {
+        notice(
+            state,
+            NoticeLevel::Info,
+            "silences are made on the Alerts screen (A)",
+        );
+    }
+}
+
 fn open_silence_form(state: &mut State) {
+    if refused_read_only(state) {
+        return;
+    }
     let Some(a) = state.selected_alert() else {
         notice(state, NoticeLevel::Info, "no alert to silence");
         return;
@@ -116,6 +140,9 @@ fn open_silence_form(state: &mut State) {
 }
 
 fn expire(state: &mut State, config: &Config) {
+    if refused_read_only(state) {
+        return;
+    }
     let Some(a) = state.selected_alert() else {
         return;
     };

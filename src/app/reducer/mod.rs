@@ -230,11 +230,7 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
         Action::OpenDeploys => return deploys::open_history(state, None),
         Action::OpenAlerts => alerts::open_alerts(state),
         // Keys of the Alerts screen (`alerts::alerts_key`); elsewhere they say where.
-        Action::SilenceAlert | Action::ExpireSilence => notice(
-            state,
-            NoticeLevel::Info,
-            "silences are made on the Alerts screen (A)",
-        ),
+        Action::SilenceAlert | Action::ExpireSilence => alerts::elsewhere(state),
         Action::CycleTheme => {
             state.theme = (state.theme + 1) % state.themes.len().max(1);
             notice(
