@@ -442,9 +442,9 @@ fn main() -> ExitCode {
         }
     };
     match cli.command.unwrap_or(Command::Tui) {
-        Command::Alerts { json } => exit_with(
-            runtime.block_on(cli::alerts::list(&config, json, &mut std::io::stdout())),
-        ),
+        Command::Alerts { json } => {
+            exit_with(runtime.block_on(cli::alerts::list(&config, json, &mut std::io::stdout())))
+        }
         Command::Silence(args) => {
             let paths = act_paths(&state_dir);
             let flags = (args.yes, None, args.dry_run, false);

@@ -55,7 +55,10 @@ fn am_has_lab_alert(host: &str) -> bool {
 fn wait_am(what: &str, pred: impl Fn() -> bool) -> Instant {
     let deadline = Instant::now() + LAB_PIPELINE;
     while !pred() {
-        assert!(Instant::now() < deadline, "{what}: not within {LAB_PIPELINE:?}");
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not within {LAB_PIPELINE:?}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     Instant::now()
@@ -136,11 +139,15 @@ async fn a_firing_rule_lands_on_its_host_row_and_resolving_clears_the_badge() {
     wait_am("an old LabAlert to resolve", || !am_has_lab_alert("epagal"));
 
     lab_break(&["alert-fire", "epagal", "backend"]);
-    let listed = wait_am("Alertmanager to list LabAlert", || am_has_lab_alert("epagal"));
+    let listed = wait_am("Alertmanager to list LabAlert", || {
+        am_has_lab_alert("epagal")
+    });
     let one_refresh = refresh(&config) + Duration::from_secs(2);
-    run.until(one_refresh, "LabAlert on epagal/backend within one refresh", |u, s| {
-        is_alerts(u) && s.alert_count_for_service(&service) == 1
-    })
+    run.until(
+        one_refresh,
+        "LabAlert on epagal/backend within one refresh",
+        |u, s| is_alerts(u) && s.alert_count_for_service(&service) == 1,
+    )
     .await;
     let seen = listed.elapsed();
     assert_eq!(run.state.alert_count_for_host(&host), 1);
@@ -151,20 +158,30 @@ async fn a_firing_rule_lands_on_its_host_row_and_resolving_clears_the_badge() {
     );
     let screen = draw(&run.state);
     let row = row_line(&screen, "epagal").unwrap_or_else(|| panic!("no epagal row:\n{screen}"));
-    assert!(row.contains("⚑1"), "epagal's row has no badge: {row}\n{screen}");
+    assert!(
+        row.contains("⚑1"),
+        "epagal's row has no badge: {row}\n{screen}"
+    );
     let svc_row = screen
         .lines()
         .skip_while(|l| !l.contains("epagal"))
         .find(|l| l.contains("backend"))
         .unwrap();
     assert!(svc_row.contains("⚑1"), "backend's row: {svc_row}");
-    assert!(screen.lines().next().unwrap().contains("firing"), "{screen}");
+    assert!(
+        screen.lines().next().unwrap().contains("firing"),
+        "{screen}"
+    );
 
     lab_break(&["alert-resolve", "epagal"]);
-    let resolved = wait_am("Alertmanager to drop LabAlert", || !am_has_lab_alert("epagal"));
-    run.until(one_refresh, "the badge to clear within one refresh", |u, s| {
-        is_alerts(u) && s.alert_count_for_service(&service) == 0
-    })
+    let resolved = wait_am("Alertmanager to drop LabAlert", || {
+        !am_has_lab_alert("epagal")
+    });
+    run.until(
+        one_refresh,
+        "the badge to clear within one refresh",
+        |u, s| is_alerts(u) && s.alert_count_for_service(&service) == 0,
+    )
     .await;
     let cleared = resolved.elapsed();
     let screen = draw(&run.state);
@@ -249,8 +266,15 @@ async fn a_silence_from_the_console_is_in_alertmanager_and_expiring_it_removes_i
         ro.alerts.alerts = run.state.alerts.alerts.clone();
         select_alert(&mut ro, &config, "LabAlert", "triboka");
         update(&mut ro, &config, Msg::Action(Action::SilenceAlert));
-        assert!(matches!(ro.mode, Mode::Normal), "read-only opened the silence popup");
-        let said = ro.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+        assert!(
+            matches!(ro.mode, Mode::Normal),
+            "read-only opened the silence popup"
+        );
+        let said = ro
+            .notice
+            .as_ref()
+            .map(|n| n.text.clone())
+            .unwrap_or_default();
         assert!(said.contains("read-only"), "{said}");
     }
 
@@ -262,13 +286,19 @@ async fn a_silence_from_the_console_is_in_alertmanager_and_expiring_it_removes_i
         update(&mut run.state, &config, Msg::Input(TextInput::Backspace));
     }
     typed(&mut run.state, &config, "10m");
-    update(&mut run.state, &config, Msg::Input(TextInput::Complete { back: false }));
+    update(
+        &mut run.state,
+        &config,
+        Msg::Input(TextInput::Complete { back: false }),
+    );
     typed(&mut run.state, &config, &comment);
     update(&mut run.state, &config, Msg::Input(TextInput::Submit));
     confirm(&mut run);
-    run.until(Duration::from_secs(20), "the silence action to end", |u, _| {
-        matches!(u, Update::ActionFinished { .. })
-    })
+    run.until(
+        Duration::from_secs(20),
+        "the silence action to end",
+        |u, _| matches!(u, Update::ActionFinished { .. }),
+    )
     .await;
     // The popup says it is done; enter closes it.
     update(&mut run.state, &config, Msg::Input(TextInput::Submit));
@@ -296,7 +326,10 @@ async fn a_silence_from_the_console_is_in_alertmanager_and_expiring_it_removes_i
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|m| m["name"] == k.as_str() && m["value"] == v.as_str() && m["isEqual"] == true && m["isRegex"] == false),
+                .any(|m| m["name"] == k.as_str()
+                    && m["value"] == v.as_str()
+                    && m["isEqual"] == true
+                    && m["isRegex"] == false),
             "the silence does not match label {k}={v} exactly: {ours}"
         );
     }
@@ -308,16 +341,25 @@ async fn a_silence_from_the_console_is_in_alertmanager_and_expiring_it_removes_i
     })
     .await;
     assert_eq!(
-        run.state.alerts.alerts.iter().find(|a| a.alert.fingerprint == alert.alert.fingerprint).unwrap().alert.state(),
+        run.state
+            .alerts
+            .alerts
+            .iter()
+            .find(|a| a.alert.fingerprint == alert.alert.fingerprint)
+            .unwrap()
+            .alert
+            .state(),
         "silenced"
     );
 
     select_alert(&mut run.state, &config, "LabAlert", "triboka");
     update(&mut run.state, &config, Msg::Action(Action::ExpireSilence));
     confirm(&mut run);
-    run.until(Duration::from_secs(20), "the unsilence action to end", |u, _| {
-        matches!(u, Update::ActionFinished { .. })
-    })
+    run.until(
+        Duration::from_secs(20),
+        "the unsilence action to end",
+        |u, _| matches!(u, Update::ActionFinished { .. }),
+    )
     .await;
     let after = am_get("/api/v2/silences");
     let state_now = after
@@ -334,7 +376,9 @@ async fn a_silence_from_the_console_is_in_alertmanager_and_expiring_it_removes_i
     let audit = run.audit();
     for action in ["silence", "unsilence"] {
         assert!(
-            audit.iter().any(|e| e["action"] == action && e["event"] == "end"),
+            audit
+                .iter()
+                .any(|e| e["action"] == action && e["event"] == "end"),
             "no audit entry for {action}: {audit:?}"
         );
     }
@@ -370,16 +414,22 @@ async fn alertmanager_stopped_marks_alerts_stale_and_the_rest_keeps_updating() {
         .await;
         let (reason, _) = run.state.alerts.unavailable.clone().unwrap();
         assert!(reason.contains("10.77.0.13:9093"), "{reason}");
-        assert_eq!(run.state.alerts.alerts.len(), before, "what was read is kept");
+        assert_eq!(
+            run.state.alerts.alerts.len(),
+            before,
+            "what was read is kept"
+        );
         let screen = {
             update(&mut run.state, &config, Msg::Action(Action::OpenAlerts));
             draw(&run.state)
         };
         assert!(screen.contains("STALE for"), "{screen}");
         // Hosts keep updating meanwhile.
-        run.until(Duration::from_secs(10), "gamelera sampled while Alertmanager is away", |u, _| {
-            matches!(u, Update::HostSampled { host, .. } if host.as_str() == "gamelera")
-        })
+        run.until(
+            Duration::from_secs(10),
+            "gamelera sampled while Alertmanager is away",
+            |u, _| matches!(u, Update::HostSampled { host, .. } if host.as_str() == "gamelera"),
+        )
         .await;
         assert!(run.state.alerts.stale());
     };
@@ -405,11 +455,14 @@ fn opsdeck(args: &[&str]) -> (i32, String) {
         .arg("--config")
         .arg(lab_hosts_path())
         .args(args)
-        .env("XDG_STATE_HOME", std::env::temp_dir().join("opsdeck-lab-alerts-state"))
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join("opsdeck-lab-alerts-state"),
+        )
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.code().unwrap_or(-1), text)
 }
 
@@ -442,14 +495,29 @@ async fn opsdeck_alerts_json_and_its_exit_codes() {
 
     // Read-only refuses a silence (2), nothing reaches Alertmanager.
     let (code, out) = opsdeck(&[
-        "--read-only", "silence", "--match", "lab=opsdeck", "--for", "2m", "--comment", "ro", "--yes",
+        "--read-only",
+        "silence",
+        "--match",
+        "lab=opsdeck",
+        "--for",
+        "2m",
+        "--comment",
+        "ro",
+        "--yes",
     ]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("read-only"), "{out}");
 
     // Every lab alert silenced: none firing, exit 0; unsilenced: 1 again.
     let (code, out) = opsdeck(&[
-        "silence", "--match", "lab=opsdeck", "--for", "2m", "--comment", "opsdeck lab test: all quiet", "--yes",
+        "silence",
+        "--match",
+        "lab=opsdeck",
+        "--for",
+        "2m",
+        "--comment",
+        "opsdeck lab test: all quiet",
+        "--yes",
     ]);
     assert_eq!(code, 0, "{out}");
     // "silence 5713a1c6-… until …": the id Alertmanager gave it.
@@ -475,10 +543,9 @@ async fn opsdeck_alerts_json_and_its_exit_codes() {
     // Alertmanager not there: exit 2.
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("hosts.toml");
-    let text = std::fs::read_to_string(lab_hosts_path()).unwrap().replace(
-        "http://10.77.0.13:9093",
-        "http://10.77.0.13:9",
-    );
+    let text = std::fs::read_to_string(lab_hosts_path())
+        .unwrap()
+        .replace("http://10.77.0.13:9093", "http://10.77.0.13:9");
     std::fs::write(&bad, text).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
         .arg("--config")
@@ -488,7 +555,10 @@ async fn opsdeck_alerts_json_and_its_exit_codes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(doc["error"].as_str().unwrap().contains("10.77.0.13:9"), "{doc}");
+    assert!(
+        doc["error"].as_str().unwrap().contains("10.77.0.13:9"),
+        "{doc}"
+    );
 
     // status --json carries alerts per host and service.
     let (_, out) = opsdeck(&["status", "--json"]);

@@ -452,7 +452,11 @@ fn alerts_stale_and_the_silence_popup() {
     each_size("alerts_stale_silence", |config, state| {
         fixture::alerts_stale(config, state);
         update(state, config, Msg::Action(Action::SilenceAlert));
-        update(state, config, Msg::Input(TextInput::Complete { back: false }));
+        update(
+            state,
+            config,
+            Msg::Input(TextInput::Complete { back: false }),
+        );
         for c in "load test".chars() {
             update(state, config, Msg::Input(TextInput::Char(c)));
         }

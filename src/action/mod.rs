@@ -7,8 +7,8 @@ pub mod dispatcher;
 pub mod execute;
 mod outcome;
 pub mod plan;
-pub mod silences;
 mod settle;
+pub mod silences;
 mod steps;
 
 pub use dispatcher::{Authorized, Dispatcher, Refusal};

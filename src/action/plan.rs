@@ -216,7 +216,10 @@ pub enum StepOp {
         comment: String,
     },
     /// Expire silence `id` in Alertmanager at `url`.
-    ExpireSilence { url: String, id: String },
+    ExpireSilence {
+        url: String,
+        id: String,
+    },
     /// Every check of a smoke suite once, with its retries; fails if one fails.
     Suite {
         name: String,

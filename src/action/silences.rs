@@ -147,7 +147,9 @@ fn alertmanager_url(config: &Config) -> Result<String, Refusal> {
         .as_ref()
         .map(|u| u.get_ref().clone())
         .ok_or_else(|| {
-            Refusal::NotSupported("no Alertmanager in the config ([monitoring] alertmanager)".into())
+            Refusal::NotSupported(
+                "no Alertmanager in the config ([monitoring] alertmanager)".into(),
+            )
         })
 }
 
@@ -173,7 +175,8 @@ fn subject(
         .hosts
         .iter()
         .find(|h| {
-            h.address.as_ref().is_some_and(|a| *a.get_ref() == am_host) || *h.name.get_ref() == am_host
+            h.address.as_ref().is_some_and(|a| *a.get_ref() == am_host)
+                || *h.name.get_ref() == am_host
         })
         .map(|h| Subject::Host(HostId::new(h.name.get_ref())))
         .ok_or_else(|| {

@@ -26,7 +26,8 @@ pub const EXIT_CANNOT_ASK: i32 = 2;
 fn client(config: &Config) -> Result<Alertmanager, String> {
     let m = &config.file.monitoring;
     let url = m.alertmanager.as_ref().ok_or_else(|| {
-        "no Alertmanager in the config: set [monitoring] alertmanager = \"http://…:9093\"".to_owned()
+        "no Alertmanager in the config: set [monitoring] alertmanager = \"http://…:9093\""
+            .to_owned()
     })?;
     Alertmanager::new(url.get_ref(), m.timeout.get()).map_err(|e| e.to_string())
 }
@@ -81,11 +82,20 @@ pub async fn list(config: &Config, json_out: bool, out: &mut impl Write) -> std:
                 super::shown(a.alert.severity().unwrap_or("")),
                 super::shown(&place),
                 a.alert.starts_at.format("%Y-%m-%d %H:%M:%S"),
-                super::shown(a.alert.annotations.get("summary").map_or("", String::as_str)),
+                super::shown(
+                    a.alert
+                        .annotations
+                        .get("summary")
+                        .map_or("", String::as_str)
+                ),
             )?;
         }
     }
-    Ok(if firing { EXIT_FIRING } else { EXIT_NONE_FIRING })
+    Ok(if firing {
+        EXIT_FIRING
+    } else {
+        EXIT_NONE_FIRING
+    })
 }
 
 /// What `opsdeck silence` silences: every alert of a name, or what `--match k=v` selects.
@@ -225,9 +235,8 @@ pub fn annotate_status(doc: &mut Value, alerts: Option<Result<Vec<MappedAlert>, 
     if let Some(hosts) = doc["hosts"].as_array_mut() {
         for h in hosts {
             let name = h["name"].as_str().unwrap_or_default().to_owned();
-            h["alerts"] = of(&|a| {
-                a.service.is_none() && a.host.as_ref().is_some_and(|x| x.as_str() == name)
-            });
+            h["alerts"] =
+                of(&|a| a.service.is_none() && a.host.as_ref().is_some_and(|x| x.as_str() == name));
             if let Some(services) = h["services"].as_array_mut() {
                 for s in services {
                     let sname = s["name"].as_str().unwrap_or_default().to_owned();

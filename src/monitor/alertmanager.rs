@@ -188,7 +188,9 @@ impl Alertmanager {
     /// Makes a silence; its id.
     pub async fn create_silence(&self, silence: &NewSilence) -> Result<String, AmError> {
         let url = format!("{}/api/v2/silences", self.base);
-        let text = self.send(self.client.post(&url).json(silence), &url).await?;
+        let text = self
+            .send(self.client.post(&url).json(silence), &url)
+            .await?;
         #[derive(Deserialize)]
         struct Created {
             #[serde(rename = "silenceID")]

@@ -100,11 +100,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &AlertsView, t
     )];
     match (&alerts.unavailable, alerts.listed_at) {
         (Some((reason, since)), _) => title.push(Span::styled(
-            format!(
-                " STALE for {}: {} ",
-                ago(state, *since),
-                shown_cell(reason)
-            ),
+            format!(" STALE for {}: {} ", ago(state, *since), shown_cell(reason)),
             theme.bad,
         )),
         (None, Some(at)) => title.push(Span::styled(
@@ -129,8 +125,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &AlertsView, t
         return;
     }
     let detail_height = (inner.height / 2).clamp(4, 14);
-    let [list, detail] = Layout::vertical([Constraint::Min(3), Constraint::Length(detail_height)])
-        .areas(inner);
+    let [list, detail] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(detail_height)]).areas(inner);
     render_list(frame, list, state, view, theme);
     if let Some(a) = alerts.alerts.get(view.selected) {
         render_detail(frame, detail, state, a, theme);
@@ -178,7 +174,11 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, view: &AlertsView, 
                 Cell::from(Span::styled(silence, theme.muted)),
             ];
             if !narrow {
-                let summary = a.alert.annotations.get("summary").map_or("", String::as_str);
+                let summary = a
+                    .alert
+                    .annotations
+                    .get("summary")
+                    .map_or("", String::as_str);
                 cells.push(Cell::from(Span::styled(shown_cell(summary), theme.muted)));
             }
             let row = TableRow::new(cells);
@@ -197,7 +197,14 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, view: &AlertsView, 
         Constraint::Length(8),
         Constraint::Length(11),
     ];
-    let mut titles = vec!["STATE", "SEVERITY", "ALERT", "HOST / SERVICE", "SINCE", "SILENCE"];
+    let mut titles = vec![
+        "STATE",
+        "SEVERITY",
+        "ALERT",
+        "HOST / SERVICE",
+        "SINCE",
+        "SILENCE",
+    ];
     if !narrow {
         widths.push(Constraint::Fill(1));
         titles.push("SUMMARY");
@@ -273,9 +280,7 @@ fn render_detail(frame: &mut Frame, area: Rect, state: &State, a: &MappedAlert, 
     if !other.is_empty() {
         lines.push(field("annotations", other.join("  "), theme.muted));
     }
-    let p = Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .block(block);
+    let p = Paragraph::new(lines).wrap(Wrap { trim: true }).block(block);
     frame.render_widget(p, area);
 }
 

@@ -37,7 +37,11 @@ pub(super) fn open_alerts(state: &mut State) {
 }
 
 /// Keys of the Alerts screen; `None` when the key is not one of them.
-pub(super) fn alerts_key(state: &mut State, config: &Config, action: Action) -> Option<Vec<Effect>> {
+pub(super) fn alerts_key(
+    state: &mut State,
+    config: &Config,
+    action: Action,
+) -> Option<Vec<Effect>> {
     let Screen::Alerts(view) = &mut state.screen else {
         return None;
     };
@@ -96,7 +100,11 @@ fn open_runbook(state: &mut State) -> Vec<Effect> {
 fn refused_read_only(state: &mut State) -> bool {
     if state.read_only() {
         let why = crate::action::Refusal::ReadOnly("opsdeck was started with --read-only".into());
-        notice(state, NoticeLevel::Error, format!("cannot change silences: {why}"));
+        notice(
+            state,
+            NoticeLevel::Error,
+            format!("cannot change silences: {why}"),
+        );
     }
     state.read_only()
 }

@@ -139,9 +139,7 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
             (
                 Mode::Normal,
                 Screen::Host(_) | Screen::Deploys(_) | Screen::Timeline(_) | Screen::Alerts(_),
-            ) => {
-                state.screen = Screen::Fleet
-            }
+            ) => state.screen = Screen::Fleet,
             (Mode::Normal, Screen::Fleet) if !state.filter.is_empty() => {
                 state.filter.clear();
                 clamp_selection(state);

@@ -45,8 +45,11 @@ fn garbage_is_an_error_not_a_panic() {
 
 #[test]
 fn a_new_silence_is_written_as_the_api_wants_it() {
-    let labels: BTreeMap<String, String> =
-        [("alertname".into(), "X".into()), ("host".into(), "a".into())].into();
+    let labels: BTreeMap<String, String> = [
+        ("alertname".into(), "X".into()),
+        ("host".into(), "a".into()),
+    ]
+    .into();
     let s = NewSilence {
         matchers: exact_matchers(&labels),
         starts_at: "2026-12-02T13:00:00Z".parse().unwrap(),

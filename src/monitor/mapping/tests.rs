@@ -145,17 +145,26 @@ fn runbooks_are_found_by_label_or_url() {
     );
     assert_eq!(
         runbook_of(
-            &alert("", r#""runbook_url":"https://wiki.example/runbooks/preventia-restore.md""#),
+            &alert(
+                "",
+                r#""runbook_url":"https://wiki.example/runbooks/preventia-restore.md""#
+            ),
             &known
         ),
         Some("preventia-restore")
     );
     assert_eq!(
-        runbook_of(&alert("", r#""runbook_url":"opsdeck://runbook/gamelera-bd""#), &known),
+        runbook_of(
+            &alert("", r#""runbook_url":"opsdeck://runbook/gamelera-bd""#),
+            &known
+        ),
         Some("gamelera-bd")
     );
     assert_eq!(
-        runbook_of(&alert("", r#""runbook_url":"https://wiki.example/other""#), &known),
+        runbook_of(
+            &alert("", r#""runbook_url":"https://wiki.example/other""#),
+            &known
+        ),
         None
     );
 }
