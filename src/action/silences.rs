@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::dispatcher::{Dispatcher, Refusal, location};
+use super::dispatcher::{Dispatcher, Refusal};
 use super::plan::{ActionKind, Confirmation, Plan, PlanStep, StepOp, Subject};
 use crate::config::Config;
 use crate::model::{HostId, ServiceId};
@@ -78,12 +78,12 @@ impl Dispatcher {
         }
         let subject = subject(config, req.host.as_ref(), req.service.as_ref())?;
         let step = StepOp::Silence {
-            url,
+            url: url.clone(),
             matchers: req.matchers.clone(),
             duration: req.duration,
             comment: req.comment.clone(),
         };
-        self.silence_plan(config, ActionKind::Silence, subject, step)
+        self.silence_plan(config, ActionKind::Silence, subject, &url, step)
     }
 
     /// The plan for expiring silence `id`; the subject as for [`Dispatcher::plan_silence`].
@@ -103,10 +103,10 @@ impl Dispatcher {
         }
         let subject = subject(config, host, service)?;
         let step = StepOp::ExpireSilence {
-            url,
+            url: url.clone(),
             id: id.to_owned(),
         };
-        self.silence_plan(config, ActionKind::Unsilence, subject, step)
+        self.silence_plan(config, ActionKind::Unsilence, subject, &url, step)
     }
 
     fn silence_plan(
@@ -114,12 +114,10 @@ impl Dispatcher {
         config: &Config,
         kind: ActionKind,
         subject: Subject,
+        url: &str,
         step: StepOp,
     ) -> Result<Plan, Refusal> {
         let id = self.admit(config, &subject)?;
-        let host = config
-            .find_host(subject.host())
-            .ok_or_else(|| Refusal::UnknownHost(subject.host().clone()))?;
         let timeout = config.file.monitoring.timeout.get();
         let title = match kind {
             ActionKind::Silence => "silence in Alertmanager",
@@ -129,7 +127,7 @@ impl Dispatcher {
             id,
             kind,
             subject,
-            location: location(host),
+            location: format!("Alertmanager {url}, from this machine"),
             steps: vec![PlanStep::new(title, Target::Local, step, timeout)],
             confirmation: Confirmation::YesNo,
             prod: false,

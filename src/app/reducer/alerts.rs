@@ -15,9 +15,16 @@ pub(super) fn on_alerts_update(state: &mut State, update: AlertsUpdate) {
     match update {
         AlertsUpdate::Listed { alerts, silences } => {
             state.alerts.listed(alerts, silences, state.now);
-            let n = state.alerts.alerts.len();
+            let list = &state.alerts.alerts;
             if let Screen::Alerts(v) = &mut state.screen {
-                v.selected = v.selected.min(n.saturating_sub(1));
+                let found = v
+                    .fingerprint
+                    .as_ref()
+                    .and_then(|f| list.iter().position(|a| a.alert.fingerprint == *f));
+                v.selected = found
+                    .unwrap_or(v.selected)
+                    .min(list.len().saturating_sub(1));
+                v.fingerprint = list.get(v.selected).map(|a| a.alert.fingerprint.clone());
             }
         }
         AlertsUpdate::Unavailable { reason } => state.alerts.failed(reason, state.now),
@@ -69,6 +76,11 @@ pub(super) fn alerts_key(
         }
         _ => return None,
     };
+    view.fingerprint = state
+        .alerts
+        .alerts
+        .get(view.selected)
+        .map(|a| a.alert.fingerprint.clone());
     Some(vec![])
 }
 

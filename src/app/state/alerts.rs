@@ -75,10 +75,12 @@ pub fn any_critical<'a>(alerts: impl IntoIterator<Item = &'a MappedAlert>) -> bo
     })
 }
 
-/// The Alerts screen (`A`, `:alerts`): which alert is selected.
+/// The Alerts screen (`A`, `:alerts`): which alert is selected — kept by fingerprint, so
+/// that the selection follows its alert when a new reading reorders the list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AlertsView {
     pub selected: usize,
+    pub fingerprint: Option<String>,
 }
 
 /// The silence popup (`M` on the Alerts screen): for how long, and why.
