@@ -475,6 +475,14 @@ async fn opsdeck_alerts_json_and_its_exit_codes() {
     let _serial = SERIAL.lock().await;
     let _ = monitored();
     let _cleanup = Cleanup { hosts: vec![] };
+    // After Alertmanager restarted, Prometheus sends it the firing alerts again within 5 s.
+    wait_am("LabAlwaysFiring in Alertmanager", || {
+        am_get("/api/v2/alerts")
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["labels"]["alertname"] == "LabAlwaysFiring")
+    });
     // LabAlwaysFiring fires: exit 1, mapped onto preventia by its host label.
     let (code, out) = opsdeck(&["alerts", "--json"]);
     assert_eq!(code, 1, "{out}");
