@@ -155,3 +155,11 @@ start_prometheus() {
   start_daemon preventia prometheus prometheus --rules.alert.resend-delay=5s --config.file="$pd/prometheus.yml" --storage.tsdb.path="$pd/data" \
     --storage.tsdb.retention.time=1d --web.listen-address="$ip:9090" --web.external-url="http://$ip:9090/" --web.enable-lifecycle
 }
+
+# Alertmanager on preventia (lab/up, and lab/break alertmanager-start after a stop).
+start_alertmanager() {
+  local pd; pd="$(hostdir preventia)/prometheus"
+  start_daemon preventia alertmanager prometheus-alertmanager --config.file="$pd/alertmanager.yml" \
+    --storage.path="$pd/am-data" --web.listen-address="${IP[preventia]}:9093" --cluster.listen-address= \
+    --web.external-url="http://${IP[preventia]}:9093/"
+}

@@ -470,7 +470,9 @@ pub fn containers(state: &mut State, config: &Config) {
     }
 }
 
+mod alerts;
 mod incident;
 mod prometheus;
+pub use alerts::{alerts, alerts_screen, alerts_stale};
 pub use incident::{TIMELINE_LOG, open_runbook, open_timeline};
 pub use prometheus::{prometheus_down, prometheus_values};

@@ -19,7 +19,7 @@
 //! action                    plan → confirm (the dispatcher) → execute → audit
 //! backup                    backup sets: listing here and off-site, grouping by key, freshness
 //! check                     the check engine
-//! monitor                   Prometheus: client, node-exporter host readings, service values, metrics gates
+//! monitor                   Prometheus (client, node-exporter host readings, service values, metrics gates); Alertmanager (alerts, silences, labels → hosts and services)
 //! transport                 local and SSH commands, Docker endpoints; the only shell quoting
 //! config                    hosts.toml, validation, secrets, key map and theme data
 //! model                     domain types: ids, samples, statuses, log lines, Action

@@ -78,6 +78,24 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Alertmanager's alerts, mapped onto hosts and services.
+    #[command(after_help = cli::alerts::EXIT_HELP)]
+    Alerts {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Silence alerts in Alertmanager (through the dispatcher: read-only refuses, audited).
+    #[command(after_help = EXIT_ACTION)]
+    Silence(cli::alerts::SilenceArgs),
+    /// Expire a silence in Alertmanager (through the dispatcher).
+    #[command(after_help = EXIT_ACTION)]
+    Unsilence {
+        id: String,
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// The interactive console (the default).
     #[command(after_help = EXIT_TUI)]
     Tui,
@@ -317,22 +335,50 @@ fn audit_path(config: &Config, state_dir: &std::path::Path) -> PathBuf {
 }
 
 /// `opsdeck backup`, `restore`, `drill`, `deploy`, `rollback` and `lock release`.
+/// What `act_options` borrows: opsdeck's known_hosts and drill record.
+fn act_paths(state_dir: &std::path::Path) -> (PathBuf, PathBuf) {
+    (
+        state_dir.join("known_hosts"),
+        state_dir.join(opsdeck::action::backups::DRILLS_FILE),
+    )
+}
+
+fn act_options<'a>(
+    config: &Config,
+    state_dir: &std::path::Path,
+    (known_hosts, drills): &'a (PathBuf, PathBuf),
+    (yes, confirm, dry_run, json): (bool, Option<String>, bool, bool),
+) -> cli::act::ActOptions<'a> {
+    cli::act::ActOptions {
+        known_hosts,
+        audit: AuditLog::new(audit_path(config, state_dir)),
+        drills,
+        yes,
+        confirm,
+        dry_run,
+        json,
+    }
+}
+
+fn exit_with(result: std::io::Result<i32>) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            say!("error: {e}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}
+
 fn act(
     runtime: &tokio::runtime::Runtime,
     config: &Config,
     state_dir: &std::path::Path,
     what: cli::act::What<'_>,
-    (yes, confirm, dry_run, json): (bool, Option<String>, bool, bool),
+    flags: (bool, Option<String>, bool, bool),
 ) -> ExitCode {
-    let opts = cli::act::ActOptions {
-        known_hosts: &state_dir.join("known_hosts"),
-        audit: AuditLog::new(audit_path(config, state_dir)),
-        drills: &state_dir.join(opsdeck::action::backups::DRILLS_FILE),
-        yes,
-        confirm,
-        dry_run,
-        json,
-    };
+    let paths = act_paths(state_dir);
+    let opts = act_options(config, state_dir, &paths, flags);
     let result = runtime.block_on(cli::act::run(config, what, &opts, &mut std::io::stdout()));
     match result {
         Ok(code) => ExitCode::from(code as u8),
@@ -411,6 +457,30 @@ fn main() -> ExitCode {
         }
     };
     match cli.command.unwrap_or(Command::Tui) {
+        Command::Alerts { json } => {
+            exit_with(runtime.block_on(cli::alerts::list(&config, json, &mut std::io::stdout())))
+        }
+        Command::Silence(args) => {
+            let paths = act_paths(&state_dir);
+            let flags = (args.yes, None, args.dry_run, false);
+            let opts = act_options(&config, &state_dir, &paths, flags);
+            exit_with(runtime.block_on(cli::alerts::silence_cmd(
+                &config,
+                &args,
+                &opts,
+                &mut std::io::stdout(),
+            )))
+        }
+        Command::Unsilence { id, yes, dry_run } => {
+            let paths = act_paths(&state_dir);
+            let opts = act_options(&config, &state_dir, &paths, (yes, None, dry_run, false));
+            exit_with(runtime.block_on(cli::alerts::unsilence(
+                &config,
+                &id,
+                &opts,
+                &mut std::io::stdout(),
+            )))
+        }
         Command::Status { json } => {
             match runtime.block_on(cli::status::run(
                 &config,

@@ -535,3 +535,29 @@ fn promql_values_in_the_host_detail() {
         open_host(config, state, 3);
     });
 }
+
+#[test]
+fn alerts_screen() {
+    each_size("alerts", fixture::alerts_screen);
+}
+
+#[test]
+fn alerts_stale_and_the_silence_popup() {
+    each_size("alerts_stale_silence", |config, state| {
+        fixture::alerts_stale(config, state);
+        update(state, config, Msg::Action(Action::SilenceAlert));
+        update(
+            state,
+            config,
+            Msg::Input(TextInput::Complete { back: false }),
+        );
+        for c in "load test".chars() {
+            update(state, config, Msg::Input(TextInput::Char(c)));
+        }
+    });
+}
+
+#[test]
+fn fleet_with_alert_badges() {
+    each_size("fleet_alerts", fixture::alerts);
+}

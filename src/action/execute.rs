@@ -378,6 +378,14 @@ async fn run_step(
             drop(line_tx);
             trust_step(env, host, fingerprint, key_lines).await
         }
+        op @ (StepOp::Silence { .. } | StepOp::ExpireSilence { .. }) => {
+            drop(line_tx);
+            let out = super::silences::silence_step(op, step.timeout).await;
+            if out.success() {
+                notes.push(out.stdout.trim().to_owned());
+            }
+            Ok(out)
+        }
         StepOp::Suite { name } => {
             let out = suite_step(env, name, line_tx).await?;
             if out.success() {

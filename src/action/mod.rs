@@ -8,6 +8,7 @@ pub mod execute;
 mod outcome;
 pub mod plan;
 mod settle;
+pub mod silences;
 mod steps;
 
 pub use dispatcher::{Authorized, Dispatcher, Refusal};

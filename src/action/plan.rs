@@ -30,6 +30,10 @@ pub enum ActionKind {
     LockRelease,
     /// Run a compose service with another number of replicas.
     Scale,
+    /// Silence an alert in Alertmanager for a while.
+    Silence,
+    /// Expire a silence in Alertmanager.
+    Unsilence,
 }
 
 impl ActionKind {
@@ -46,6 +50,8 @@ impl ActionKind {
             ActionKind::Rollback => "roll back",
             ActionKind::LockRelease => "release the deploy lock of",
             ActionKind::Scale => "scale",
+            ActionKind::Silence => "silence the alerts of",
+            ActionKind::Unsilence => "expire a silence of",
         }
     }
 
@@ -63,6 +69,8 @@ impl ActionKind {
             ActionKind::Rollback => "rollback",
             ActionKind::LockRelease => "lock_release",
             ActionKind::Scale => "scale",
+            ActionKind::Silence => "silence",
+            ActionKind::Unsilence => "unsilence",
         }
     }
 
@@ -79,7 +87,9 @@ impl ActionKind {
             | ActionKind::Deploy
             | ActionKind::Rollback
             | ActionKind::LockRelease
-            | ActionKind::Scale => None,
+            | ActionKind::Scale
+            | ActionKind::Silence
+            | ActionKind::Unsilence => None,
         }
     }
 }
@@ -197,6 +207,18 @@ pub enum StepOp {
         /// `com.docker.compose.*` labels, or a container name when `service` is empty.
         project: String,
         service: String,
+    },
+    /// Make a silence in Alertmanager at `url` for `duration` from when the step runs.
+    Silence {
+        url: String,
+        matchers: Vec<crate::monitor::alertmanager::Matcher>,
+        duration: Duration,
+        comment: String,
+    },
+    /// Expire silence `id` in Alertmanager at `url`.
+    ExpireSilence {
+        url: String,
+        id: String,
     },
     /// Every check of a smoke suite once, with its retries; fails if one fails.
     Suite {
@@ -372,6 +394,18 @@ impl fmt::Display for StepOp {
                 }
             }
             StepOp::Suite { name } => write!(f, "run the smoke suite {name}"),
+            StepOp::Silence {
+                url,
+                matchers,
+                duration,
+                comment,
+            } => write!(
+                f,
+                "POST {url}/api/v2/silences  {{{}}} for {}, comment {comment:?}",
+                super::silences::show_matchers(matchers),
+                humantime::format_duration(*duration)
+            ),
+            StepOp::ExpireSilence { url, id } => write!(f, "DELETE {url}/api/v2/silence/{id}"),
             StepOp::RecordImages { project, service } if service.is_empty() => {
                 write!(f, "record the image of container {project}  (Docker API)")
             }

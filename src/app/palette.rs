@@ -66,6 +66,11 @@ pub const COMMANDS: &[(&str, Arg, &str)] = &[
         "the audit log as an incident timeline (timeline 2h: since then)",
     ),
     (
+        "alerts",
+        Arg::None,
+        "Alertmanager's alerts: M silences, U expires the silence, enter opens the runbook",
+    ),
+    (
         "trust",
         Arg::PendingHost,
         "trust the host key a host offered",

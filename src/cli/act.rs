@@ -245,6 +245,18 @@ async fn running_version(
     }
 }
 
+/// [`run_plan`] for plans whose steps run here (silences in Alertmanager).
+pub(super) async fn run_plan_local(
+    config: &Config,
+    dispatcher: Dispatcher,
+    planned: Result<Plan, crate::action::Refusal>,
+    opts: &ActOptions<'_>,
+    out: &mut impl Write,
+) -> std::io::Result<i32> {
+    let transports = Arc::new(Transports::for_config(config));
+    run_plan(config, &transports, dispatcher, planned, None, opts, out).await
+}
+
 /// Shows the plan whole, asks, runs it, prints its progress and outcome.
 async fn run_plan(
     config: &Config,

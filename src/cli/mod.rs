@@ -5,6 +5,7 @@
 //! host's escape sequences or bidi controls never reach the terminal or a CI log raw.
 
 pub mod act;
+pub mod alerts;
 pub mod backups;
 pub mod check;
 pub mod config_check;

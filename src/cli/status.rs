@@ -12,10 +12,17 @@ pub async fn run(
     json: bool,
     out: &mut impl Write,
 ) -> std::io::Result<i32> {
-    let reports = fleet_once(config, known_hosts).await;
+    let alerts = async {
+        match config.file.monitoring.alertmanager {
+            Some(_) => Some(super::alerts::fetch(config).await),
+            None => None,
+        }
+    };
+    let (reports, alerts) = tokio::join!(fleet_once(config, known_hosts), alerts);
     let ok = reports.iter().all(HostReport::all_ok);
     if json {
-        let doc = serde_json::json!({ "ok": ok, "hosts": reports });
+        let mut doc = serde_json::json!({ "ok": ok, "hosts": reports });
+        super::alerts::annotate_status(&mut doc, alerts);
         writeln!(out, "{}", super::json(&doc)?)?;
     } else {
         write_text(&reports, out)?;

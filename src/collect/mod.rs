@@ -2,6 +2,7 @@
 //! per host, Docker engines, health checks, and the log followers the effect runner
 //! starts. Nothing here knows about the screen.
 
+pub mod alerts;
 pub mod backups;
 pub mod cgroups;
 pub mod checks;

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::context::Context;
-use super::{backups, checks, docker, host, prometheus};
+use super::{alerts, backups, checks, docker, host, prometheus};
 use crate::check::CheckSpec;
 use crate::config::schema::TransportKind;
 use crate::model::HostId;
@@ -64,6 +64,10 @@ pub fn start(ctx: &Context) {
         ctx.supervise("prometheus".into(), None, move || {
             prometheus::run(c.clone())
         });
+    }
+    if config.file.monitoring.alertmanager.is_some() {
+        let c = ctx.clone();
+        ctx.supervise("alertmanager".into(), None, move || alerts::run(c.clone()));
     }
     if std::env::var_os("OPSDECK_TEST_PANIC").is_some_and(|v| v == "task") {
         ctx.spawn("test-panic".into(), None, async {

@@ -1,5 +1,5 @@
-//! `[monitoring]`: where Prometheus (and Alertmanager) answer, and the PromQL a service
-//! shows or a deploy's gate holds. Read what the monitoring system already knows instead of
+//! `[monitoring]`: where Prometheus and Alertmanager answer, which alert labels name a host
+//! or a service of the fleet, and the PromQL a service shows or a deploy's gate holds. Read what the monitoring system already knows instead of
 //! polling every host over SSH.
 
 use std::collections::BTreeMap;
@@ -25,6 +25,11 @@ pub struct MonitoringConfig {
     /// The label that names a host's node-exporter (`instance`); its value is the host's
     /// `instance`, default `ADDRESS:9100`.
     pub instance_label: Spanned<String>,
+    /// How often Alertmanager is asked for alerts (failures back off, up to this).
+    pub alerts_refresh: HumanDuration,
+    /// Which labels map an alert onto a host and a service.
+    #[serde(rename = "match")]
+    pub matchers: AlertMatch,
 }
 
 impl Default for MonitoringConfig {
@@ -36,7 +41,44 @@ impl Default for MonitoringConfig {
             refresh: None,
             rate_window: HumanDuration::secs(60),
             instance_label: Spanned::new(0..0, "instance".into()),
+            alerts_refresh: HumanDuration::secs(15),
+            matchers: AlertMatch::default(),
         }
+    }
+}
+
+/// Labels tried in order; the first whose value names a host (or service) wins. A value
+/// `host:port` (node-exporter's `instance`) is matched by its host part, against a host's
+/// name or address.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertMatch {
+    pub host: Vec<Spanned<String>>,
+    pub service: Vec<Spanned<String>>,
+}
+
+impl Default for AlertMatch {
+    fn default() -> Self {
+        let labels = |names: &[&str]| {
+            names
+                .iter()
+                .map(|n| Spanned::new(0..0, (*n).to_owned()))
+                .collect()
+        };
+        Self {
+            host: labels(&["host", "instance"]),
+            service: labels(&["service", "job", "compose_service", "container"]),
+        }
+    }
+}
+
+impl AlertMatch {
+    pub fn host_labels(&self) -> impl Iterator<Item = &str> {
+        self.host.iter().map(|s| s.get_ref().as_str())
+    }
+
+    pub fn service_labels(&self) -> impl Iterator<Item = &str> {
+        self.service.iter().map(|s| s.get_ref().as_str())
     }
 }
 

@@ -54,7 +54,8 @@ fn key_msg(state: &State, key: KeyEvent) -> Option<Msg> {
         Mode::Filter { .. }
         | Mode::Palette { .. }
         | Mode::LogQuery { .. }
-        | Mode::RunbookInput { .. } => text(key).map(Msg::Input),
+        | Mode::RunbookInput { .. }
+        | Mode::Silence(_) => text(key).map(Msg::Input),
         Mode::LogLine { .. } => Some(Msg::Action(Action::Back)),
         Mode::Action(view) if view.phase != ActionPhase::Confirm => text(key)
             .map(Msg::Input)

@@ -51,6 +51,12 @@ pub enum Action {
     ReverseSort,
     /// Log in to the selected host in the plain terminal (a host that needs login).
     Login,
+    /// The Alerts screen.
+    OpenAlerts,
+    /// Silence the selected alert (through the dispatcher).
+    SilenceAlert,
+    /// Expire the silence of the selected alert (through the dispatcher).
+    ExpireSilence,
 }
 
 impl Action {
@@ -96,6 +102,9 @@ impl Action {
         Action::CycleSort,
         Action::ReverseSort,
         Action::Login,
+        Action::OpenAlerts,
+        Action::SilenceAlert,
+        Action::ExpireSilence,
     ];
 
     /// One line for the help overlay.
@@ -142,6 +151,9 @@ impl Action {
             Action::CycleSort => "sort by the next column (then config order)",
             Action::ReverseSort => "reverse the sort",
             Action::Login => "log in to a host that needs login, in the plain terminal",
+            Action::OpenAlerts => "Alertmanager's alerts (enter opens the runbook one names)",
+            Action::SilenceAlert => "alerts: silence the selected alert for a while",
+            Action::ExpireSilence => "alerts: expire the silence of the selected alert",
         }
     }
 
@@ -184,6 +196,9 @@ impl Action {
             Action::CycleSort => "sort",
             Action::ReverseSort => "reverse",
             Action::Login => "login",
+            Action::OpenAlerts => "alerts",
+            Action::SilenceAlert => "silence",
+            Action::ExpireSilence => "unsilence",
         }
     }
 
@@ -197,6 +212,8 @@ impl Action {
                 | Action::BackupNow
                 | Action::RestoreBackup
                 | Action::DrillBackup
+                | Action::SilenceAlert
+                | Action::ExpireSilence
         )
     }
 

@@ -146,6 +146,8 @@ pub enum Update {
     },
     /// The audit log read as a timeline, and how many lines were not entries.
     TimelineLoaded(Result<(Vec<crate::runbook::timeline::Row>, usize), String>),
+    /// Alertmanager's alerts and silences, or why they could not be read.
+    Alerts(crate::protocol::AlertsUpdate),
     /// A health or smoke check finished a run.
     CheckResult {
         check: CheckId,

@@ -35,6 +35,7 @@ pub(super) fn host_cells<'a>(host: &'a HostState, counts: &Counts, cx: &Ctx<'_>)
                     };
                     spans.push(Span::styled(format!(" #{tag}"), style));
                 }
+                spans.extend(super::alerts::host_badge(state, &host.id, theme));
                 Cell::from(Line::from(spans))
             }
             Column::Kind => Cell::from(Span::styled(transport_label(host.transport), theme.muted)),
@@ -174,6 +175,7 @@ pub(super) fn service_cells<'a>(
                     spans.push(Span::styled("◆ ", theme.accent));
                 }
                 spans.extend(cx.highlighted(&svc.id.name, theme.text));
+                spans.extend(super::alerts::service_badge(state, &svc.id, theme));
                 Cell::from(Line::from(spans))
             }
             Column::Kind => Cell::from(Span::styled(

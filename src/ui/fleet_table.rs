@@ -268,13 +268,21 @@ fn name_width(state: &State, rows: &[Row], flat: bool, width: u16) -> u16 {
         .map(|r| match *r {
             Row::Host(h) => {
                 let host = &state.hosts[h];
-                2 + host.id.as_str().len() + host.tags.iter().map(|t| t.len() + 2).sum::<usize>()
+                2 + host.id.as_str().len()
+                    + host.tags.iter().map(|t| t.len() + 2).sum::<usize>()
+                    + super::alerts::badge_width(state.alert_count_for_host(&host.id))
             }
-            Row::Service(h, s) if flat => {
-                2 + state.hosts[h].id.as_str().len()
-                    + state.hosts[h].services[s].id.name.chars().count()
+            Row::Service(h, s) => {
+                let id = &state.hosts[h].services[s].id;
+                let prefix = if flat {
+                    2 + state.hosts[h].id.as_str().len()
+                } else {
+                    4
+                };
+                prefix
+                    + id.name.chars().count()
+                    + super::alerts::badge_width(state.alert_count_for_service(id))
             }
-            Row::Service(h, s) => 4 + state.hosts[h].services[s].id.name.chars().count(),
             Row::Replica(..) => 24,
             Row::Discovered(h, d) => {
                 4 + state.hosts[h]

@@ -108,6 +108,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         right.push(Span::styled(text, theme.bad));
         right.push(Span::raw(" "));
     }
+    right.extend(super::alerts::header_spans(state, compact, theme));
     if state.read_only() {
         right.push(Span::styled(" READ-ONLY ", theme.readonly_banner));
         right.push(Span::raw(" "));

@@ -9,6 +9,7 @@
 //! ```
 
 pub mod action_popup;
+pub mod alerts;
 pub mod ansi;
 pub mod backups;
 pub mod checks_panel;
@@ -54,6 +55,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         Screen::Backups(view) => backups::render(frame, body, state, view, theme),
         Screen::Deploys(service) => deploys::render(frame, body, state, service, theme),
         Screen::Timeline(view) => timeline::render(frame, body, state, view, theme),
+        Screen::Alerts(view) => alerts::render(frame, body, state, view, theme),
     }
     if let (Some(area), Some(p)) = (pane, &state.runbook) {
         runbook_pane::render(frame, area, state, p, theme);
@@ -62,6 +64,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     match &state.mode {
         Mode::Help => help::render(frame, area, state, theme),
         Mode::Smoke => smoke_report::render(frame, area, state, theme),
+        Mode::Silence(form) => alerts::render_silence_form(frame, area, form, theme),
         Mode::Action(view) => action_popup::render(frame, area, view, state, theme),
         Mode::LogLine { seq } => log_view::render_full_line(frame, area, state, *seq, theme),
         Mode::Palette {

@@ -126,6 +126,14 @@ fn hints(state: &State, theme: &Theme) -> Line<'static> {
         }
         (_, Screen::Deploys(_)) => vec![Action::Back, Action::Palette, Action::Help],
         (_, Screen::Timeline(_)) => vec![Action::Back, Action::Up, Action::Palette, Action::Help],
+        (_, Screen::Alerts(_)) => {
+            let mut a = vec![Action::Back, Action::Up, Action::Open];
+            if !state.read_only() {
+                a.extend([Action::SilenceAlert, Action::ExpireSilence]);
+            }
+            a.extend([Action::Refresh, Action::Help]);
+            a
+        }
         (_, Screen::Host(_)) => vec![
             Action::Back,
             Action::Up,
@@ -182,6 +190,8 @@ fn hints(state: &State, theme: &Theme) -> Line<'static> {
         spans.push(Span::styled(key, theme.accent));
         let label = if a == Action::Filter && state.on_logs() {
             "search"
+        } else if a == Action::Open && matches!(state.screen, Screen::Alerts(_)) {
+            "runbook"
         } else {
             a.label()
         };

@@ -5,7 +5,7 @@ filesystem) and ten services' error ratio and p95 latency. Prometheus scrapes it
 honor_labels, so every series keeps its own `instance`. Values drift slowly with time so
 that sparklines move; they are the same for every scrape within a second.
 
-    scale-exporter.py --listen 10.77.0.13:9101 --instances 500 [--services 10]
+    scale-exporter.py --listen 10.77.0.13:9102 --instances 500 [--services 10]
 """
 
 import argparse
@@ -63,7 +63,7 @@ def render(instances, services, now):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--listen", default="127.0.0.1:9101")
+    ap.add_argument("--listen", default="127.0.0.1:9102")
     ap.add_argument("--instances", type=int, default=500)
     ap.add_argument("--services", type=int, default=10)
     a = ap.parse_args()

@@ -5,8 +5,7 @@ use crate::app::state::{HostState, ServiceState, State};
 use crate::model::container::summarize;
 use crate::model::{Health, HostStatus, RunState};
 
-/// Firing alerts on a host or service. Alerting fills this from its own state (see
-/// [`alerts_of`]); until then every row has none.
+/// Firing alerts on a host or service (see [`alerts_of`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Alerts {
     pub firing: usize,
@@ -21,10 +20,15 @@ pub enum Subject<'a> {
     Discovered(&'a HostState, usize),
 }
 
-/// The firing alerts of a row. HOOK: the alerting work returns its per-host/per-service
-/// counts from the state here.
-pub fn alerts_of(_state: &State, _subject: Subject<'_>) -> Alerts {
-    Alerts::default()
+/// The firing alerts of a row, from Alertmanager's last reading (a host counts its
+/// services' too; a discovered row has none of its own).
+pub fn alerts_of(state: &State, subject: Subject<'_>) -> Alerts {
+    let firing = match subject {
+        Subject::Host(host) => state.alert_count_for_host(&host.id),
+        Subject::Service(_, svc) => state.alert_count_for_service(&svc.id),
+        Subject::Discovered(..) => 0,
+    };
+    Alerts { firing }
 }
 
 /// Down, degraded, stale (data older than its refresh allows, or the host lost), a backup

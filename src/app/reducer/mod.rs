@@ -107,6 +107,9 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
     if timeline::timeline_key(state, action) {
         return vec![];
     }
+    if let Some(effects) = alerts::alerts_key(state, config, action) {
+        return effects;
+    }
     if state.on_logs()
         && matches!(state.mode, Mode::Normal)
         && let Some(effects) = on_log_action(state, action)
@@ -136,9 +139,10 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
             }
         }
         Action::Back => match (&state.mode, &state.screen) {
-            (Mode::Normal, Screen::Host(_) | Screen::Deploys(_) | Screen::Timeline(_)) => {
-                state.screen = Screen::Fleet
-            }
+            (
+                Mode::Normal,
+                Screen::Host(_) | Screen::Deploys(_) | Screen::Timeline(_) | Screen::Alerts(_),
+            ) => state.screen = Screen::Fleet,
             (Mode::Normal, Screen::Fleet) if !state.filter.is_empty() => {
                 state.filter.clear();
                 clamp_selection(state);
@@ -232,6 +236,9 @@ fn on_action(state: &mut State, config: &Config, action: Action) -> Vec<Effect> 
         | Action::CycleSort
         | Action::ReverseSort => {}
         Action::Login => return login::request(state, None),
+        Action::OpenAlerts => alerts::open_alerts(state),
+        // Keys of the Alerts screen (`alerts::alerts_key`); elsewhere they say where.
+        Action::SilenceAlert | Action::ExpireSilence => alerts::elsewhere(state),
         Action::CycleTheme => {
             state.theme = (state.theme + 1) % state.themes.len().max(1);
             notice(
@@ -316,6 +323,7 @@ fn on_input(state: &mut State, config: &Config, input: TextInput) -> Vec<Effect>
             purpose,
             input: text,
         } => return runbook::on_text(state, purpose, text, input),
+        Mode::Silence(form) => return alerts::on_silence_input(state, config, form, input),
         Mode::Normal => {}
     }
     vec![]
@@ -455,6 +463,7 @@ fn on_click(state: &mut State, column: u16, row: u16) {
     }
 }
 
+mod alerts;
 mod backups;
 mod deploys;
 mod fleet_view;

@@ -3,7 +3,7 @@
 use super::*;
 
 const PALETTE_HELP: &str = "host NAME, filter TEXT, theme NAME, restart|stop|start HOST/SERVICE, \
-     deploy HOST/SERVICE VERSION, rollback HOST/SERVICE, deploys HOST/SERVICE, scale HOST/SERVICE N, note TEXT, runbook NAME [VAR=VALUE…], runbook close, timeline [SINCE], login HOST, smoke SUITE, since|until TIME, grep PATTERN, live, refresh, help, quit";
+     deploy HOST/SERVICE VERSION, rollback HOST/SERVICE, deploys HOST/SERVICE, scale HOST/SERVICE N, note TEXT, runbook NAME [VAR=VALUE…], runbook close, timeline [SINCE], login HOST, alerts, smoke SUITE, since|until TIME, grep PATTERN, live, refresh, help, quit";
 
 pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec<Effect> {
     let (cmd, arg) = line
@@ -92,6 +92,7 @@ pub(super) fn run_command(state: &mut State, config: &Config, line: &str) -> Vec
         }
         ("runbook", arg) => return super::runbook::open(state, arg),
         ("timeline", since) => return super::timeline::open_timeline(state, since),
+        ("alerts", _) => super::alerts::open_alerts(state),
         ("scale", arg) => super::deploys::scale(state, config, arg),
         ("note", "") => notice(state, NoticeLevel::Error, "usage: :note TEXT"),
         ("note", text) => {

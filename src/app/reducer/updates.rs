@@ -33,6 +33,7 @@ pub(super) fn on_update(state: &mut State, config: &Config, update: Update) -> V
             );
         }
         Update::TimelineLoaded(loaded) => super::timeline::timeline_loaded(state, loaded),
+        Update::Alerts(u) => super::alerts::on_alerts_update(state, u),
         Update::BackupsListed { set, result } => super::backups::listed(state, &set, result),
         Update::DrillRecorded(record) => super::backups::drilled(state, record),
         Update::DeploysRecorded(events) => super::deploys::recorded(state, events),

@@ -10,11 +10,13 @@ use crate::config::keymap::Keymap;
 use crate::model::check::worst;
 use crate::model::{CheckId, CheckResult, Health, History, HostId, RunState, ServiceId};
 
+mod alerts;
 mod backups;
 mod fleet;
 mod monitor;
 mod runbook;
 pub use crate::app::palette::Candidate;
+pub use alerts::{AlertsState, AlertsView, SilenceForm, any_critical};
 pub use backups::{BackupSetState, BackupsView};
 pub use fleet::{CheckState, HostState, PendingKey, Row, ServiceState, TaskFault, kind_label};
 pub use monitor::{Gap, ValueState};
@@ -75,6 +77,8 @@ pub struct State {
     pub runbooks: Vec<String>,
     /// A standing line on the fleet screen's status bar when nothing else is said there.
     pub hint: Option<String>,
+    /// Alertmanager's alerts and silences.
+    pub alerts: AlertsState,
 }
 
 #[derive(Debug, Clone)]
@@ -104,6 +108,8 @@ pub enum Screen {
     Deploys(ServiceId),
     /// The audit log as an incident timeline (`:timeline`).
     Timeline(TimelineView),
+    /// Alertmanager's alerts, mapped or not (`A`, `:alerts`).
+    Alerts(AlertsView),
 }
 
 /// Two log screens are the same when they show the same view.
@@ -116,6 +122,7 @@ impl PartialEq for Screen {
             (Screen::Backups(a), Screen::Backups(b)) => a == b,
             (Screen::Deploys(a), Screen::Deploys(b)) => a == b,
             (Screen::Timeline(a), Screen::Timeline(b)) => a == b,
+            (Screen::Alerts(a), Screen::Alerts(b)) => a == b,
             _ => false,
         }
     }
@@ -159,6 +166,8 @@ pub enum Mode {
     },
     /// The smoke suite's per-check results over the screen.
     Smoke,
+    /// How long to silence an alert for, and why (`M` on the Alerts screen).
+    Silence(Box<SilenceForm>),
     Action(Box<ActionView>),
 }
 
@@ -269,6 +278,15 @@ impl State {
             runbook: None,
             runbooks: Vec::new(),
             hint: None,
+            alerts: AlertsState {
+                source: config
+                    .file
+                    .monitoring
+                    .alertmanager
+                    .as_ref()
+                    .map(|u| u.get_ref().clone()),
+                ..Default::default()
+            },
         }
     }
 

@@ -1,4 +1,4 @@
-//! Rules for `[monitoring]`, hosts' `metrics`/`instance`, services' `[[promql]]` and
+//! Rules for `[monitoring]` (URLs, time limits, alert label lists), hosts' `metrics`/`instance`, services' `[[promql]]` and
 //! deploys' `[[metrics_gate]]`.
 
 use super::fields::url_rule;
@@ -13,8 +13,28 @@ pub(super) fn monitoring_rules(c: &mut Checker, file: &ConfigFile) {
         ("prometheus", &m.prometheus),
         ("alertmanager", &m.alertmanager),
     ] {
-        if let Some(u) = url {
-            url_rule(c, u.get_ref(), u.span(), &format!("monitoring.{field}"));
+        let Some(url) = url else { continue };
+        let at = format!("monitoring.{field}");
+        let v = url.get_ref();
+        if !(v.starts_with("http://") || v.starts_with("https://")) {
+            url_rule(c, v, url.span(), &at);
+        } else if reqwest::Url::parse(v).map_or(true, |u| u.host_str().is_none_or(str::is_empty)) {
+            c.err(
+                url.span(),
+                at,
+                format!("`{}` is not a URL with a host", echo(v)),
+            );
+        }
+    }
+    c.duration(
+        &m.alerts_refresh,
+        "monitoring",
+        "alerts_refresh",
+        (secs(1), secs(3_600)),
+    );
+    for (field, labels) in [("host", &m.matchers.host), ("service", &m.matchers.service)] {
+        for (i, label) in labels.iter().enumerate() {
+            label_name(c, label, &format!("monitoring.match.{field}[{i}]"));
         }
     }
     c.duration(&m.timeout, "monitoring", "timeout", TIMEOUT);

@@ -367,3 +367,26 @@ url = "http://127.0.0.1:9/-/ready"
     );
     assert!(state.service_stale(&state.hosts[0], &state.hosts[0].services[0]));
 }
+
+#[test]
+fn a_firing_alert_puts_its_row_into_problems_only_and_a_silenced_one_does_not() {
+    let (config, mut state) = setup();
+    act(&mut state, &config, Action::ToggleProblems);
+    assert!(!names(&state).contains(&"preventia/api".to_owned()));
+    let before = names(&state);
+    // ApiErrorRate fires on preventia/api; BackupTooOld on gamelera is silenced.
+    crate::fixture::alerts(&config, &mut state);
+    let after = names(&state);
+    assert!(after.contains(&"preventia/api".to_owned()), "{after:?}");
+    let (h, s) = service(&state, "preventia/api");
+    assert_eq!(
+        crate::app::fleet_view::problems::alerts_of(&state, Subject::Service(h, s)).firing,
+        1
+    );
+    let gamelera: Vec<_> = after.iter().filter(|n| n.starts_with("gamelera")).collect();
+    let gamelera_before: Vec<_> = before
+        .iter()
+        .filter(|n| n.starts_with("gamelera"))
+        .collect();
+    assert_eq!(gamelera, gamelera_before, "a silenced alert adds no row");
+}

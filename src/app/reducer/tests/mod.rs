@@ -39,6 +39,7 @@ pub(super) fn type_text(state: &mut State, config: &Config, text: &str) -> Vec<E
 }
 
 mod actions;
+mod alerts;
 mod backups;
 mod fleet_view;
 mod login;
