@@ -29,6 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         "  keys are set in hosts.toml [keys], e.g. \"ctrl-r\" = \"refresh\"",
     ];
     let mut lines = Vec::new();
+    let mut width = 84;
     if entries.len() + footer.len() + 3 <= area.height as usize {
         for (keys, what) in &entries {
             lines.push(Line::from(vec![
@@ -50,15 +51,35 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         let n = (2..=4)
             .find(|n| entries.len().div_ceil(*n) <= room)
             .unwrap_or(4);
-        let col = (area.width.saturating_sub(4) / n as u16) as usize;
-        let key_width = if n == 2 { 11 } else { 7 };
+        // The popup grows to the terminal's width (up to 60 columns a column of keys).
+        width = area
+            .width
+            .saturating_sub(2)
+            .min(n as u16 * 60 + 2)
+            .max(84.min(area.width));
+        let col = (width.saturating_sub(2) / n as u16) as usize;
+        // Three or four columns: a key of each action (its first), 6 wide.
+        let key_width = if n == 2 { 11 } else { 6 };
         let cell = |(keys, what): &(String, &str)| {
-            let keys: String = keys.chars().take(key_width).collect();
-            let what: String = what
-                .trim_start_matches("logs: ")
-                .chars()
-                .take(col.saturating_sub(key_width + 3))
-                .collect();
+            let keys: String = if n == 2 {
+                keys.chars().take(key_width).collect()
+            } else {
+                keys.split(", ")
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(key_width)
+                    .collect()
+            };
+            let room = col.saturating_sub(key_width + 3);
+            let what = what.trim_start_matches("logs: ");
+            let what: String = if what.chars().count() > room {
+                let mut cut: String = what.chars().take(room.saturating_sub(1)).collect();
+                cut.push('…');
+                cut
+            } else {
+                what.to_owned()
+            };
             vec![
                 Span::styled(format!("{keys:>key_width$}  "), theme.accent),
                 Span::styled(
@@ -79,7 +100,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         }
     }
     let height = lines.len() as u16 + 2;
-    let rect = centered(area, 84, height);
+    let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
