@@ -73,7 +73,7 @@ fn select(state: &mut opsdeck::app::State, host: &str, service: &str) {
 fn fixtures(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     type Prep = fn(&opsdeck::config::Config, &mut opsdeck::app::State);
-    let screens: [(&str, Prep); 11] = [
+    let screens: [(&str, Prep); 14] = [
         ("fleet", |_, _| {}),
         ("host-detail", |c, s| {
             update(s, c, Msg::Action(Action::Open));
@@ -115,6 +115,18 @@ fn fixtures(dir: &Path) {
             s.notice = None;
         }),
         ("runbook-pane", fixture::open_runbook),
+        ("alerts", fixture::alerts_screen),
+        ("fleet-alerts", fixture::alerts),
+        ("host-promql", |c, s| {
+            fixture::prometheus_values(c, s);
+            // preventia: its services' PromQL values beside the host's sparklines.
+            s.selected = s
+                .rows()
+                .iter()
+                .position(|r| *r == opsdeck::app::state::Row::Host(3))
+                .expect("preventia's row");
+            update(s, c, Msg::Action(Action::Open));
+        }),
         ("timeline", fixture::open_timeline),
     ];
     for (name, prepare) in screens {
