@@ -6,6 +6,7 @@
 
 pub mod act;
 pub mod alerts;
+pub mod args;
 pub mod backups;
 pub mod check;
 pub mod config_check;
