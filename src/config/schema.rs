@@ -13,6 +13,11 @@ pub use super::port::Port;
 use super::secret::ConfigString;
 use super::size::ByteSize;
 
+mod backup;
+mod runbook;
+pub use backup::*;
+pub use runbook::*;
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
@@ -305,113 +310,6 @@ pub struct LogSource {
     pub tail: Option<usize>,
 }
 
-/// A backup set: where its backups live (files in directories on its host, and/or an
-/// off-site listing), how old the newest may be, and how to make, verify, restore and drill
-/// one. Templates take placeholders, each replaced by one whole argument: `{file}` (the
-/// backup's file in `dir`), `{key}` (what its files share), `{NAME}` (the file of the part
-/// called NAME) and, in a drill, `{scratch}`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BackupSet {
-    pub name: Spanned<String>,
-    pub host: Spanned<String>,
-    pub service: Option<Spanned<String>>,
-    /// The directory on the host holding the backups' main files (`{file}`).
-    pub dir: Option<Spanned<String>>,
-    /// Which files of `dir` are backups (a `find -name` pattern); default `*`.
-    pub glob: Option<Spanned<String>>,
-    /// More files of each backup, in other directories or under other names (seed 004: the
-    /// exports and configs tarballs beside the database dump).
-    #[serde(default)]
-    pub parts: Vec<BackupPart>,
-    /// A regex over file names whose named group `key` says which backup a file belongs
-    /// to; files with the same key are one backup. Without it each file is a backup.
-    pub pattern: Option<Spanned<String>>,
-    /// A command on the host listing the off-site copies as JSON (`rclone lsjson REMOTE:PATH`,
-    /// `aws s3api list-objects-v2 --output json`); objects match the parts' globs by name.
-    pub offsite: Option<Spanned<CommandLine>>,
-    /// What `offsite` prints; told apart by its shape when not given.
-    pub offsite_format: Option<Spanned<OffsiteFormat>>,
-    /// The RPO: the newest backup may be this old.
-    pub max_age: Option<HumanDuration>,
-    /// Makes a backup now.
-    pub create: Option<Spanned<CommandLine>>,
-    /// Restores the chosen backup.
-    pub restore: Option<Spanned<CommandLine>>,
-    /// Checks a backup can be read (`pg_restore --list {file}`, `tar -tzf {file}`).
-    pub verify: Option<Spanned<CommandLine>>,
-    /// Services stopped before a restore and started after it.
-    #[serde(default)]
-    pub stop_during_restore: Vec<Spanned<String>>,
-    /// The query run after a restore, and what its output must be.
-    pub integrity: Option<Integrity>,
-    /// How to restore into a scratch target without touching the live service.
-    pub drill: Option<Drill>,
-}
-
-/// Files of a backup beyond its main one; `name` is its placeholder (`{exports}`).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BackupPart {
-    pub name: Spanned<String>,
-    pub dir: Spanned<String>,
-    pub glob: Spanned<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum OffsiteFormat {
-    /// `rclone lsjson`: an array of `{Path, Name, Size, ModTime, IsDir}`.
-    RcloneLsjson,
-    /// `aws s3api list-objects-v2 --output json`: `{Contents: [{Key, Size, LastModified}]}`,
-    /// nothing at all for an empty bucket.
-    S3ListObjectsV2,
-}
-
-/// A command whose output says whether restored data is whole: a row count, `PRAGMA
-/// integrity_check`. At most one expectation; with none, exit 0 is enough (the output is
-/// still shown, "42 rows").
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Integrity {
-    pub command: Spanned<CommandLine>,
-    /// The output, trimmed, is exactly this (`ok`).
-    pub expect: Option<Spanned<String>>,
-    /// The output, trimmed, matches this regex.
-    pub expect_regex: Option<Spanned<String>>,
-    /// The output is a number at least this large (a row count).
-    pub at_least: Option<Spanned<i64>>,
-}
-
-/// What `{scratch}` is in a drill: made by opsdeck before `prepare` and removed after
-/// `cleanup`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ScratchKind {
-    /// A new empty directory on the host (`mktemp -d`): tarballs are unpacked there.
-    #[default]
-    Dir,
-    /// A path in a new temporary directory, the file itself not yet there (SQLite).
-    File,
-    /// A fresh name, letters, digits and `_` only (a temporary database for PostgreSQL,
-    /// made by `prepare`, dropped by `cleanup`).
-    Name,
-}
-
-/// A restore drill: the newest backup restored into `{scratch}`, its integrity checked
-/// there (against the set's `integrity` expectation), the live service untouched.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Drill {
-    #[serde(default)]
-    pub scratch: ScratchKind,
-    pub prepare: Option<Spanned<CommandLine>>,
-    pub restore: Spanned<CommandLine>,
-    pub integrity: Option<Spanned<CommandLine>>,
-    /// Run whatever happened before it (a drill never leaves a database behind).
-    pub cleanup: Option<Spanned<CommandLine>>,
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeployRecipe {
@@ -469,95 +367,6 @@ pub struct DeployStep {
     #[serde(default)]
     pub shell: bool,
     pub timeout: Option<HumanDuration>,
-}
-
-/// A runbook: ordered steps an operator walks through during an incident or a deploy.
-/// `{{name}}` placeholders in commands, hosts, services, sets and backup keys are its
-/// variables, filled when it runs; each is substituted as data, never as shell text.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Runbook {
-    pub name: Spanned<String>,
-    /// What the pane and `opsdeck runbooks` show; defaults to the name.
-    pub title: Option<String>,
-    pub description: Option<String>,
-    /// The recovery time objective: elapsed time is shown against it.
-    pub rto: Option<HumanDuration>,
-    /// The recovery point objective, as the document states it.
-    pub rpo: Option<HumanDuration>,
-    #[serde(default)]
-    pub variables: Vec<RunbookVariable>,
-    pub steps: Vec<RunbookStep>,
-}
-
-/// A variable of a runbook: `--var name=value`, else its default; with `choices`, the
-/// value must be one of them.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RunbookVariable {
-    pub name: Spanned<String>,
-    pub default: Option<Spanned<String>>,
-    #[serde(default)]
-    pub choices: Vec<Spanned<String>>,
-    pub description: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RunbookStepKind {
-    /// A command on a host (`run` and `command` are the same kind).
-    #[serde(alias = "run")]
-    Command,
-    Action,
-    Check,
-    Wait,
-    Manual,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RunbookStep {
-    pub title: Spanned<String>,
-    pub kind: RunbookStepKind,
-    pub host: Option<Spanned<String>>,
-    pub command: Option<Spanned<CommandLine>>,
-    #[serde(default)]
-    pub shell: bool,
-    /// For `command`: the exit code that passes (default 0).
-    pub expect: Option<Spanned<i64>>,
-    /// For `command`: a regex the output (stdout and stderr) must match.
-    pub output_regex: Option<Spanned<String>>,
-    /// How long the step may take (a command, an action, a `wait until`).
-    pub timeout: Option<HumanDuration>,
-    /// Tries after a failure before the step counts as failed.
-    pub retries: Option<u32>,
-    /// The pause between tries (default 5s); for `wait until`, between polls.
-    pub retry_interval: Option<HumanDuration>,
-    /// Runs without the operator's go-ahead.
-    #[serde(default)]
-    pub auto: bool,
-    /// For `action`: restart, stop, start, deploy, rollback, backup, restore, drill.
-    pub action: Option<Spanned<String>>,
-    /// `host/service` for restart, stop, start, deploy and rollback.
-    pub service: Option<Spanned<String>>,
-    /// The backup set of backup, restore and drill.
-    pub set: Option<Spanned<String>>,
-    /// For restore: the backup's key, or `latest` (the default).
-    /// deploy: the version to deploy; rollback: the version to return to (default: what
-    /// the last successful deploy recorded).
-    pub version: Option<Spanned<String>>,
-    pub backup: Option<Spanned<String>>,
-    /// `host/service/check` for checks, and for `wait` until it passes.
-    pub check: Option<Spanned<String>>,
-    /// A `[[suites]]` entry for checks.
-    pub suite: Option<Spanned<String>>,
-    /// For `wait`: how long.
-    pub duration: Option<HumanDuration>,
-    /// What the operator is asked to do and confirm, for `manual` steps.
-    pub text: Option<String>,
-    /// For `manual`: the operator types a note when confirming.
-    #[serde(default)]
-    pub note: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -641,13 +450,4 @@ pub fn placeholders(arg: &str) -> impl Iterator<Item = &str> {
             rest = after;
         }
     })
-}
-
-impl BackupSet {
-    /// The placeholders every template of the set knows: `{file}`, `{key}` and one per part.
-    pub fn placeholder_names(&self) -> Vec<&str> {
-        let mut names = vec!["file", "key"];
-        names.extend(self.parts.iter().map(|p| p.name.get_ref().as_str()));
-        names
-    }
 }
