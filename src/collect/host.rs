@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 
+pub use super::backoff::backoff_delay;
+use super::backoff::random_unit;
 use super::command_status;
 use super::context::Context;
 use super::discover::discovered_units;
@@ -26,7 +28,6 @@ use crate::transport::{CommandSpec, Target, local};
 /// `OPSDECK_TEST_PANIC=collector`: the first host loop panics once, to prove the restart.
 static PANICKED_ONCE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-const BACKOFF_CAP: Duration = Duration::from_secs(30);
 /// How often a down host's port is knocked on while waiting out the backoff.
 const KNOCK_EVERY: Duration = Duration::from_secs(1);
 
@@ -474,13 +475,6 @@ async fn local_discovery(timeout: Duration) -> Vec<UnitStatus> {
     }
 }
 
-/// Exponential backoff from 0.5 s, ±20 % jitter, capped at 30 s.
-pub fn backoff_delay(attempt: u32, jitter: f64) -> Duration {
-    let base = 0.5 * 2f64.powi(attempt.min(16) as i32);
-    let jittered = base * (0.8 + 0.4 * jitter.clamp(0.0, 1.0));
-    Duration::from_secs_f64(jittered.min(BACKOFF_CAP.as_secs_f64()))
-}
-
 async fn wait_to_retry(ctx: &Context, host: &HostId, target: Option<&SshTarget>, attempt: u32) {
     let delay = backoff_delay(attempt, random_unit());
     let deadline = tokio::time::Instant::now() + delay;
@@ -501,30 +495,5 @@ async fn wait_to_retry(ctx: &Context, host: &HostId, target: Option<&SshTarget>,
         if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(500), knock).await {
             return;
         }
-    }
-}
-
-fn random_unit() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    (h.finish() % 10_000) as f64 / 10_000.0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_caps() {
-        assert_eq!(backoff_delay(0, 0.5), Duration::from_millis(500));
-        assert_eq!(backoff_delay(3, 0.5), Duration::from_secs(4));
-        assert_eq!(backoff_delay(20, 1.0), Duration::from_secs(30));
-        assert_eq!(backoff_delay(5, 0.0), Duration::from_secs_f64(12.8));
     }
 }

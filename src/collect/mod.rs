@@ -3,6 +3,7 @@
 //! starts. Nothing here knows about the screen.
 
 pub mod alerts;
+pub mod backoff;
 pub mod backups;
 pub mod cgroups;
 pub mod checks;
