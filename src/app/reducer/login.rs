@@ -66,9 +66,7 @@ pub(super) fn request(state: &mut State, name: Option<&str>) -> Vec<Effect> {
 fn selected_host(state: &State) -> Option<HostId> {
     let index = match &state.screen {
         Screen::Host(i) => *i,
-        _ => match state.selected_row()? {
-            row => row.host()?,
-        },
+        _ => state.selected_row()?.host()?,
     };
     state.hosts.get(index).map(|h| h.id.clone())
 }
