@@ -212,6 +212,9 @@ async fn event_loop(
         if first_read {
             super::memory::give_back();
             first_read_trimmed = true;
+            // The first readings from Prometheus fill the whole table at once: drawn now,
+            // not at the clock's next second (up to a second later on a large fleet).
+            urgent = true;
         }
         if !logins.is_empty() {
             // The console steps aside for OpenSSH's prompts, then the hosts reconnect.
