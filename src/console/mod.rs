@@ -3,6 +3,7 @@
 
 pub mod input;
 mod login;
+pub mod memory;
 pub mod run;
 mod suspend;
 pub mod terminal;

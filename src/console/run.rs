@@ -82,6 +82,10 @@ pub async fn run(config: Arc<Config>, opts: RunOptions) -> Result<()> {
         .map(|b| b.name)
         .collect();
 
+    // The config's parse is done and the state built from it: what the parse freed (most
+    // of its peak on a large hosts.toml) goes back to the OS.
+    super::memory::give_back();
+
     // Masters that need OpenSSH's prompts are opened now, in the plain terminal.
     let logins =
         Arc::new(Logins::new(&config, opts.connect_first.as_deref()).map_err(|e| eyre!(e))?);
@@ -140,6 +144,8 @@ async fn event_loop(
     // The next frame slot has come (the clock's second, or a live frame).
     let mut due = true;
     let mut last_draw = Instant::now();
+    // The first Prometheus answers are the largest churn after the config load.
+    let mut first_read_trimmed = false;
 
     loop {
         let live = live(state);
@@ -192,6 +198,7 @@ async fn event_loop(
             _ = sigquit.recv() => (why, state.quit) = ("SIGQUIT", Some(QuitReason::Requested)),
         }
         let (notice, mode) = (state.notice.clone(), std::mem::discriminant(&state.mode));
+        let first_read = !first_read_trimmed && msgs.iter().any(is_prometheus_read);
         let mut logins = Vec::new();
         for msg in msgs {
             dirty = true;
@@ -201,6 +208,13 @@ async fn event_loop(
                     effect => runner.perform(effect),
                 }
             }
+        }
+        if first_read {
+            super::memory::give_back();
+            first_read_trimmed = true;
+            // The first readings from Prometheus fill the whole table at once: drawn now,
+            // not at the clock's next second (up to a second later on a large fleet).
+            urgent = true;
         }
         if !logins.is_empty() {
             // The console steps aside for OpenSSH's prompts, then the hosts reconnect.
@@ -232,6 +246,11 @@ async fn event_loop(
 fn live(state: &State) -> bool {
     use crate::app::state::Mode;
     state.on_logs() || matches!(state.mode, Mode::Action(_) | Mode::Smoke)
+}
+
+fn is_prometheus_read(msg: &Msg) -> bool {
+    use crate::protocol::{MonitorUpdate, Update};
+    matches!(msg, Msg::Update(Update::Monitor(MonitorUpdate::Read(_))))
 }
 
 /// Takes what the channel holds, up to a batch: a flood cannot starve the keyboard.

@@ -149,10 +149,12 @@ fn hints(state: &State, theme: &Theme) -> Line<'static> {
                 Action::OpenLogs,
                 Action::OpenBackups,
             ];
-            if state.selected_service().is_some() {
+            // One look at the selected row: it builds the whole fleet table.
+            let on_service = state.selected_service().is_some();
+            if on_service {
                 a.push(Action::ToggleMark);
             }
-            if state.selected_service().is_some() && !state.read_only() {
+            if on_service && !state.read_only() {
                 a.extend([
                     Action::RestartService,
                     Action::StopService,

@@ -111,7 +111,8 @@ pub fn build(state: &State) -> Table {
     let mut host_counts = vec![Counts::default(); state.hosts.len()];
     let mut entries: Vec<Entry> = Vec::new();
     for (h, host) in state.hosts.iter().enumerate() {
-        let host_match = matches(fuzzy.as_ref(), &fields(state, host, None));
+        // Without a filter everything matches: no fields to gather.
+        let host_match = fuzzy.is_none() || matches(fuzzy.as_ref(), &fields(state, host, None));
         let all = (0..host.services.len()).map(Child::Service).chain(
             (0..host.docker.as_ref().map_or(0, |d| d.discovered.len())).map(Child::Discovered),
         );
