@@ -8,10 +8,9 @@ use chrono::{DateTime, Utc};
 
 use super::state::{ServiceState, State};
 use crate::model::container::{
-    ContainerHealth, ContainerInfo, ContainerRates, ContainerSample, GroupKey, group, rates,
-    summarize,
+    ContainerInfo, ContainerRates, ContainerSample, GroupKey, group, rates, summarize,
 };
-use crate::model::{Health, History, HostId, ServiceObservation};
+use crate::model::{History, HostId, ServiceObservation};
 
 /// Stats samples kept per container: 10 minutes at the default 5 s interval.
 const STATS_HISTORY: usize = 120;
@@ -154,21 +153,7 @@ fn observe(svc: &mut ServiceState, view: &DockerView, key: &GroupKey, now: DateT
         .and_then(|t| (now - t).to_std().ok());
     let cpu: Option<f64> = running.iter().map(|c| view.cpu_of(&c.id)).sum();
     let mem: Option<u64> = running.iter().map(|c| view.mem_of(&c.id)).sum();
-    svc.container_health = if members
-        .iter()
-        .any(|c| c.health == ContainerHealth::Unhealthy)
-    {
-        Health::Failing
-    } else if members
-        .iter()
-        .any(|c| c.health == ContainerHealth::Starting)
-    {
-        Health::Warning
-    } else if !members.is_empty() && members.iter().all(|c| c.health == ContainerHealth::Healthy) {
-        Health::Healthy
-    } else {
-        Health::Unknown
-    };
+    svc.container_health = crate::model::container::group_health(&members);
     svc.observation = Some(ServiceObservation {
         at: now,
         state,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::RunState;
+use super::{Health, RunState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContainerHealth {
@@ -85,6 +85,26 @@ pub fn group(containers: &[ContainerInfo]) -> BTreeMap<GroupKey, Vec<&ContainerI
         members.sort_by_key(|c| (c.number.unwrap_or(0), c.name.clone()));
     }
     groups
+}
+
+/// The compose healthcheck's verdict over a group's containers: failing when one is
+/// unhealthy, warning while one starts, healthy when all are, unknown without healthchecks.
+pub fn group_health(members: &[&ContainerInfo]) -> Health {
+    if members
+        .iter()
+        .any(|c| c.health == ContainerHealth::Unhealthy)
+    {
+        Health::Failing
+    } else if members
+        .iter()
+        .any(|c| c.health == ContainerHealth::Starting)
+    {
+        Health::Warning
+    } else if !members.is_empty() && members.iter().all(|c| c.health == ContainerHealth::Healthy) {
+        Health::Healthy
+    } else {
+        Health::Unknown
+    }
 }
 
 /// One row's state from its replicas: `2/2 running`, `1/2 running` (degraded), `0/1`.

@@ -8,27 +8,7 @@ use super::fleet_cells::{container_detail, run_style};
 use super::fleet_table::{Column, Ctx};
 use super::units;
 use crate::app::state::HostState;
-use crate::model::Health;
-use crate::model::container::{ContainerHealth, GroupKey, summarize};
-
-/// The compose healthcheck's verdict over the group's containers.
-fn group_health(members: &[&crate::model::container::ContainerInfo]) -> Health {
-    if members
-        .iter()
-        .any(|c| c.health == ContainerHealth::Unhealthy)
-    {
-        Health::Failing
-    } else if members
-        .iter()
-        .any(|c| c.health == ContainerHealth::Starting)
-    {
-        Health::Warning
-    } else if !members.is_empty() && members.iter().all(|c| c.health == ContainerHealth::Healthy) {
-        Health::Healthy
-    } else {
-        Health::Unknown
-    }
-}
+use crate::model::container::{GroupKey, group_health, summarize};
 
 pub(super) fn discovered_cells<'a>(
     host: &'a HostState,
