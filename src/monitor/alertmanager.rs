@@ -152,16 +152,10 @@ pub struct Alertmanager {
 
 impl Alertmanager {
     pub fn new(base: &str, timeout: Duration) -> Result<Self, AmError> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            // Only the address in the config: no proxy from the environment.
-            .no_proxy()
-            .build()
-            .map_err(|e| AmError::Unreachable {
-                url: base.to_owned(),
-                reason: e.to_string(),
-            })?;
+        let client = super::http::client(timeout).map_err(|e| AmError::Unreachable {
+            url: base.to_owned(),
+            reason: e.to_string(),
+        })?;
         Ok(Self {
             base: base.trim_end_matches('/').to_owned(),
             client,
@@ -212,7 +206,7 @@ impl Alertmanager {
     async fn send(&self, req: reqwest::RequestBuilder, url: &str) -> Result<String, AmError> {
         let unreachable = |e: reqwest::Error| AmError::Unreachable {
             url: url.to_owned(),
-            reason: reason(&e),
+            reason: super::http::reason(&e),
         };
         let resp = req.send().await.map_err(unreachable)?;
         let status = resp.status();
@@ -226,18 +220,6 @@ impl Alertmanager {
         }
         Ok(text)
     }
-}
-
-/// The innermost cause, which says what happened ("Connection refused").
-fn reason(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        return "timed out".to_owned();
-    }
-    let mut source: &dyn std::error::Error = e;
-    while let Some(next) = source.source() {
-        source = next;
-    }
-    source.to_string()
 }
 
 /// Silence ids are UUIDs; anything else is escaped rather than trusted in a path.

@@ -6,6 +6,7 @@
 pub mod alertmanager;
 pub mod gate;
 pub mod host_metrics;
+pub mod http;
 pub mod mapping;
 pub mod prometheus;
 pub mod values;

@@ -175,15 +175,10 @@ pub struct PromClient {
 
 impl PromClient {
     pub fn new(base: &str, timeout: Duration) -> Result<Self, PromError> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .pool_max_idle_per_host(4)
-            .build()
-            .map_err(|e| PromError::Unreachable {
-                url: base.into(),
-                reason: e.to_string(),
-            })?;
+        let http = super::http::client(timeout).map_err(|e| PromError::Unreachable {
+            url: base.into(),
+            reason: e.to_string(),
+        })?;
         Ok(Self {
             base: base.trim_end_matches('/').to_owned(),
             http,
@@ -235,7 +230,7 @@ impl PromClient {
         let url = format!("{}{path}", self.base);
         let unreachable = |e: reqwest::Error| PromError::Unreachable {
             url: self.base.clone(),
-            reason: short_reason(&e),
+            reason: super::http::reason(&e),
         };
         let resp = self
             .http
@@ -263,20 +258,6 @@ impl PromClient {
 
 fn secs(t: DateTime<Utc>) -> String {
     format!("{:.3}", t.timestamp_millis() as f64 / 1000.0)
-}
-
-/// reqwest's error chain in one line: "connection refused", "operation timed out".
-fn short_reason(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        return "timed out".into();
-    }
-    let mut source: Option<&dyn std::error::Error> = Some(e);
-    let mut last = e.to_string();
-    while let Some(s) = source {
-        last = s.to_string();
-        source = s.source();
-    }
-    last
 }
 
 #[cfg(test)]
